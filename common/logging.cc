@@ -1,0 +1,142 @@
+#include "common/logging.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace common {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARNING";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+void AppendValue(std::string* out, const LogValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    AppendJsonString(out, *s);
+  } else if (const auto* i = std::get_if<int64_t>(&value)) {
+    absl::StrAppend(out, *i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    if (std::isfinite(*d)) {
+      absl::StrAppend(out, *d);
+    } else {
+      out->append("null");
+    }
+  } else {
+    out->append(std::get<bool>(value) ? "true" : "false");
+  }
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
+
+bool ParseLogLevel(absl::string_view text, LogLevel* level) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "debug") {
+    *level = LogLevel::kDebug;
+  } else if (lower == "info") {
+    *level = LogLevel::kInfo;
+  } else if (lower == "warning" || lower == "warn") {
+    *level = LogLevel::kWarning;
+  } else if (lower == "error") {
+    *level = LogLevel::kError;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void AppendJsonString(std::string* out, absl::string_view text) {
+  out->push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(static_cast<char>(c));  // UTF-8 passes through unchanged
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string FormatLogLine(LogLevel level, absl::string_view msg,
+                          std::initializer_list<LogField> fields) {
+  std::string line;
+  line.reserve(128);
+  line.append("{\"time\":");
+  AppendJsonString(&line,
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  line.append(",\"level\":\"");
+  line.append(LevelName(level));
+  line.append("\",\"msg\":");
+  AppendJsonString(&line, msg);
+  for (const LogField& field : fields) {
+    line.push_back(',');
+    AppendJsonString(&line, field.key);
+    line.push_back(':');
+    AppendValue(&line, field.value);
+  }
+  line.push_back('}');
+  return line;
+}
+
+void Log(LogLevel level, absl::string_view msg, std::initializer_list<LogField> fields) {
+  if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::string line = FormatLogLine(level, msg, fields);
+  line.push_back('\n');
+  // One write(2) keeps concurrent lines whole.
+  const char* data = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    if (n <= 0) {
+      break;
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace common

@@ -1,0 +1,178 @@
+#include "common/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "common/request_log.h"
+#include "grpc/grpc.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace common {
+namespace {
+
+int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
+
+int ClampInt(int64_t v) {
+  return v > INT32_MAX ? INT32_MAX : static_cast<int>(v);
+}
+
+sigset_t TerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  sigset_t set = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+ServerRunner::ServerRunner(ServerConfig config, std::string version)
+    : config_(std::move(config)),
+      version_(std::move(version)),
+      credentials_(grpc::InsecureServerCredentials()) {}
+
+ServerRunner::~ServerRunner() { Shutdown(); }
+
+void ServerRunner::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+void ServerRunner::AddService(grpc::Service* service) { services_.emplace_back(service, ""); }
+
+void ServerRunner::AddShutdownHook(std::function<void()> hook) {
+  shutdown_hooks_.push_back(std::move(hook));
+}
+
+void ServerRunner::SetCredentials(std::shared_ptr<grpc::ServerCredentials> credentials) {
+  credentials_ = std::move(credentials);
+}
+
+absl::Status ServerRunner::Start() {
+  // Reflection can describe and call grpc.health.v1.Health only if its descriptor is linked
+  // into the generated pool; the built-in health service registers none.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  const std::string address = config_.Address();
+  builder.AddListeningPort(address, credentials_, &port_);
+  for (auto& [service, health_name] : services_) {
+    builder.RegisterService(service);
+  }
+  builder.SetMaxReceiveMessageSize(ClampInt(config_.max_message_bytes));
+  builder.SetMaxSendMessageSize(ClampInt(config_.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ClampInt(Millis(config_.keepalive_time)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             ClampInt(Millis(config_.keepalive_timeout)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Clients (analytics following records) may ping every 10 s on idle streams.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  if (config_.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               ClampInt(Millis(config_.max_connection_age)));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               ClampInt(Millis(config_.shutdown_grace)));
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<RequestLogInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
+  }
+  SetServing(true);
+  server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+
+  if (!config_.port_file.empty()) {
+    std::ofstream out(config_.port_file, std::ios::trunc);
+    out << port_ << "\n";
+    if (!out) {
+      return absl::UnavailableError(absl::StrCat("cannot write --port_file ", config_.port_file));
+    }
+  }
+  LogInfo("serving", {{"service", config_.service},
+                      {"version", version_},
+                      {"address", config_.listen},
+                      {"port", port_},
+                      {"data_dir", config_.data_dir}});
+  return absl::OkStatus();
+}
+
+void ServerRunner::SetServing(bool serving) {
+  if (server_ == nullptr) {
+    return;
+  }
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);  // "" and every name set so far...
+  for (const auto& [service, health_name] : services_) {
+    if (!health_name.empty()) {
+      health->SetServingStatus(health_name, serving);
+    }
+  }
+  health->SetServingStatus(kLivenessService, true);  // ...except liveness
+}
+
+void ServerRunner::RunUntilSignal() {
+  sigset_t set = TerminationSignals();
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&set, &signal) != 0) {
+      LogError("sigwait failed", {{"error", std::strerror(errno)}});
+      break;
+    }
+    if (signal == SIGHUP) {
+      LogInfo("SIGHUP received; nothing to reload");
+      continue;
+    }
+    LogInfo("shutting down", {{"signal", strsignal(signal)},
+                              {"drain_delay_ms", Millis(config_.drain_delay)},
+                              {"grace_ms", Millis(config_.shutdown_grace)}});
+    break;
+  }
+  Shutdown();
+}
+
+void ServerRunner::Shutdown() {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_ || server_ == nullptr) {
+      return;
+    }
+    shut_down_ = true;
+  }
+  SetServing(false);
+  if (config_.drain_delay > absl::ZeroDuration()) {
+    absl::SleepFor(config_.drain_delay);
+  }
+  for (auto& hook : shutdown_hooks_) {
+    hook();
+  }
+  const absl::Time start = absl::Now();
+  server_->Shutdown(absl::ToChronoTime(start + config_.shutdown_grace));
+  server_->Wait();
+  LogInfo("stopped", {{"service", config_.service},
+                      {"shutdown_ms", Millis(absl::Now() - start)}});
+}
+
+}  // namespace common

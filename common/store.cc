@@ -1,0 +1,205 @@
+#include "common/store.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/options_util.h"
+
+namespace common {
+namespace {
+
+bool Supports(rocksdb::CompressionType type) {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  return std::find(supported.begin(), supported.end(), type) != supported.end();
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           int bloom_bits_per_key) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key, false));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.level_compaction_dynamic_level_bytes = true;
+  // LZ4 is cheap enough for every level; ZSTD squeezes the bottom level, which holds most data.
+  if (Supports(rocksdb::kLZ4Compression)) {
+    cf.compression = rocksdb::kLZ4Compression;
+  } else if (Supports(rocksdb::kSnappyCompression)) {
+    cf.compression = rocksdb::kSnappyCompression;
+  }
+  if (Supports(rocksdb::kZSTD)) {
+    cf.bottommost_compression = rocksdb::kZSTD;
+  }
+  return cf;
+}
+
+}  // namespace
+
+absl::Status FromRocksDb(const rocksdb::Status& status, absl::string_view context) {
+  if (status.ok()) {
+    return absl::OkStatus();
+  }
+  const std::string message = absl::StrCat(context, ": ", status.ToString());
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kBusy:
+      return absl::AbortedError(message);
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kTimedOut:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+    case rocksdb::Status::kNotSupported:
+      return absl::FailedPreconditionError(message);
+    case rocksdb::Status::kIOError:
+      if (status.IsNoSpace()) {
+        return absl::ResourceExhaustedError(message);
+      }
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("store path is empty");
+  }
+  auto cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = int64_t{256} << 20;
+
+  // Open every family already on disk (a newer version may have added some) plus the ones
+  // asked for.
+  std::set<std::string> names{rocksdb::kDefaultColumnFamilyName};
+  names.insert(options.column_families.begin(), options.column_families.end());
+  std::vector<std::string> existing;
+  rocksdb::Status list = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+  if (list.ok()) {
+    names.insert(existing.begin(), existing.end());
+  } else if (!options.create_if_missing) {
+    return FromRocksDb(list, absl::StrCat("open ", options.path));
+  }
+
+  const rocksdb::ColumnFamilyOptions cf_options =
+      FamilyOptions(cache, options.bloom_bits_per_key);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, cf_options);
+  }
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = options.path;
+  store->sync_writes_ = options.sync_writes;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options open_options(db_options, cf_options);
+  rocksdb::Status s =
+      rocksdb::DB::Open(open_options, options.path, descriptors, &store->handles_, &raw);
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("open ", options.path));
+  }
+  store->db_.reset(raw);
+  for (rocksdb::ColumnFamilyHandle* handle : store->handles_) {
+    store->by_name_.emplace(handle->GetName(), handle);
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (absl::Status s = Close(); !s.ok()) {
+    LogError("closing RocksDB failed", {{"path", path_}, {"error", s.ToString()}});
+  }
+}
+
+absl::Status Store::Close() {
+  if (db_ == nullptr) {
+    return absl::OkStatus();
+  }
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status s = db_->Flush(flush, handles_);
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  handles_.clear();
+  by_name_.clear();
+  rocksdb::Status closed = db_->Close();
+  db_.reset();
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("flush ", path_));
+  }
+  return FromRocksDb(closed, absl::StrCat("close ", path_));
+}
+
+rocksdb::ColumnFamilyHandle* Store::cf(absl::string_view name) const {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    LogError("unknown column family", {{"name", std::string(name)}});
+    std::abort();
+  }
+  return it->second;
+}
+
+bool Store::HasColumnFamily(absl::string_view name) const {
+  return by_name_.find(name) != by_name_.end();
+}
+
+std::vector<std::string> Store::ColumnFamilyNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, handle] : by_name_) {
+    names.push_back(name);
+  }
+  return names;
+}
+
+absl::Status Store::Write(rocksdb::WriteBatch* batch) { return Write(batch, sync_writes_); }
+
+absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocksDb(db_->Write(options, batch), "write");
+}
+
+absl::StatusOr<std::string> Store::Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                       const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db_->Get(options, cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (!s.ok()) {
+    return FromRocksDb(s, "get");
+  }
+  return value;
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(rocksdb::ColumnFamilyHandle* cf,
+                                                      const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, cf));
+}
+
+Store::Snapshot::~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+std::unique_ptr<Store::Snapshot> Store::GetSnapshot() const {
+  return std::unique_ptr<Snapshot>(new Snapshot(db_.get(), db_->GetSnapshot()));
+}
+
+}  // namespace common

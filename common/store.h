@@ -1,0 +1,111 @@
+// File: common/store.h
+//
+// The RocksDB a service owns: opened with its column families and tuned options; writes go
+// through WriteBatch (one mutation = one batch, atomically) and are synced to the WAL before
+// they are acknowledged unless `sync_writes` is off. Concurrent synced writers share fsyncs:
+// RocksDB's write group commits many threads' batches with one WAL write and one sync.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+//                    Store::Open({.path = dir, .column_families = {"members", "changes"}}));
+//   rocksdb::WriteBatch batch;
+//   batch.Put(store->cf("members"), key, value);
+//   RETURN_IF_ERROR(store->Write(&batch));
+//
+// Thread-safety: every method may be called concurrently; the Store must outlive its
+// iterators and snapshots.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace common {
+
+struct StoreOptions {
+  std::string path;
+  // Column families the caller uses, besides "default". Families that exist on disk but are
+  // not listed (written by a newer version) are opened too and left alone.
+  std::vector<std::string> column_families;
+  int64_t block_cache_bytes = int64_t{256} << 20;
+  int bloom_bits_per_key = 10;
+  bool sync_writes = true;
+  bool create_if_missing = true;
+};
+
+// Translates a RocksDB status: NotFound -> NOT_FOUND, Busy/TryAgain -> ABORTED/UNAVAILABLE,
+// NoSpace -> RESOURCE_EXHAUSTED, IOError -> UNAVAILABLE, Corruption -> DATA_LOSS,
+// InvalidArgument -> FAILED_PRECONDITION, anything else -> INTERNAL. `context` says what was
+// being done ("open /var/lib/records").
+absl::Status FromRocksDb(const rocksdb::Status& status, absl::string_view context);
+
+class Store {
+ public:
+  // Opens (creating if allowed) the database at options.path.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The handle of a column family given at Open (or "default"); aborts on an unknown name,
+  // which is a programming error.
+  rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
+  bool HasColumnFamily(absl::string_view name) const;
+  // Every column family on disk, "default" included.
+  std::vector<std::string> ColumnFamilyNames() const;
+
+  // Applies the batch atomically; synced per options.sync_writes.
+  absl::Status Write(rocksdb::WriteBatch* batch);
+  absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
+
+  // NOT_FOUND when the key is absent.
+  absl::StatusOr<std::string> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                  const rocksdb::Snapshot* snapshot = nullptr) const;
+
+  // A new iterator; pass a snapshot for a consistent multi-read view.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::ColumnFamilyHandle* cf,
+                                                 const rocksdb::Snapshot* snapshot = nullptr) const;
+
+  // A consistent point-in-time view, released when the object dies.
+  class Snapshot {
+   public:
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    const rocksdb::Snapshot* get() const { return snapshot_; }
+
+   private:
+    friend class Store;
+    Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot)
+        : db_(db), snapshot_(snapshot) {}
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+  };
+  std::unique_ptr<Snapshot> GetSnapshot() const;
+
+  // Flushes memtables and closes the database; later calls fail. Called by the destructor.
+  absl::Status Close();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  const std::string& path() const { return path_; }
+  bool sync_writes() const { return sync_writes_; }
+
+ private:
+  Store() = default;
+
+  std::string path_;
+  bool sync_writes_ = true;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;
+};
+
+}  // namespace common

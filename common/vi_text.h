@@ -1,0 +1,49 @@
+// File: common/vi_text.h
+//
+// Vietnamese text on ICU: every name is stored NFC-normalized; search keys are folded
+// (no tone or vowel marks, đ -> d, lower case), so "nguyen van anh" finds "Nguyễn Văn Ánh";
+// lists sort by a collation key in Vietnamese order with the given name first ("Nguyễn Văn
+// Ánh" sorts under "Ánh"), as party lists are ordered.
+//
+// All functions take and return UTF-8 and are thread-safe.
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace common {
+
+// True when `text` is well-formed UTF-8.
+bool IsValidUtf8(absl::string_view text);
+
+// NFC form of `text`; INVALID_ARGUMENT when it is not well-formed UTF-8.
+absl::StatusOr<std::string> ToNfc(absl::string_view text);
+
+// NFC, trimmed, runs of white space collapsed to one space: the stored form of a name.
+absl::StatusOr<std::string> NormalizeName(absl::string_view text);
+
+// Search key: marks removed, đ/Đ -> d, case-folded, white space collapsed.
+// "Nguyễn Văn Ánh" -> "nguyen van anh"; "ĐẶNG" -> "dang".
+std::string FoldForSearch(absl::string_view text);
+
+// Upper case with Vietnamese rules, as party forms write names: "Nguyễn Văn Ánh" ->
+// "NGUYỄN VĂN ÁNH".
+std::string ToUpperVi(absl::string_view text);
+
+// A Vietnamese full name: family name (họ), middle names (chữ đệm), given name (tên).
+struct NameParts {
+  std::string family;
+  std::string middle;  // may be empty or several words
+  std::string given;
+};
+// Splits on white space: first word family, last word given, the rest middle. A single word
+// is a given name.
+NameParts SplitName(absl::string_view full_name);
+
+// Binary key whose byte order is the Vietnamese collation (ICU "vi") of the name read given
+// name first, then family and middle names. Compare keys with memcmp / std::string <.
+std::string NameCollationKey(absl::string_view full_name);
+
+}  // namespace common

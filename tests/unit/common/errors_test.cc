@@ -1,0 +1,84 @@
+#include "common/errors.h"
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace common {
+namespace {
+
+google::rpc::Status DetailsOf(const grpc::Status& status) {
+  google::rpc::Status rpc;
+  EXPECT_TRUE(rpc.ParseFromString(status.error_details()));
+  return rpc;
+}
+
+TEST(ErrorsTest, FieldViolationsBecomeBadRequestAndErrorInfo) {
+  FieldViolations v;
+  v.Add("member.national_id", "must be exactly 12 digits");
+  v.Add("member.birth_date", "must be a valid date");
+  absl::Status status = v.ToStatus();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("member.national_id: must be exactly 12 digits"),
+            std::string::npos);
+
+  grpc::Status g = ToGrpcStatus(status);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status rpc = DetailsOf(g);
+  EXPECT_EQ(rpc.code(), 3);
+  bool saw_info = false, saw_bad_request = false;
+  for (const auto& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&info)) {
+      saw_info = true;
+      EXPECT_EQ(info.reason(), "INVALID_ARGUMENT");
+      EXPECT_EQ(info.domain(), kErrorDomain);
+      EXPECT_EQ(info.metadata().at("field"), "member.national_id");
+    } else if (any.UnpackTo(&bad)) {
+      saw_bad_request = true;
+      ASSERT_EQ(bad.field_violations_size(), 2);
+      EXPECT_EQ(bad.field_violations(1).field(), "member.birth_date");
+    }
+  }
+  EXPECT_TRUE(saw_info);
+  EXPECT_TRUE(saw_bad_request);
+}
+
+TEST(ErrorsTest, NoViolationsIsOk) { EXPECT_TRUE(FieldViolations().ToStatus().ok()); }
+
+TEST(ErrorsTest, EveryErrorGetsAnErrorInfo) {
+  grpc::Status g = ToGrpcStatus(absl::NotFoundError("organizations/x not found"));
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(g.error_message(), "organizations/x not found");
+  google::rpc::Status rpc = DetailsOf(g);
+  ASSERT_EQ(rpc.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(rpc.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "NOT_FOUND");
+}
+
+TEST(ErrorsTest, RuleViolationCarriesReasonAndPrecondition) {
+  absl::Status s = RuleViolation("PROBATION_NOT_OVER", "organizations/a/members/b",
+                                 "recognition needs 12 months of probation");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(s), "PROBATION_NOT_OVER");
+  google::rpc::Status rpc = DetailsOf(ToGrpcStatus(s));
+  EXPECT_EQ(rpc.details_size(), 2);
+}
+
+TEST(ErrorsTest, OkMapsToOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }
+
+TEST(ErrorsTest, RoundTripsThroughGrpc) {
+  absl::Status original = InvalidField("page_size", "must not be negative");
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(original));
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(back.message(), original.message());
+  auto violations = FieldViolationsOf(back);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].first, "page_size");
+  EXPECT_EQ(ErrorReason(back), "INVALID_ARGUMENT");
+}
+
+}  // namespace
+}  // namespace common
