@@ -35,6 +35,11 @@ ABSL_FLAG(int64_t, block_cache_mb, 256, "RocksDB block cache size in MiB.");
 ABSL_FLAG(bool, sync_writes, true,
           "Sync the RocksDB WAL before acknowledging a write (durable). Turn off only for "
           "throwaway data.");
+ABSL_FLAG(int32_t, metrics_port, -1,
+          "Port of the Prometheus /metrics endpoint (HTTP, on --listen). -1: the service's "
+          "default (records 9091, analytics 9092), or a free port when --port=0; 0: off.");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "If set, the bound metrics port is written to this file.");
 
 namespace common {
 
@@ -100,6 +105,16 @@ bool ServerConfig::IsLoopback() const {
          listen == "[::1]";
 }
 
+int DefaultMetricsPort(absl::string_view service) {
+  if (service == "records") {
+    return 9091;
+  }
+  if (service == "analytics") {
+    return 9092;
+  }
+  return 0;
+}
+
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(absl::string_view service, int default_port,
                                                    absl::string_view default_data_dir) {
   ServerConfig c;
@@ -152,6 +167,24 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(absl::string_view service, in
     v.Add("--block_cache_mb", absl::StrCat("must be 8..1048576, got ", c.block_cache_mb));
   }
   c.sync_writes = absl::GetFlag(FLAGS_sync_writes);
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (metrics_port < -1 || metrics_port > 65535) {
+    v.Add("--metrics_port",
+          absl::StrCat("must be -1 (default), 0 (off) or a port 1..65535, got ", metrics_port));
+  } else if (metrics_port == -1) {
+    const int fallback = DefaultMetricsPort(service);
+    if (c.port == 0) {
+      c.metrics_port = 0;
+    } else if (fallback != 0) {
+      c.metrics_port = fallback;
+    }
+  } else if (metrics_port > 0) {
+    c.metrics_port = metrics_port;
+    if (metrics_port == c.port) {
+      v.Add("--metrics_port", absl::StrCat("must differ from --port (both ", c.port, ")"));
+    }
+  }
+  c.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
   if (!v.empty()) {
     return v.ToStatus("INVALID_CONFIGURATION");
   }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <vector>
@@ -36,6 +37,8 @@ ABSL_DECLARE_FLAG(absl::Duration, max_connection_age);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(int64_t, block_cache_mb);
 ABSL_DECLARE_FLAG(bool, sync_writes);
+ABSL_DECLARE_FLAG(int32_t, metrics_port);
+ABSL_DECLARE_FLAG(std::string, metrics_port_file);
 
 namespace common {
 
@@ -71,6 +74,10 @@ struct ServerConfig {
   LogLevel log_level = LogLevel::kInfo;
   int64_t block_cache_mb = 0;
   bool sync_writes = true;
+  // Prometheus /metrics endpoint (common/metrics_http.h) on `listen`: unset = off; 0 = a
+  // free port (reported in the "serving" log line and metrics_port_file).
+  std::optional<int> metrics_port;
+  std::string metrics_port_file;  // when set, the bound metrics port is written there
 
   // "127.0.0.1:50051"; IPv6 literals are bracketed.
   std::string Address() const;
@@ -78,8 +85,14 @@ struct ServerConfig {
   bool IsLoopback() const;
 };
 
+// The default Prometheus metrics port of a service: records 9091, analytics 9092 (so both run
+// side by side in `make run`), 0 for others (none).
+int DefaultMetricsPort(absl::string_view service);
+
 // Reads and validates the shared flags; the defaults apply when --port is -1 and --data_dir
-// is empty. Errors are INVALID_ARGUMENT naming every bad flag.
+// is empty. --metrics_port: -1 (default) is DefaultMetricsPort(service), or a free port when
+// --port is 0 (tests and scripts that pick free ports must not collide on 9091); 0 turns the
+// endpoint off. Errors are INVALID_ARGUMENT naming every bad flag.
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(absl::string_view service, int default_port,
                                                    absl::string_view default_data_dir);
 

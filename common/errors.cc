@@ -6,11 +6,17 @@
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "common/vi_text.h"
 
 namespace common {
 namespace {
 
 constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+std::string& MutableErrorDomain() {
+  static std::string* domain = new std::string("dangbo.gov.vn");
+  return *domain;
+}
 
 
 template <typename Message>
@@ -21,8 +27,14 @@ bool ReadPayload(const absl::Status& status, absl::string_view type_url, Message
 
 }  // namespace
 
+void SetErrorDomain(absl::string_view domain) { MutableErrorDomain() = std::string(domain); }
+
+const std::string& ErrorDomain() { return MutableErrorDomain(); }
+
+// Error details are protobuf messages, whose strings must be valid UTF-8 or the receiver
+// cannot parse them; messages often quote raw (possibly cut or invalid) input.
 void FieldViolations::Add(std::string field, std::string description) {
-  violations_.emplace_back(std::move(field), std::move(description));
+  violations_.emplace_back(ToValidUtf8(field), ToValidUtf8(description));
 }
 
 absl::Status FieldViolations::ToStatus(absl::string_view reason) const {
@@ -55,10 +67,10 @@ absl::Status WithReason(absl::Status status, absl::string_view reason,
     return status;
   }
   google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
-  info.set_domain(kErrorDomain);
+  info.set_reason(ToValidUtf8(reason));
+  info.set_domain(ErrorDomain());
   for (const auto& [key, value] : metadata) {
-    (*info.mutable_metadata())[key] = value;
+    (*info.mutable_metadata())[ToValidUtf8(key)] = ToValidUtf8(value);
   }
   status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
   return status;
@@ -68,9 +80,9 @@ absl::Status RuleViolation(absl::string_view reason, absl::string_view subject,
                            absl::string_view message) {
   google::rpc::PreconditionFailure failure;
   auto* v = failure.add_violations();
-  v->set_type(std::string(reason));
-  v->set_subject(std::string(subject));
-  v->set_description(std::string(message));
+  v->set_type(ToValidUtf8(reason));
+  v->set_subject(ToValidUtf8(subject));
+  v->set_description(ToValidUtf8(message));
   absl::Status status = absl::FailedPreconditionError(message);
   status.SetPayload(kPreconditionFailureTypeUrl, absl::Cord(failure.SerializeAsString()));
   return WithReason(std::move(status), reason, {{"resource", std::string(subject)}});
@@ -98,7 +110,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));
-  rpc_status.set_message(std::string(status.message()));
+  rpc_status.set_message(ToValidUtf8(status.message()));
   bool has_error_info = false;
   status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
     if (type_url.substr(0, kTypeUrlPrefix.size()) != kTypeUrlPrefix) {
@@ -112,7 +124,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (!has_error_info) {
     google::rpc::ErrorInfo info;
     info.set_reason(absl::StatusCodeToString(status.code()));  // "NOT_FOUND"
-    info.set_domain(kErrorDomain);
+    info.set_domain(ErrorDomain());
     rpc_status.add_details()->PackFrom(info);
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),

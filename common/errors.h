@@ -23,8 +23,10 @@
 
 namespace common {
 
-// ErrorInfo.domain of every error dangbo returns.
-inline constexpr char kErrorDomain[] = "dangbo.gov.vn";
+// ErrorInfo.domain of the errors this process returns: "<service>.dangbo.gov.vn", set once
+// at start-up (ServerRunner does); "dangbo.gov.vn" until then.
+void SetErrorDomain(absl::string_view domain);
+const std::string& ErrorDomain();
 
 inline constexpr char kErrorInfoTypeUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
 inline constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";

@@ -3,14 +3,19 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/logging.h"
+#include "common/metrics_http.h"
+#include "common/process_metrics.h"
 #include "common/request_log.h"
+#include "common/rpc_metrics.h"
 #include "grpc/grpc.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -46,7 +51,9 @@ void BlockTerminationSignals() {
 ServerRunner::ServerRunner(ServerConfig config, std::string version)
     : config_(std::move(config)),
       version_(std::move(version)),
-      credentials_(grpc::InsecureServerCredentials()) {}
+      credentials_(grpc::InsecureServerCredentials()) {
+  SetErrorDomain(absl::StrCat(config_.service, ".dangbo.gov.vn"));
+}
 
 ServerRunner::~ServerRunner() { Shutdown(); }
 
@@ -60,6 +67,15 @@ void ServerRunner::AddShutdownHook(std::function<void()> hook) {
   shutdown_hooks_.push_back(std::move(hook));
 }
 
+void ServerRunner::ApplySecurity(const SecurityConfig& security) {
+  SetCredentials(ServerCredentials(security));
+  EnableReflection(security.reflection);
+  SetMaxConcurrentStreams(security.max_concurrent_streams);
+  if (security.tls()) {
+    SetPlaintextHealthPort(security.health_port);
+  }
+}
+
 void ServerRunner::SetCredentials(std::shared_ptr<grpc::ServerCredentials> credentials) {
   credentials_ = std::move(credentials);
 }
@@ -69,11 +85,19 @@ absl::Status ServerRunner::Start() {
   // into the generated pool; the built-in health service registers none.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (reflection_) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  }
 
   grpc::ServerBuilder builder;
   const std::string address = config_.Address();
   builder.AddListeningPort(address, credentials_, &port_);
+  const std::string health_address =
+      absl::StrCat(address.substr(0, address.rfind(':')), ":", std::max(health_port_, 0));
+  if (health_port_ >= 0) {
+    builder.AddListeningPort(health_address, grpc::InsecureServerCredentials(),
+                             &health_port_bound_);
+  }
   for (auto& [service, health_name] : services_) {
     builder.RegisterService(service);
   }
@@ -83,6 +107,9 @@ absl::Status ServerRunner::Start() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
                              ClampInt(Millis(config_.keepalive_timeout)));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (max_concurrent_streams_ > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_concurrent_streams_);
+  }
   // Clients (analytics following records) may ping every 10 s on idle streams.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   if (config_.max_connection_age > absl::ZeroDuration()) {
@@ -93,13 +120,40 @@ absl::Status ServerRunner::Start() {
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<RequestLogInterceptorFactory>());
+  RpcMetrics& rpc_metrics = RpcMetrics::Default();
+  for (const auto& [service, health_name] : services_) {
+    rpc_metrics.PrepareService(health_name);  // series at zero before the first call
+  }
+  rpc_metrics.PrepareService("grpc.health.v1.Health");
+  creators.push_back(rpc_metrics.NewInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(creators));
 
   server_ = builder.BuildAndStart();
-  if (server_ == nullptr || port_ == 0) {
+  if (server_ == nullptr || port_ == 0 || (health_port_ >= 0 && health_port_bound_ == 0)) {
     server_.reset();
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, " (address in use or not local?)"));
+  }
+  if (config_.metrics_port.has_value()) {
+    MetricsRegistry& registry = MetricsRegistry::Default();
+    process_metrics_ = RegisterProcessMetrics(&registry, config_.service, version_);
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http =
+        MetricsHttpServer::Start(config_.listen, *config_.metrics_port, &registry);
+    if (!http.ok()) {
+      server_->Shutdown();
+      server_.reset();
+      return http.status();
+    }
+    metrics_http_ = std::move(*http);
+    metrics_port_ = metrics_http_->port();
+    if (!config_.metrics_port_file.empty()) {
+      std::ofstream out(config_.metrics_port_file, std::ios::trunc);
+      out << metrics_port_ << "\n";
+      if (!out) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot write --metrics_port_file ", config_.metrics_port_file));
+      }
+    }
   }
   SetServing(true);
   server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
@@ -115,6 +169,8 @@ absl::Status ServerRunner::Start() {
                       {"version", version_},
                       {"address", config_.listen},
                       {"port", port_},
+                      {"metrics_port", metrics_port_},
+                      {"health_port", health_port_bound_},
                       {"data_dir", config_.data_dir}});
   return absl::OkStatus();
 }
@@ -171,6 +227,9 @@ void ServerRunner::Shutdown() {
   const absl::Time start = absl::Now();
   server_->Shutdown(absl::ToChronoTime(start + config_.shutdown_grace));
   server_->Wait();
+  if (metrics_http_ != nullptr) {
+    metrics_http_->Stop();  // after the RPCs, so the drain can still be scraped
+  }
   LogInfo("stopped", {{"service", config_.service},
                       {"shutdown_ms", Millis(absl::Now() - start)}});
 }

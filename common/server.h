@@ -8,6 +8,8 @@
 //   - server reflection (grpc.reflection.v1alpha), with the health service describable;
 //   - keepalive, connection age and message-size limits from ServerConfig;
 //   - one JSON log line per RPC (method, code, latency);
+//   - Prometheus metrics (request counts, latency histograms, in-flight calls, process
+//     metrics) on GET /metrics at config.metrics_port, when set (common/metrics.h);
 // and shuts down gracefully: NOT_SERVING, drain delay, shutdown hooks (long-lived streams end),
 // then Server::Shutdown with the grace deadline (in-flight RPCs finish, the rest are cancelled).
 //
@@ -30,10 +32,14 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config.h"
+#include "common/security.h"
+#include "common/metrics.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 
 namespace common {
+
+class MetricsHttpServer;
 
 // The health-service name that stays SERVING while the process lives (liveness probe).
 inline constexpr char kLivenessService[] = "liveness";
@@ -59,11 +65,30 @@ class ServerRunner {
   // Transport credentials; insecure by default.
   void SetCredentials(std::shared_ptr<grpc::ServerCredentials> credentials);
 
+  // Serve gRPC reflection (on by default; common/security.h decides from --reflection).
+  void EnableReflection(bool enabled) { reflection_ = enabled; }
+
+  // Most concurrent streams (RPCs) one client connection may have open; 0 leaves gRPC's
+  // default.
+  void SetMaxConcurrentStreams(int streams) { max_concurrent_streams_ = streams; }
+
+  // Credentials, reflection, stream limits and the plaintext health port from the security
+  // flags (common/security.h).
+  void ApplySecurity(const SecurityConfig& security);
+
+  // Also listen in plaintext on `port` (0: a free one) of the same address, for Kubernetes'
+  // gRPC probes, which cannot speak TLS. Only the health service answers there: handlers
+  // refuse calls that did not come over TLS (common::Authorizer). -1: no such port.
+  void SetPlaintextHealthPort(int port) { health_port_ = port; }
+  int health_port() const { return health_port_bound_; }
+
   // Binds and starts serving. UNAVAILABLE when the address cannot be bound.
   absl::Status Start();
 
   // The bound port (useful with port 0). Valid after Start().
   int port() const { return port_; }
+  // The bound /metrics port, 0 when the endpoint is off. Valid after Start().
+  int metrics_port() const { return metrics_port_; }
   grpc::Server* server() const { return server_.get(); }
   const ServerConfig& config() const { return config_; }
 
@@ -82,8 +107,15 @@ class ServerRunner {
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
+  bool reflection_ = true;
+  int max_concurrent_streams_ = 0;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
+  MetricsRegistration process_metrics_;
+  int metrics_port_ = 0;
+  int health_port_ = -1;
+  int health_port_bound_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };

@@ -76,6 +76,28 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
+std::string ToValidUtf8(absl::string_view text) {
+  if (IsValidUtf8(text)) {
+    return std::string(text);
+  }
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t length = static_cast<int32_t>(text.size());
+  std::string out;
+  out.reserve(text.size() + 8);
+  int32_t i = 0;
+  while (i < length) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+    } else {
+      out.append(text.data() + start, static_cast<size_t>(i - start));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> ToNfc(absl::string_view text) {
   if (!IsValidUtf8(text)) {
     return absl::InvalidArgumentError("text is not valid UTF-8");

@@ -18,6 +18,10 @@ namespace common {
 // True when `text` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view text);
 
+// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD: safe for protobuf string
+// fields (error details quote raw input, which may be cut inside a character).
+std::string ToValidUtf8(absl::string_view text);
+
 // NFC form of `text`; INVALID_ARGUMENT when it is not well-formed UTF-8.
 absl::StatusOr<std::string> ToNfc(absl::string_view text);
 

@@ -6,6 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -35,7 +39,12 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   const std::string port_file = p->scratch_->Sub("port");
   p->log_path_ = p->scratch_->Sub("server.log");
   args.insert(args.begin(), binary);
-  args.push_back("--port=0");
+  const bool fixed_port = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a.rfind("--port=", 0) == 0;
+  });
+  if (!fixed_port) {
+    args.push_back("--port=0");
+  }
   args.push_back("--port_file=" + port_file);
 
   p->pid_ = fork();
@@ -75,6 +84,22 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   return absl::DeadlineExceededError(
       absl::StrCat(binary, " did not start within ", absl::FormatDuration(timeout), "; log:\n",
                    p->Log()));
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
 }
 
 ServerProcess::~ServerProcess() {

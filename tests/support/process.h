@@ -34,9 +34,13 @@ class TempDir {
   std::string path_;
 };
 
+// A port that was free a moment ago on 127.0.0.1 (for a server that must come back on the
+// same port after a restart).
+int FreePort();
+
 class ServerProcess {
  public:
-  // Starts `binary` with `args` plus --port=0 and --port_file; returns once the server has
+  // Starts `binary` with `args` plus --port_file (and --port=0 unless `args` has --port=); returns once the server has
   // written its port (it is serving), or an error with the tail of its log.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::string& binary, std::vector<std::string> args,

@@ -33,7 +33,7 @@ TEST(ErrorsTest, FieldViolationsBecomeBadRequestAndErrorInfo) {
     if (any.UnpackTo(&info)) {
       saw_info = true;
       EXPECT_EQ(info.reason(), "INVALID_ARGUMENT");
-      EXPECT_EQ(info.domain(), kErrorDomain);
+      EXPECT_EQ(info.domain(), ErrorDomain());
       EXPECT_EQ(info.metadata().at("field"), "member.national_id");
     } else if (any.UnpackTo(&bad)) {
       saw_bad_request = true;
@@ -78,6 +78,32 @@ TEST(ErrorsTest, RoundTripsThroughGrpc) {
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].first, "page_size");
   EXPECT_EQ(ErrorReason(back), "INVALID_ARGUMENT");
+}
+
+}  // namespace
+}  // namespace common
+
+namespace common {
+namespace {
+
+// Found by the fuzzers: messages that quote input cut inside a multi-byte character made
+// the google.rpc details unparsable for clients (protobuf strings must be UTF-8).
+TEST(ErrorsTest, DetailsStayReadableWhenMessagesQuoteBrokenUtf8) {
+  const std::string cut = std::string("found '") + "\xe1" + "'";  // first byte of "ế"
+  FieldViolations v;
+  v.Add("filter", cut);
+  absl::Status status = WithReason(v.ToStatus(), "BAD\xff", {{"key\xc3", "value\xe1\xba"}});
+  auto violations = FieldViolationsOf(status);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].second, "found '\xEF\xBF\xBD'");
+  EXPECT_EQ(ErrorReason(status), "BAD\xEF\xBF\xBD");
+
+  absl::Status rule = RuleViolation("R", "subject\xff", "message \xe1\xba");
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(absl::InvalidArgumentError("bad \xff byte")));
+  EXPECT_EQ(ErrorReason(back), "INVALID_ARGUMENT");
+  google::rpc::Status rpc;
+  ASSERT_TRUE(rpc.ParseFromString(ToGrpcStatus(rule).error_details()));
+  EXPECT_EQ(rpc.details_size(), 2);
 }
 
 }  // namespace

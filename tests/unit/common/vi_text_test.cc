@@ -107,3 +107,16 @@ TEST(ViTextTest, NfcAndNfdGiveTheSameCollationKey) {
 
 }  // namespace
 }  // namespace common
+
+namespace common {
+namespace {
+
+TEST(ViTextTest, ToValidUtf8ReplacesIllFormedSequences) {
+  EXPECT_EQ(ToValidUtf8("Nguyễn"), "Nguyễn");
+  EXPECT_EQ(ToValidUtf8("a\xe1\xba"), "a\xEF\xBF\xBD");
+  EXPECT_EQ(ToValidUtf8("\xff" "b"), "\xEF\xBF\xBD" "b");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("x\xc3\x28y")));
+}
+
+}  // namespace
+}  // namespace common

@@ -1,0 +1,206 @@
+#include "common/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+
+namespace common {
+namespace {
+
+constexpr absl::string_view kHashPrefix = "sha256:";
+
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+absl::Status Unauthenticated() {
+  return absl::UnauthenticatedError("missing or invalid credentials");
+}
+
+}  // namespace
+
+absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role) {
+  const std::set<std::string> viewer = {kRecordsRead, kRecordsWatch, kAnalyticsRead};
+  if (role == "viewer") {
+    return viewer;
+  }
+  if (role == "editor") {
+    std::set<std::string> p = viewer;
+    p.insert({kRecordsWrite, kAnalyticsWrite});
+    return p;
+  }
+  if (role == "inspector") {
+    std::set<std::string> p = viewer;
+    p.insert({kInspectionsWrite, kPiiRead});
+    return p;
+  }
+  if (role == "admin") {
+    return std::set<std::string>{kRecordsRead,      kRecordsWatch, kRecordsWrite,
+                                 kInspectionsWrite, kPiiRead,      kAuditRead,
+                                 kAdminBackup,      kAnalyticsRead, kAnalyticsWrite};
+  }
+  if (role == "service") {
+    // The analytics follower: reads and watches records, never personal data.
+    return std::set<std::string>{kRecordsRead, kRecordsWatch, kAnalyticsRead};
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown role \"", role, "\"; roles are viewer, editor, inspector, admin, service"));
+}
+
+std::string HashToken(absl::string_view token) {
+  return absl::StrCat(kHashPrefix, absl::BytesToHexString(Sha256(token)));
+}
+
+absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Parse(const std::string& text) {
+  std::vector<Entry> entries;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+    if (line.empty()) {
+      continue;
+    }
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat("token file line ", line_number, ": ", why,
+                                                     " (expected: sha256:<64 hex> <principal> "
+                                                     "<role>[,<role>...])"));
+    };
+    if (parts.size() != 3) {
+      return bad("needs three columns");
+    }
+    if (!absl::StartsWith(parts[0], kHashPrefix)) {
+      return bad("the hash must start with sha256:");
+    }
+    absl::string_view hex = parts[0].substr(kHashPrefix.size());
+    if (hex.size() != 64 ||
+        hex.find_first_not_of("0123456789abcdefABCDEF") != absl::string_view::npos) {
+      return bad("the hash must be 64 hex digits");
+    }
+    Entry entry;
+    entry.hash = absl::HexStringToBytes(hex);
+    entry.principal.name = std::string(parts[1]);
+    for (absl::string_view role : absl::StrSplit(parts[2], ',', absl::SkipEmpty())) {
+      absl::StatusOr<std::set<std::string>> permissions = RolePermissions(role);
+      if (!permissions.ok()) {
+        return bad(permissions.status().message());
+      }
+      entry.principal.roles.emplace_back(role);
+      entry.principal.permissions.insert(permissions->begin(), permissions->end());
+    }
+    if (entry.principal.roles.empty()) {
+      return bad("no role");
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+TokenStore::FileStamp TokenStore::Stamp(const std::string& path) {
+  struct stat st;
+  FileStamp stamp;
+  if (stat(path.c_str(), &st) == 0) {
+    stamp.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+    stamp.size = st.st_size;
+    stamp.inode = st.st_ino;
+  }
+  return stamp;
+}
+
+absl::StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(std::string path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read token file ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<std::vector<Entry>> entries = Parse(text.str());
+  if (!entries.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", entries.status().message()));
+  }
+  std::unique_ptr<TokenStore> store(new TokenStore(std::move(path)));
+  absl::MutexLock lock(&store->mu_);
+  store->entries_ = std::make_shared<const std::vector<Entry>>(std::move(*entries));
+  store->stamp_ = Stamp(store->path_);
+  store->last_check_ = absl::Now();
+  return store;
+}
+
+void TokenStore::ReloadIfChanged() {
+  const FileStamp now = Stamp(path_);
+  {
+    absl::MutexLock lock(&mu_);
+    last_check_ = absl::Now();
+    if (now == stamp_) {
+      return;
+    }
+  }
+  std::ifstream in(path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<std::vector<Entry>> entries =
+      in ? Parse(text.str()) : absl::StatusOr<std::vector<Entry>>(absl::NotFoundError("missing"));
+  absl::MutexLock lock(&mu_);
+  stamp_ = now;
+  if (!entries.ok()) {
+    LogError("token file not reloaded; keeping the previous tokens",
+             {{"path", path_}, {"error", entries.status().ToString()}});
+    return;
+  }
+  entries_ = std::make_shared<const std::vector<Entry>>(std::move(*entries));
+  LogInfo("token file reloaded", {{"path", path_}, {"tokens", entries_->size()}});
+}
+
+size_t TokenStore::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_->size();
+}
+
+absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorization) {
+  bool stale;
+  {
+    absl::MutexLock lock(&mu_);
+    stale = absl::Now() - last_check_ > absl::Seconds(1);
+  }
+  if (stale) {
+    ReloadIfChanged();
+  }
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() ||
+      !absl::StartsWithIgnoreCase(authorization, kBearer)) {
+    return Unauthenticated();
+  }
+  const std::string presented = Sha256(authorization.substr(kBearer.size()));
+  std::shared_ptr<const std::vector<Entry>> entries;
+  {
+    absl::MutexLock lock(&mu_);
+    entries = entries_;
+  }
+  // Compare against every entry in constant time: no early exit, no data-dependent branch
+  // on the hash bytes.
+  const Principal* match = nullptr;
+  for (const Entry& entry : *entries) {
+    const bool equal = CRYPTO_memcmp(entry.hash.data(), presented.data(), presented.size()) == 0;
+    match = equal ? &entry.principal : match;
+  }
+  if (match == nullptr) {
+    return Unauthenticated();
+  }
+  return *match;
+}
+
+}  // namespace common

@@ -1,0 +1,99 @@
+// File: common/auth.h
+//
+// Authentication and authorization for both services.
+//
+// Callers send `authorization: Bearer <token>`. The token file (a Kubernetes Secret in
+// production) stores only SHA-256 hashes, one token a line:
+//
+//   # sha256 of the token          principal    roles
+//   sha256:9f86d081884c7d65...     ops-alice    admin
+//   sha256:2c26b46b68ffc68f...     analytics    service
+//
+// Roles grant permissions (see RolePermissions); every RPC needs one permission
+// (common/permissions.h). The file is re-read when it changes, without a restart; a file
+// that fails to parse keeps the previous tokens and logs an error.
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace common {
+
+// Permission names, as the contracts' comments use them.
+inline constexpr char kRecordsRead[] = "records.read";
+inline constexpr char kRecordsWatch[] = "records.watch";
+inline constexpr char kRecordsWrite[] = "records.write";
+inline constexpr char kInspectionsWrite[] = "inspections.write";
+inline constexpr char kPiiRead[] = "pii.read";
+inline constexpr char kAuditRead[] = "audit.read";
+inline constexpr char kAdminBackup[] = "admin.backup";
+inline constexpr char kAnalyticsRead[] = "analytics.read";
+inline constexpr char kAnalyticsWrite[] = "analytics.write";
+
+// viewer, editor, inspector, admin, service. INVALID_ARGUMENT for another name.
+absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role);
+
+// Who is calling, and what they may do.
+struct Principal {
+  std::string name;
+  std::vector<std::string> roles;
+  std::set<std::string> permissions;
+  bool Has(absl::string_view permission) const {
+    return permissions.count(std::string(permission)) > 0;
+  }
+};
+
+// "sha256:" + lower-case hex SHA-256 of `token`: what the token file stores.
+std::string HashToken(absl::string_view token);
+
+class TokenStore {
+ public:
+  // Loads `path`; fails (naming the line) when the file is missing or malformed.
+  static absl::StatusOr<std::unique_ptr<TokenStore>> Open(std::string path);
+
+  // Resolves an `authorization` metadata value. Every failure is the same UNAUTHENTICATED
+  // "missing or invalid credentials": the reply never says which part was wrong.
+  absl::StatusOr<Principal> Authenticate(absl::string_view authorization);
+
+  // Re-reads the file if it changed since the last look (checked at most once a second on
+  // the request path). Exposed for tests and SIGHUP.
+  void ReloadIfChanged();
+
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::string hash;  // 32 raw bytes
+    Principal principal;
+  };
+  struct FileStamp {
+    int64_t mtime_ns = 0;
+    int64_t size = -1;
+    uint64_t inode = 0;
+    bool operator==(const FileStamp& o) const {
+      return mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
+    }
+  };
+
+  explicit TokenStore(std::string path) : path_(std::move(path)) {}
+  static absl::StatusOr<std::vector<Entry>> Parse(const std::string& text);
+  static FileStamp Stamp(const std::string& path);
+
+  const std::string path_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  FileStamp stamp_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace common

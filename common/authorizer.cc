@@ -1,0 +1,83 @@
+#include "common/authorizer.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpc/grpc_security_constants.h"
+#include "common/errors.h"
+#include "common/permissions.h"
+#include "common/status_macros.h"
+
+namespace common {
+namespace {
+
+absl::string_view Metadata(const grpc::ServerContextBase& context, absl::string_view key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) {
+    return {};
+  }
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+Principal AllPermissions(std::string name) {
+  Principal p;
+  p.name = std::move(name);
+  p.roles = {"admin"};
+  p.permissions = *RolePermissions("admin");
+  return p;
+}
+
+Authorizer::Authorizer(std::string service, std::shared_ptr<TokenStore> tokens,
+                       std::shared_ptr<RateLimiter> limiter)
+    : service_(std::move(service)), tokens_(std::move(tokens)), limiter_(std::move(limiter)) {}
+
+absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& context,
+                                                absl::string_view method) const {
+  if (require_tls_) {
+    const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+    const auto transport =
+        auth == nullptr ? std::vector<grpc::string_ref>()
+                        : auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+    if (transport.empty() || transport.front() != "ssl") {
+      return WithReason(absl::PermissionDeniedError(
+                            "this port answers health checks only; call the TLS port"),
+                        "TLS_REQUIRED");
+    }
+  }
+  return AuthorizeHeader(Metadata(context, "authorization"),
+                         Metadata(context, "x-dangbo-principal"), method);
+}
+
+absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authorization,
+                                                      absl::string_view principal_hint,
+                                                      absl::string_view method) const {
+  const std::string full_method = absl::StrCat("/", service_, "/", method);
+  absl::StatusOr<std::string> permission = PermissionFor(full_method);
+  if (!permission.ok()) {
+    // A method nobody listed is closed, not open.
+    return WithReason(absl::PermissionDeniedError(
+                          absl::StrCat(full_method, " has no permission entry; refused")),
+                      "METHOD_NOT_LISTED");
+  }
+  absl::StatusOr<Principal> caller =
+      tokens_ == nullptr
+          ? AllPermissions(principal_hint.empty() ? "anonymous" : std::string(principal_hint))
+          : tokens_->Authenticate(authorization);
+  if (!caller.ok()) {
+    return WithReason(caller.status(), "UNAUTHENTICATED");
+  }
+  if (limiter_ != nullptr) {
+    RETURN_IF_ERROR(limiter_->Acquire(caller->name));
+  }
+  if (!permission->empty() && !caller->Has(*permission)) {
+    return WithReason(
+        absl::PermissionDeniedError(absl::StrCat(method, " needs the \"", *permission,
+                                                 "\" permission, which ", caller->name,
+                                                 " does not have")),
+        "PERMISSION_DENIED", {{"permission", *permission}, {"method", std::string(method)}});
+  }
+  return caller;
+}
+
+}  // namespace common

@@ -1,0 +1,58 @@
+// File: common/authorizer.h
+//
+// The check every handler makes first:
+//
+//   ASSIGN_OR_RETURN(common::Principal caller, authorizer_.Authorize(*ctx, "GetMember"));
+//
+// It authenticates the call's `authorization: Bearer` token against the TokenStore and checks
+// the method's permission from common/permissions.h: UNAUTHENTICATED (missing or unknown
+// token; the message never says which), PERMISSION_DENIED (names the method and the
+// permission it needs). Without a TokenStore (development on loopback only) every caller is
+// "anonymous" with every permission; the metadata "x-dangbo-principal" may name it.
+// With a RateLimiter, each principal's request rate is limited (RESOURCE_EXHAUSTED).
+//
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/auth.h"
+#include "common/rate_limiter.h"
+#include "grpcpp/server_context.h"
+
+namespace common {
+
+class Authorizer {
+ public:
+  // `service` is the full proto name ("dangbo.records.v1.RecordsService").
+  Authorizer(std::string service, std::shared_ptr<TokenStore> tokens,
+             std::shared_ptr<RateLimiter> limiter = nullptr);
+
+  // When the server speaks TLS, calls that arrive in plaintext (the probes' health port) are
+  // refused with PERMISSION_DENIED.
+  void RequireTls(bool require) { require_tls_ = require; }
+
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
+                                      absl::string_view method) const;
+
+  // Same, from the raw `authorization` value (empty when absent); for tests and streams.
+  absl::StatusOr<Principal> AuthorizeHeader(absl::string_view authorization,
+                                            absl::string_view principal_hint,
+                                            absl::string_view method) const;
+
+  bool enforcing() const { return tokens_ != nullptr; }
+
+ private:
+  std::string service_;
+  std::shared_ptr<TokenStore> tokens_;
+  std::shared_ptr<RateLimiter> limiter_;
+  bool require_tls_ = false;
+};
+
+// A principal with every permission: the development default and in-process tests.
+Principal AllPermissions(std::string name);
+
+}  // namespace common

@@ -1,0 +1,126 @@
+// File: common/list_query.h
+//
+// The query parts of List methods (AIP-158/160/132), generic for both services:
+//
+// - ParseFilter: the AIP-160 subset `field op value [AND field op value]...` with
+//   op one of = != < > <= >= and `:` (has), values written as
+//     "double-quoted strings" (escapes \" \\ \n \t),  integers (-12, 2024),
+//     dates 2024-01-31 (bare, ISO 8601),  bare identifiers (enum values, true/false).
+//   Field names are dotted identifiers (`a.b_c`). `AND` is case-sensitive; OR, NOT,
+//   parentheses and functions are not supported (INVALID_ARGUMENT naming the position).
+//   CheckFilter then holds the terms against the method's allow-list (FilterSpec).
+// - ParseOrderBy: "field [desc|asc], other ..." against an allow-list.
+// - Page tokens: opaque URL-safe base64 (no padding) of {version, issue time, the last key
+//   returned, a hash of (parent, filter, order_by)} sealed by a checksum. ParsePageToken
+//   rejects tokens that were altered, expired (older than the TTL, 3 days by default) or
+//   reused with another parent/filter/order_by. The checksum is a keyed 64-bit hash: it
+//   catches corruption and casual edits; it is not a cryptographic MAC, so tokens carry
+//   nothing the caller may not see (the last key is the caller's own resource name). The
+//   decoded key is untrusted input: use it only as an exclusive lower bound inside the
+//   request's own key range (the parent's prefix), never as a key to read directly.
+// - NormalizePageSize: 0 -> default (50), above max (1000) -> max, negative -> error.
+//
+// Errors are INVALID_ARGUMENT built with common::FieldViolations on the request field
+// ("filter", "order_by", "page_token", "page_size"). Pure functions, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace common {
+
+enum class FilterOp { kEq, kNe, kLt, kGt, kLe, kGe, kHas };
+
+// "=", "!=", "<", ">", "<=", ">=", ":".
+absl::string_view FilterOpText(FilterOp op);
+
+struct FilterValue {
+  enum class Kind { kString, kInteger, kIdentifier, kDate };
+  Kind kind = Kind::kString;
+  std::string text;     // kString: unescaped; kIdentifier: as written; kDate: as written
+  int64_t integer = 0;  // kInteger
+  absl::CivilDay date;  // kDate
+};
+
+struct FilterTerm {
+  std::string field;
+  FilterOp op = FilterOp::kEq;
+  FilterValue value;
+  int position = 0;  // 1-based character position of the field in the filter text
+};
+
+// Parses `filter`; an empty or all-blank filter is an empty list. INVALID_ARGUMENT on field
+// `field_name` naming the 1-based position and the problem ("filter: at position 12:
+// expected a value after '=', found end of filter").
+absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter,
+                                                    absl::string_view field_name = "filter");
+
+// One field a method's filter accepts.
+struct FilterField {
+  std::string name;
+  std::vector<FilterOp> ops;             // allowed operators
+  std::vector<FilterValue::Kind> kinds;  // allowed value kinds
+  std::vector<std::string> enum_values;  // for kIdentifier: the allowed words (empty: any)
+  int max_occurrences = 1;               // e.g. 2 for a lower and an upper time bound
+};
+using FilterSpec = std::vector<FilterField>;
+
+// OK when every term names an allowed field with an allowed operator, value kind and enum
+// value, and no field occurs more often than allowed. Otherwise INVALID_ARGUMENT listing every
+// problem, e.g. "filter: unknown field \"colour\" at position 1; allowed fields: cell, state".
+absl::Status CheckFilter(const std::vector<FilterTerm>& terms, const FilterSpec& spec,
+                         absl::string_view field_name = "filter");
+
+// Only field names: OK when every term's field is in `allowed`.
+absl::Status CheckFilterFields(const std::vector<FilterTerm>& terms,
+                               const std::vector<std::string>& allowed,
+                               absl::string_view field_name = "filter");
+
+struct OrderField {
+  std::string field;
+  bool desc = false;
+};
+
+// Parses "field desc, other" (each field at most once, only fields in `allowed`); an empty
+// order_by is an empty list. INVALID_ARGUMENT on `field_name` naming the unknown field and
+// listing the allowed ones.
+absl::StatusOr<std::vector<OrderField>> ParseOrderBy(absl::string_view order_by,
+                                                     const std::vector<std::string>& allowed,
+                                                     absl::string_view field_name = "order_by");
+
+// What a page token is bound to: a token is valid only for the same list.
+struct ListScope {
+  std::string parent;
+  std::string filter;
+  std::string order_by;
+};
+
+inline constexpr absl::Duration kDefaultPageTokenTtl = absl::Hours(72);
+
+// A token for the page that starts after `last_key`.
+std::string MakePageToken(absl::string_view last_key, const ListScope& scope,
+                          absl::Time now = absl::Now());
+
+// The last key of a token made by MakePageToken for the same scope; "" for an empty token (the
+// first page). INVALID_ARGUMENT on "page_token": "not a valid page token" (bad encoding or
+// checksum), "does not match the request's filter/order_by" (other parent, filter or
+// order_by), "expired; restart the listing" (older than `ttl`).
+absl::StatusOr<std::string> ParsePageToken(absl::string_view token, const ListScope& scope,
+                                           absl::Time now = absl::Now(),
+                                           absl::Duration ttl = kDefaultPageTokenTtl);
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// 0 -> default_size, > max_size -> max_size, negative -> INVALID_ARGUMENT on "page_size".
+absl::StatusOr<int> NormalizePageSize(int64_t page_size, int default_size = kDefaultPageSize,
+                                      int max_size = kMaxPageSize);
+
+}  // namespace common

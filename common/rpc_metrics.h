@@ -1,0 +1,80 @@
+// File: common/rpc_metrics.h
+//
+// gRPC request metrics, recorded by a server interceptor (ServerRunner installs it next to
+// the request log) and exported through a MetricsRegistry collector:
+//   dangbo_grpc_requests_total{service,method,code}          counter
+//   dangbo_grpc_request_duration_seconds{service,method}     histogram (DefaultLatencyBuckets)
+//   dangbo_grpc_requests_in_flight{service,method}           gauge
+// service is the full proto name ("dangbo.records.v1.RecordsService"), method the method name
+// ("GetMember"), code the canonical code name ("OK", "NOT_FOUND"...). A call that ends without
+// sending a status (the client went away) counts as CANCELLED. Duration runs from the start of
+// the call to its status (streams: the whole stream).
+//
+// Thread-safety: lock-light. Each method's counters are atomics; finding a method's stats
+// takes a reader lock on one of 16 shards (a writer lock only the first time a method is
+// seen), so RPCs never serialize on one mutex. Prepare() methods at startup so their series
+// exist (at zero) before the first call. At most kMaxMethods distinct methods are tracked;
+// further ones share method="other" (bounded cardinality whatever clients send).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "common/metrics.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace common {
+
+class RpcMetrics {
+ public:
+  static constexpr int kMaxMethods = 1000;
+
+  // Registers its collector with `registry`, which must outlive it.
+  explicit RpcMetrics(MetricsRegistry* registry);
+  RpcMetrics(const RpcMetrics&) = delete;
+  RpcMetrics& operator=(const RpcMetrics&) = delete;
+
+  // The process-wide instance, on MetricsRegistry::Default(). Never destroyed.
+  static RpcMetrics& Default();
+
+  struct MethodStats {
+    MethodStats(std::string service, std::string method);
+    const std::string service;
+    const std::string method;
+    std::array<std::atomic<uint64_t>, 17> codes{};  // by grpc::StatusCode (0..16)
+    Histogram duration;
+    std::atomic<int64_t> in_flight{0};
+  };
+
+  // The stats of "/package.Service/Method", created on first use.
+  MethodStats* ForMethod(absl::string_view full_method);
+  // Makes every method of the service (full proto name, looked up in the generated
+  // descriptor pool) appear at zero. Unknown names are ignored.
+  void PrepareService(absl::string_view service_name);
+
+  // A factory for ServerBuilder::experimental().SetInterceptorCreators().
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
+
+  // The families the collector exports (for tests).
+  std::vector<MetricFamily> Collect() const;
+
+ private:
+  struct Shard {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, std::unique_ptr<MethodStats>> methods ABSL_GUARDED_BY(mu);
+  };
+  std::array<Shard, 16> shards_;
+  std::atomic<int> method_count_{0};
+  MetricsRegistration registration_;
+};
+
+// "OK", "NOT_FOUND", ... for a grpc::StatusCode value; "UNKNOWN" for values out of range.
+const char* StatusCodeName(int code);
+
+}  // namespace common

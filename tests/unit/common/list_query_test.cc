@@ -1,0 +1,197 @@
+// List queries (AIP-158/160/132): filters, order_by, page tokens and page sizes.
+#include "common/list_query.h"
+
+#include "absl/strings/escaping.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace common {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ParseFilterTest, AConjunctionOfComparisons) {
+  auto terms = ParseFilter(
+      R"(cell = "organizations/x/cells/y" AND state = FULL AND admission_year >= 2020)");
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  ASSERT_EQ(terms->size(), 3u);
+  EXPECT_EQ((*terms)[0].field, "cell");
+  EXPECT_EQ((*terms)[0].op, FilterOp::kEq);
+  EXPECT_EQ((*terms)[0].value.kind, FilterValue::Kind::kString);
+  EXPECT_EQ((*terms)[0].value.text, "organizations/x/cells/y");
+  EXPECT_EQ((*terms)[0].position, 1);
+  EXPECT_EQ((*terms)[1].value.kind, FilterValue::Kind::kIdentifier);
+  EXPECT_EQ((*terms)[1].value.text, "FULL");
+  EXPECT_EQ((*terms)[2].op, FilterOp::kGe);
+  EXPECT_EQ((*terms)[2].value.kind, FilterValue::Kind::kInteger);
+  EXPECT_EQ((*terms)[2].value.integer, 2020);
+}
+
+TEST(ParseFilterTest, EveryOperator) {
+  const std::pair<const char*, FilterOp> cases[] = {
+      {"a = 1", FilterOp::kEq}, {"a != 1", FilterOp::kNe}, {"a < 1", FilterOp::kLt},
+      {"a > 1", FilterOp::kGt}, {"a <= 1", FilterOp::kLe}, {"a >= 1", FilterOp::kGe},
+      {"a:1", FilterOp::kHas}};
+  for (const auto& [text, op] : cases) {
+    auto terms = ParseFilter(text);
+    ASSERT_TRUE(terms.ok()) << text << ": " << terms.status();
+    EXPECT_EQ((*terms)[0].op, op) << text;
+  }
+}
+
+TEST(ParseFilterTest, ValuesStringsWithEscapesNegativeIntegersDatesAndDottedFields) {
+  auto terms = ParseFilter(
+      R"(name_query = "Nguy\"ễn\\" AND delta = -12 AND since < 2024-01-31 AND a.b_c = X)");
+  ASSERT_TRUE(terms.ok()) << terms.status();
+  EXPECT_EQ((*terms)[0].value.text, "Nguy\"ễn\\");
+  EXPECT_EQ((*terms)[1].value.integer, -12);
+  EXPECT_EQ((*terms)[2].value.kind, FilterValue::Kind::kDate);
+  EXPECT_EQ((*terms)[2].value.date, absl::CivilDay(2024, 1, 31));
+  EXPECT_EQ((*terms)[3].field, "a.b_c");
+}
+
+TEST(ParseFilterTest, AnEmptyFilterHasNoTerms) {
+  EXPECT_TRUE(ParseFilter("")->empty());
+  EXPECT_TRUE(ParseFilter("   ")->empty());
+}
+
+TEST(ParseFilterTest, ErrorsNameThePositionAndTheProblem) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"state =", "at position 8: expected a value after '=', found end of filter"},
+      {"state FULL", "at position 7: expected an operator"},
+      {"a = 1 OR b = 2", "at position 7: 'OR' is not supported"},
+      {"a = 1 b = 2", "at position 7: expected AND between comparisons"},
+      {"a = \"open", "at position 5: unterminated string"},
+      {"a = 2024-02-30", "\"2024-02-30\" is not a valid date"},
+      {"(a = 1)", "at position 1: '(' is not supported"},
+      {"a = 1 AND", "expected a comparison after AND"},
+      {"a = \"x\\q\"", "unknown escape"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto terms = ParseFilter(text);
+    ASSERT_FALSE(terms.ok()) << text;
+    EXPECT_EQ(terms.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(terms.status().message(), HasSubstr(message)) << text;
+    EXPECT_EQ(FieldViolationsOf(terms.status()).at(0).first, "filter");
+  }
+}
+
+FilterSpec Spec() {
+  return {
+      FilterField{
+          "state", {FilterOp::kEq}, {FilterValue::Kind::kIdentifier}, {"FULL", "PROBATIONARY"}, 1},
+      FilterField{"cell", {FilterOp::kEq}, {FilterValue::Kind::kString}, {}, 1},
+      FilterField{"time", {FilterOp::kGe, FilterOp::kLt}, {FilterValue::Kind::kString}, {}, 2}};
+}
+
+TEST(CheckFilterTest, AcceptsTheAllowedFieldsOperatorsAndValues) {
+  auto terms = ParseFilter(R"(state = FULL AND cell = "c" AND time >= "a" AND time < "b")");
+  EXPECT_TRUE(CheckFilter(*terms, Spec()).ok());
+}
+
+TEST(CheckFilterTest, NamesTheUnknownFieldAndListsTheAllowedOnes) {
+  auto status = CheckFilter(*ParseFilter("colour = RED"), Spec());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      status.message(),
+      HasSubstr("unknown field \"colour\" at position 1; allowed fields: state, cell, time"));
+  EXPECT_THAT(CheckFilterFields(*ParseFilter("x = 1"), {"a", "b"}).message(),
+              HasSubstr("allowed fields: a, b"));
+}
+
+TEST(CheckFilterTest, RejectsWrongOperatorsKindsEnumValuesAndRepeats) {
+  EXPECT_THAT(CheckFilter(*ParseFilter("state != FULL"), Spec()).message(),
+              HasSubstr("operator '!=' is not allowed on \"state\""));
+  EXPECT_THAT(CheckFilter(*ParseFilter("cell = 12"), Spec()).message(),
+              HasSubstr("\"cell\" takes a quoted string, got an integer"));
+  EXPECT_THAT(CheckFilter(*ParseFilter("state = GONE"), Spec()).message(),
+              HasSubstr("\"GONE\" is not a value of \"state\" (allowed: FULL, PROBATIONARY)"));
+  EXPECT_THAT(CheckFilter(*ParseFilter("state = FULL AND state = FULL"), Spec()).message(),
+              HasSubstr("may appear at most 1 time"));
+  EXPECT_TRUE(CheckFilter(*ParseFilter(R"(time >= "a" AND time >= "b")"), Spec()).ok());
+}
+
+TEST(ParseOrderByTest, FieldsWithDirections) {
+  auto order = ParseOrderBy("year desc, name", {"year", "name"});
+  ASSERT_TRUE(order.ok()) << order.status();
+  ASSERT_EQ(order->size(), 2u);
+  EXPECT_EQ((*order)[0].field, "year");
+  EXPECT_TRUE((*order)[0].desc);
+  EXPECT_FALSE((*order)[1].desc);
+  EXPECT_TRUE(ParseOrderBy("", {"year"})->empty());
+}
+
+TEST(ParseOrderByTest, RejectsUnknownFieldsBadDirectionsAndRepeats) {
+  EXPECT_THAT(ParseOrderBy("colour", {"year", "name"}).status().message(),
+              HasSubstr("order_by: unknown field \"colour\"; allowed: year, name"));
+  EXPECT_THAT(ParseOrderBy("year down", {"year"}).status().message(),
+              HasSubstr("expected a field name optionally followed by \" desc\""));
+  EXPECT_THAT(ParseOrderBy("year, year desc", {"year"}).status().message(),
+              HasSubstr("named more than once"));
+  EXPECT_FALSE(ParseOrderBy("year,", {"year"}).ok());
+}
+
+const ListScope kScope{"organizations/hq-long-an", "state = FULL", "admission_date desc"};
+const absl::Time kNow = absl::FromUnixSeconds(1767225600);
+
+TEST(PageTokenTest, RoundTripsTheLastKey) {
+  const std::string key("members/\x00\xff/m1", 14);
+  const std::string token = MakePageToken(key, kScope, kNow);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);  // URL-safe, unpadded
+  auto parsed = ParsePageToken(token, kScope, kNow + absl::Hours(1));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, key);
+  EXPECT_EQ(*ParsePageToken("", kScope, kNow), "");
+}
+
+TEST(PageTokenTest, ATokenIsBoundToParentFilterAndOrder) {
+  const std::string token = MakePageToken("k", kScope, kNow);
+  for (ListScope other : {ListScope{"organizations/other", kScope.filter, kScope.order_by},
+                          ListScope{kScope.parent, "state = PROBATIONARY", kScope.order_by},
+                          ListScope{kScope.parent, kScope.filter, "admission_date"}}) {
+    auto parsed = ParsePageToken(token, other, kNow);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(parsed.status().message(),
+                HasSubstr("page_token: does not match the request's filter/order_by"));
+  }
+}
+
+TEST(PageTokenTest, TamperedTokensAreRejected) {
+  const std::string token = MakePageToken("organizations/hq-long-an/members/m1", kScope, kNow);
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &raw));
+  for (size_t i = 0; i < raw.size(); ++i) {
+    std::string bad = raw;
+    bad[i] ^= 0x01;
+    auto parsed = ParsePageToken(absl::WebSafeBase64Escape(bad), kScope, kNow);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << "byte " << i;
+  }
+  EXPECT_THAT(ParsePageToken("not a token!", kScope, kNow).status().message(),
+              HasSubstr("not a valid page token"));
+  EXPECT_FALSE(ParsePageToken(token.substr(0, token.size() - 2), kScope, kNow).ok());
+}
+
+TEST(PageTokenTest, TokensExpireAfterThreeDays) {
+  const std::string token = MakePageToken("k", kScope, kNow);
+  EXPECT_TRUE(ParsePageToken(token, kScope, kNow + absl::Hours(72)).ok());
+  EXPECT_THAT(
+      ParsePageToken(token, kScope, kNow + absl::Hours(72) + absl::Seconds(1)).status().message(),
+      HasSubstr("expired"));
+}
+
+TEST(NormalizePageSizeTest, DefaultMaximumAndNegative) {
+  EXPECT_EQ(*NormalizePageSize(0), 50);
+  EXPECT_EQ(*NormalizePageSize(1), 1);
+  EXPECT_EQ(*NormalizePageSize(1000), 1000);
+  EXPECT_EQ(*NormalizePageSize(1001), 1000);
+  EXPECT_EQ(*NormalizePageSize(int64_t{1} << 40), 1000);
+  auto negative = NormalizePageSize(-1);
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(negative.status()).at(0).first, "page_size");
+}
+
+}  // namespace
+}  // namespace common
