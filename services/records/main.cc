@@ -1,46 +1,24 @@
 // records: the system of record for party organizations, cells, members and inspection plans.
 #include <cstdio>
+#include <string>
 
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/server.h"
-#include "common/store.h"
-#include "dangbo/records/v1/records_service.grpc.pb.h"
+#include "services/records/config.h"
+#include "services/records/records_server.h"
 
 int main(int argc, char** argv) {
   common::BlockTerminationSignals();
   common::InitFlags(argc, argv,
                     "records: party organizations, cells, members and inspection plans.\n"
                     "Every flag also reads DANGBO_<FLAG> from the environment.");
-  absl::StatusOr<common::ServerConfig> config =
-      common::ServerConfigFromFlags("records", 50051, ".data/records");
+  absl::StatusOr<records::RecordsConfig> config = records::RecordsConfigFromFlags();
   if (!config.ok()) {
     std::fprintf(stderr, "records: invalid configuration: %s\n",
                  std::string(config.status().message()).c_str());
     return 2;
   }
-  common::SetLogLevel(config->log_level);
-  common::StoreOptions store_options;
-  store_options.path = config->data_dir;
-  store_options.block_cache_bytes = config->block_cache_mb << 20;
-  store_options.sync_writes = config->sync_writes;
-  absl::StatusOr<std::unique_ptr<common::Store>> store = common::Store::Open(store_options);
-  if (!store.ok()) {
-    common::LogError("cannot open the data directory", {{"error", store.status().ToString()}});
-    return 1;
-  }
-  // Handlers arrive with the service issues; until then every method is UNIMPLEMENTED.
-  dangbo::records::v1::RecordsService::CallbackService service;
-  common::ServerRunner runner(*config, DANGBO_VERSION);
-  runner.AddService(&service, "dangbo.records.v1.RecordsService");
-  if (absl::Status s = runner.Start(); !s.ok()) {
-    common::LogError("cannot start", {{"error", s.ToString()}});
-    return 1;
-  }
-  runner.RunUntilSignal();
-  if (absl::Status s = (*store)->Close(); !s.ok()) {
-    common::LogError("closing the store failed", {{"error", s.ToString()}});
-    return 1;
-  }
-  return 0;
+  common::SetLogLevel(config->server.log_level);
+  return records::RunRecordsServer(*config);
 }

@@ -1,0 +1,42 @@
+#include "services/records/config.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+ABSL_FLAG(absl::Duration, change_log_retention, absl::Hours(24 * 7),
+          "How long change-log events are kept for WatchChanges resumes (at least 1m).");
+ABSL_FLAG(int64_t, change_log_retention_events, 0,
+          "Keep at most this many newest change-log events as well (0: no count limit).");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
+          "How often expired change-log events and request_id records are trimmed.");
+
+namespace records {
+
+absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
+  absl::StatusOr<common::ServerConfig> server =
+      common::ServerConfigFromFlags("records", 50051, ".data/records");
+  if (!server.ok()) return server.status();
+  RecordsConfig c;
+  c.server = *std::move(server);
+  common::FieldViolations v;
+  c.change_log_retention = absl::GetFlag(FLAGS_change_log_retention);
+  if (c.change_log_retention < absl::Minutes(1)) {
+    v.Add("--change_log_retention",
+          absl::StrCat("must be at least 1m, got ", absl::FormatDuration(c.change_log_retention)));
+  }
+  c.change_log_retention_events = absl::GetFlag(FLAGS_change_log_retention_events);
+  if (c.change_log_retention_events < 0) {
+    v.Add("--change_log_retention_events",
+          absl::StrCat("must be 0 (no limit) or positive, got ", c.change_log_retention_events));
+  }
+  c.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  if (c.retention_interval < absl::Seconds(1)) {
+    v.Add("--retention_interval",
+          absl::StrCat("must be at least 1s, got ", absl::FormatDuration(c.retention_interval)));
+  }
+  if (!v.empty()) return v.ToStatus();
+  return c;
+}
+
+}  // namespace records

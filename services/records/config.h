@@ -1,0 +1,33 @@
+// File: services/records/config.h
+//
+// records_server's configuration: the shared server flags (common/config.h) plus the records
+// flags below, each also read from DANGBO_<FLAG>.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/config.h"
+
+ABSL_DECLARE_FLAG(absl::Duration, change_log_retention);
+ABSL_DECLARE_FLAG(int64_t, change_log_retention_events);
+ABSL_DECLARE_FLAG(absl::Duration, retention_interval);
+
+namespace records {
+
+struct RecordsConfig {
+  common::ServerConfig server;
+  // Change-log events older than this are trimmed (WatchChanges from before is OUT_OF_RANGE).
+  absl::Duration change_log_retention = absl::Hours(24 * 7);
+  // Also keep at most this many newest events; 0: no count limit.
+  int64_t change_log_retention_events = 0;
+  // How often the trimming runs.
+  absl::Duration retention_interval = absl::Minutes(1);
+};
+
+// Reads and validates every flag; INVALID_ARGUMENT naming each bad flag.
+absl::StatusOr<RecordsConfig> RecordsConfigFromFlags();
+
+}  // namespace records

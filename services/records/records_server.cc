@@ -1,0 +1,60 @@
+#include "services/records/records_server.h"
+
+#include "common/logging.h"
+#include "common/status_macros.h"
+
+namespace records {
+
+absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const RecordsConfig& config) {
+  std::unique_ptr<RecordsServer> s(new RecordsServer());
+  RecordsDbOptions db_options;
+  db_options.store.path = config.server.data_dir;
+  db_options.store.block_cache_bytes = config.server.block_cache_mb << 20;
+  db_options.store.sync_writes = config.server.sync_writes;
+  ASSIGN_OR_RETURN(s->db_, RecordsDb::Open(db_options));
+  RetentionOptions retention;
+  retention.change_log_retention = config.change_log_retention;
+  retention.change_log_max_events = config.change_log_retention_events;
+  retention.interval = config.retention_interval;
+  s->trimmer_ = std::make_unique<Trimmer>(s->db_.get(), retention);
+  s->hub_ = std::make_unique<ChangeHub>();
+  ChangeHub* hub = s->hub_.get();
+  s->db_->commits()->SetCommitListener([hub](uint64_t last) { hub->Notify(last); });
+  RecordsServiceOptions service_options;
+  service_options.change_log_retention = config.change_log_retention;
+  s->service_ = std::make_unique<RecordsService>(s->db_.get(), hub, service_options);
+  s->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
+  s->runner_->AddService(s->service_.get(), "dangbo.records.v1.RecordsService");
+  s->runner_->AddShutdownHook([hub] { hub->Shutdown(); });
+  RETURN_IF_ERROR(s->runner_->Start());
+  return s;
+}
+
+RecordsServer::~RecordsServer() { (void)Shutdown(); }
+
+void RecordsServer::RunUntilSignal() { runner_->RunUntilSignal(); }
+
+absl::Status RecordsServer::Shutdown() {
+  if (shut_down_) return close_status_;
+  shut_down_ = true;
+  if (runner_ != nullptr) runner_->Shutdown();
+  trimmer_.reset();
+  if (db_ != nullptr) close_status_ = db_->Close();
+  return close_status_;
+}
+
+int RunRecordsServer(const RecordsConfig& config) {
+  absl::StatusOr<std::unique_ptr<RecordsServer>> server = RecordsServer::Start(config);
+  if (!server.ok()) {
+    common::LogError("cannot start", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  (*server)->RunUntilSignal();
+  if (absl::Status s = (*server)->Shutdown(); !s.ok()) {
+    common::LogError("closing the database failed", {{"error", s.ToString()}});
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace records

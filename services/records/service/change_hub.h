@@ -1,0 +1,65 @@
+// File: services/records/service/change_hub.h
+//
+// The open WatchChanges streams and the one small thread that feeds them. The commit queue's
+// listener calls Notify() after each group commits; the hub thread then pumps every stream
+// (each stream sends at most one message at a time and reads the next events from the change
+// log itself), and every 100 ms gives streams the chance to send idle heartbeats. Reactor
+// threads never wait: a stream whose write completes pumps itself.
+//
+// Shutdown() ends every open stream with UNAVAILABLE ("server shutting down") and refuses new
+// ones; the server registers it as a ServerRunner shutdown hook.
+//
+// Thread-safety: all methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/time/time.h"
+
+namespace records {
+
+// What the hub drives; implemented by the WatchChanges reactor.
+class ChangeStream {
+ public:
+  virtual ~ChangeStream() = default;
+  // Send what is due (next event or a heartbeat) unless a write is in flight.
+  virtual void Pump(absl::Time now) = 0;
+  // End the stream with UNAVAILABLE.
+  virtual void EndForShutdown() = 0;
+};
+
+class ChangeHub {
+ public:
+  ChangeHub();
+  ~ChangeHub();  // stops the thread; streams must be gone (Shutdown first)
+
+  // False when the hub is shut down (the stream must end itself).
+  bool Register(ChangeStream* stream);
+  // Called by the stream before it is deleted; waits for a pump of it in progress.
+  void Unregister(ChangeStream* stream);
+
+  // New events up to `last_sequence` were committed.
+  void Notify(uint64_t last_sequence);
+
+  // Ends all streams and refuses new ones. Idempotent.
+  void Shutdown();
+
+  size_t open_streams();
+
+ private:
+  void Run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<ChangeStream*> streams_;
+  bool dirty_ = false;
+  bool shut_down_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace records

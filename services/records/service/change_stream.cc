@@ -1,0 +1,249 @@
+// WatchChanges and GetChangeLogState.
+#include <deque>
+#include <mutex>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/records/domain/validation.h"
+#include "services/records/service/records_service.h"
+#include "services/records/service/write_path.h"
+#include "services/records/storage/keys.h"
+
+namespace records {
+namespace {
+
+constexpr size_t kReadAhead = 64;
+
+absl::Status OutOfRange(absl::string_view reason, std::string message) {
+  return common::WithReason(absl::OutOfRangeError(std::move(message)), reason);
+}
+
+// One WatchChanges stream: the backlog from the change log, then live events as the hub
+// pumps it, one write in flight at a time; heartbeats when idle and once the backlog is
+// delivered.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, public ChangeStream {
+ public:
+  // Ends at once with `error` when it is not OK.
+  WatchReactor(RecordsDb* db, ChangeHub* hub, const v1::WatchChangesRequest& request,
+               absl::Status error)
+      : db_(db), hub_(hub) {
+    if (!error.ok()) {
+      FinishLocked(common::ToGrpcStatus(error));
+      return;
+    }
+    scanned_ = request.start_after_sequence();
+    for (int t : request.resource_types()) types_.insert(t);
+    organization_ = request.organization();
+    if (request.has_heartbeat_interval()) {
+      heartbeat_interval_ = absl::Seconds(request.heartbeat_interval().seconds()) +
+                            absl::Nanoseconds(request.heartbeat_interval().nanos());
+    }
+    last_write_ = absl::Now();
+    if (!hub_->Register(this)) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+      return;
+    }
+    registered_ = true;
+  }
+
+  void Pump(absl::Time now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    PumpLocked(now);
+  }
+
+  void EndForShutdown() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_ = false;
+    if (!ok) {
+      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    if (pending_finish_) {
+      FinishLocked(pending_status_);
+      return;
+    }
+    PumpLocked(absl::Now());
+  }
+
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+  }
+
+  void OnDone() override {
+    if (registered_) hub_->Unregister(this);
+    delete this;
+  }
+
+ private:
+  bool Matches(const v1::ChangeEvent& e) const {
+    if (!types_.empty() && types_.count(e.resource_type()) == 0) return false;
+    if (!organization_.empty() && e.resource_name() != organization_ &&
+        !absl::StartsWith(e.resource_name(), absl::StrCat(organization_, "/"))) {
+      return false;
+    }
+    return true;
+  }
+
+  // Reads the next events after scanned_ (up to kReadAhead matching ones).
+  void FillLocked() {
+    const uint64_t head = db_->commits()->last_sequence();
+    if (scanned_ >= head) return;
+    std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kChanges));
+    uint64_t expected = scanned_ + 1;
+    for (it->Seek(keys::SequenceKey(expected)); it->Valid() && buffer_.size() < kReadAhead;
+         it->Next()) {
+      uint64_t sequence = 0;
+      if (!keys::ParseSequenceKey(absl::string_view(it->key().data(), it->key().size()),
+                                  &sequence)) {
+        break;
+      }
+      if (sequence != expected) {
+        // The events this stream still needed were trimmed underneath it.
+        EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               absl::StrCat("fell behind the change log's retention at "
+                                            "sequence ",
+                                            expected, "; relist and watch again")));
+        return;
+      }
+      v1::ChangeEvent event;
+      if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        EndLocked(grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
+        return;
+      }
+      scanned_ = sequence;
+      ++expected;
+      if (Matches(event)) buffer_.push_back(std::move(event));
+    }
+    if (buffer_.empty() && scanned_ < head && !it->Valid()) {
+      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "fell behind the change log's retention; relist and watch again"));
+    }
+  }
+
+  void PumpLocked(absl::Time now) {
+    if (finished_ || pending_finish_ || in_flight_) return;
+    if (buffer_.empty()) FillLocked();
+    if (finished_ || pending_finish_) return;
+    if (!buffer_.empty()) {
+      current_ = std::move(buffer_.front());
+      buffer_.pop_front();
+      Write(now);
+      if (buffer_.empty() && scanned_ >= db_->commits()->last_sequence()) {
+        caught_up_heartbeat_due_ = !backlog_heartbeat_sent_;
+      }
+      return;
+    }
+    if (caught_up_heartbeat_due_ || !backlog_heartbeat_sent_ ||
+        now - last_write_ >= heartbeat_interval_) {
+      current_.Clear();
+      current_.set_heartbeat(true);
+      current_.set_sequence(scanned_);
+      *current_.mutable_commit_time() = ToTimestamp(now);
+      backlog_heartbeat_sent_ = true;
+      caught_up_heartbeat_due_ = false;
+      Write(now);
+    }
+  }
+
+  void Write(absl::Time now) {
+    in_flight_ = true;
+    last_write_ = now;
+    StartWrite(&current_);
+  }
+
+  void EndLocked(grpc::Status status) {
+    if (finished_ || pending_finish_) return;
+    if (in_flight_) {
+      pending_finish_ = true;
+      pending_status_ = std::move(status);
+      return;
+    }
+    FinishLocked(std::move(status));
+  }
+
+  void FinishLocked(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    pending_finish_ = false;
+    Finish(std::move(status));
+  }
+
+  RecordsDb* db_;
+  ChangeHub* hub_;
+  std::mutex mu_;
+  bool registered_ = false;
+  uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
+  std::set<int> types_;
+  std::string organization_;
+  absl::Duration heartbeat_interval_ = absl::Seconds(10);
+  std::deque<v1::ChangeEvent> buffer_;
+  v1::ChangeEvent current_;
+  bool in_flight_ = false;
+  bool finished_ = false;
+  bool pending_finish_ = false;
+  grpc::Status pending_status_;
+  bool backlog_heartbeat_sent_ = false;
+  bool caught_up_heartbeat_due_ = false;
+  absl::Time last_write_;
+};
+
+absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest& request) {
+  if (!request.log_id().empty() && request.log_id() != db.log_id()) {
+    return OutOfRange(
+        "CHANGE_LOG_ID_MISMATCH",
+        absl::StrCat("log_id ", request.log_id(), " is not this change log (", db.log_id(),
+                     "): the data was restored or replaced; relist and watch "
+                     "from GetChangeLogState.last_sequence"));
+  }
+  const uint64_t head = db.commits()->last_sequence();
+  const uint64_t first = db.first_retained_sequence();
+  const uint64_t start = request.start_after_sequence();
+  if (start > head) {
+    return OutOfRange("CHANGE_LOG_AHEAD",
+                      absl::StrCat("start_after_sequence ", start, " is beyond the head ", head,
+                                   "; relist and watch from GetChangeLogState.last_sequence"));
+  }
+  if (start + 1 < first) {
+    return OutOfRange("CHANGE_LOG_TRIMMED",
+                      absl::StrCat("start_after_sequence ", start,
+                                   " is no longer retained (first retained sequence ", first,
+                                   "); relist and watch from GetChangeLogState.last_sequence"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
+    grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
+  absl::Status status = domain::Validate(*request);
+  if (status.ok()) status = CheckResumePoint(*db_, *request);
+  return new WatchReactor(db_, hub_, *request, status);
+}
+
+grpc::ServerUnaryReactor* RecordsService::GetChangeLogState(
+    grpc::CallbackServerContext* context, const v1::GetChangeLogStateRequest* request,
+    v1::GetChangeLogStateResponse* response) {
+  response->set_log_id(db_->log_id());
+  response->set_last_sequence(db_->commits()->last_sequence());
+  response->set_first_retained_sequence(db_->first_retained_sequence());
+  if (db_->commits()->last_sequence() > 0) {
+    *response->mutable_last_commit_time() = ToTimestamp(db_->commits()->last_commit_time());
+  }
+  const int64_t seconds = absl::ToInt64Seconds(options_.change_log_retention);
+  response->mutable_retention()->set_seconds(seconds);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace records

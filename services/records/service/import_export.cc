@@ -1,0 +1,331 @@
+// ImportMembers (client stream) and ExportMembers (server stream).
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/list_query.h"
+#include "common/status_macros.h"
+#include "services/records/domain/member_rules.h"
+#include "services/records/domain/names.h"
+#include "services/records/domain/organization_rules.h"
+#include "services/records/domain/validation.h"
+#include "services/records/service/handler_util.h"
+#include "services/records/service/member_changes.h"
+#include "services/records/service/member_query.h"
+#include "services/records/service/records_service.h"
+#include "services/records/service/resource_reads.h"
+#include "services/records/storage/keys.h"
+#include "services/records/storage/request_records.h"
+
+namespace records {
+namespace {
+
+std::string RowRequestId(absl::string_view request_id, int row) {
+  return absl::StrCat(request_id, "#row", row);
+}
+
+void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse* response,
+                  absl::string_view default_field = "") {
+  const std::string reason = common::ErrorReason(status);
+  const auto violations = common::FieldViolationsOf(status);
+  if (violations.empty()) {
+    dangbo::common::v1::RowError* e = response->add_errors();
+    e->set_row(row);
+    e->set_field(std::string(default_field));
+    e->set_message(std::string(status.message()));
+    e->set_code(static_cast<int>(status.code()));
+    e->set_reason(reason.empty() ? absl::StatusCodeToString(status.code()) : reason);
+    return;
+  }
+  for (const auto& [field, description] : violations) {
+    dangbo::common::v1::RowError* e = response->add_errors();
+    e->set_row(row);
+    e->set_field(field);
+    e->set_message(absl::StrCat(field, ": ", description));
+    e->set_code(static_cast<int>(status.code()));
+    e->set_reason(reason.empty() ? "INVALID_ARGUMENT" : reason);
+  }
+}
+
+// One import: rows are validated as they arrive and committed in chunks; the next chunk is
+// read only when the previous one is durable.
+class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequest> {
+ public:
+  ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
+                v1::ImportMembersResponse* response, int chunk_rows)
+      : db_(db), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
+    ctx_ = MakeCallContext(context, "ImportMembers");
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client finished sending
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      done_reading_ = true;
+      CommitChunkLocked();
+      return;
+    }
+    absl::Status status = HandleMessage();
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (!status.ok()) {
+      failed_ = true;
+      FinishLocked(status);
+      return;
+    }
+    if (static_cast<int>(chunk_.size()) >= chunk_rows_) {
+      CommitChunkLocked();
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+  void OnCancel() override {}
+
+ private:
+  absl::Status HandleMessage() {
+    if (request_.has_header()) {
+      if (have_header_) {
+        return common::InvalidField("header", "must be sent once, in the first message only");
+      }
+      RETURN_IF_ERROR(domain::Validate(request_.header()));
+      header_ = request_.header();
+      ASSIGN_OR_RETURN(parent_, domain::ParseOrganizationName(header_.parent(), "header.parent"));
+      ASSIGN_OR_RETURN(Versioned<v1::Organization> org,
+                       LoadOrganization(*db_, parent_.organization));
+      RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
+      ctx_.request_id = header_.request_id();
+      have_header_ = true;
+      return absl::OkStatus();
+    }
+    if (!have_header_) {
+      return common::InvalidField("header", "the first message must carry the header");
+    }
+    if (!request_.has_row())
+      return common::InvalidField("row", "each message after the header must carry a row");
+    v1::ImportMemberRow row = request_.row();
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (!rows_seen_.insert(row.row()).second) {
+      return common::InvalidField("row.row", absl::StrCat("row number ", row.row(),
+                                                          " is repeated; row numbers must be "
+                                                          "unique within an import"));
+    }
+    response_->set_received(response_->received() + 1);
+    if (absl::Status s = domain::Validate(row); !s.ok()) {
+      AddRowErrors(row.row(), s, response_);
+      return absl::OkStatus();
+    }
+    if (absl::Status s = domain::NormalizeText(&row); !s.ok()) {
+      AddRowErrors(row.row(), s, response_);
+      return absl::OkStatus();
+    }
+    if (!header_.request_id().empty()) {
+      absl::StatusOr<std::optional<RequestRecord>> done =
+          FindRequestRecord(*db_, RowRequestId(header_.request_id(), row.row()));
+      if (done.ok() && done->has_value()) {
+        response_->set_already_committed(response_->already_committed() + 1);
+        return absl::OkStatus();
+      }
+    }
+    chunk_.push_back(std::move(row));
+    return absl::OkStatus();
+  }
+
+  // The row as a write plan (the rules of AdmitMember, plus recognition).
+  absl::StatusOr<WritePlan> PlanRow(const v1::ImportMemberRow& row) {
+    ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(*db_, parent_.organization));
+    RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
+    const std::string id = row.member_id().empty() ? NewMemberId() : row.member_id();
+    const std::string name = domain::MemberNameOf(parent_.organization, id);
+    if (LoadMember(*db_, parent_.organization, id).ok()) {
+      return common::WithReason(
+          absl::AlreadyExistsError(absl::StrCat("member ", name, " already exists")),
+          "MEMBER_ALREADY_EXISTS");
+    }
+    ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCellByName(*db_, row.cell(), "cell"));
+    if (OrganizationIdOf(row.cell()) != parent_.organization) {
+      return common::RuleViolation("CELL_OTHER_ORGANIZATION", row.cell(),
+                                   "cell: must be a cell of the import's organization");
+    }
+    ASSIGN_OR_RETURN(v1::Member member, domain::ImportMember(row, header_.parent(), name,
+                                                             cell.value, MakeEventContext(ctx_)));
+    WritePlan plan;
+    plan.changes.push_back(MemberChange(parent_.organization, id, 0, nullptr, std::move(member)));
+    plan.preconditions.push_back(Precondition::AtRevision(
+        db_->cf(keys::kCells), keys::CellKey(parent_.organization, LastSegment(row.cell())),
+        cell.revision));
+    plan.preconditions.push_back(OrganizationGuard(*db_, parent_.organization, org.revision));
+    plan.summary = absl::StrCat("ImportMembers row ", row.row(), " ", name);
+    RETURN_IF_ERROR(CheckUniqueKeys(*db_, plan));
+    if (!header_.request_id().empty()) {
+      const std::string row_id = RowRequestId(header_.request_id(), row.row());
+      plan.preconditions.push_back(
+          Precondition::Absent(db_->cf(keys::kRequests), keys::RequestKey(row_id)));
+      RecordsDb* db = db_;
+      plan.extra = [db, row_id, name](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
+        PutRequestRecord(batch, *db, row_id, {"ImportMembers", "", name, stamp.commit_time});
+      };
+    }
+    return plan;
+  }
+
+  // Plans and submits the pending rows; the next read (or the finish) happens when all of
+  // them are durable.
+  void CommitChunkLocked() {
+    std::vector<v1::ImportMemberRow> rows = std::move(chunk_);
+    chunk_.clear();
+    std::set<std::string> unique_in_chunk;
+    std::vector<std::pair<int, WritePlan>> plans;
+    for (const v1::ImportMemberRow& row : rows) {
+      absl::StatusOr<WritePlan> plan = PlanRow(row);
+      if (plan.ok()) {
+        // Two rows of one chunk may not claim the same identifier.
+        for (const std::string& key :
+             NewUniqueKeys(plan->changes[0].index_before, plan->changes[0].index_after)) {
+          if (!unique_in_chunk.insert(key).second) {
+            plan = common::WithReason(
+                absl::AlreadyExistsError("an identifier of this row is used by an earlier row"),
+                "MEMBER_IDENTIFIER_TAKEN");
+            break;
+          }
+        }
+      }
+      if (!plan.ok()) {
+        AddRowErrors(row.row(), plan.status(), response_);
+        continue;
+      }
+      if (header_.validate_only()) continue;
+      plans.emplace_back(row.row(), *std::move(plan));
+    }
+    if (plans.empty()) return AfterChunkLocked();
+    in_flight_ = static_cast<int>(plans.size());
+    CallContext row_ctx = ctx_;
+    row_ctx.request_id.clear();  // row records are written by plan.extra
+    for (auto& [row_number, plan] : plans) {
+      const int row = row_number;
+      // Unique keys held by other members are reported like AdmitMember's ALREADY_EXISTS.
+      CommitWrite(
+          db_, row_ctx, "", std::move(plan), nullptr,
+          [this, row](const absl::Status& status, std::shared_ptr<google::protobuf::Message>) {
+            std::lock_guard<std::recursive_mutex> lock(mu_);
+            if (status.ok()) {
+              response_->set_committed(response_->committed() + 1);
+            } else if (absl::IsAborted(status)) {
+              AddRowErrors(row,
+                           common::WithReason(absl::AlreadyExistsError(
+                                                  "the member id or an identifier of this row is "
+                                                  "already used by another member"),
+                                              "MEMBER_IDENTIFIER_TAKEN"),
+                           response_);
+            } else {
+              AddRowErrors(row, status, response_);
+            }
+            if (--in_flight_ == 0) AfterChunkLocked();
+          });
+    }
+  }
+
+  void AfterChunkLocked() {
+    if (failed_) return;
+    if (done_reading_) {
+      FinishLocked(absl::OkStatus());
+    } else {
+      StartRead(&request_);
+    }
+  }
+
+  void FinishLocked(const absl::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    if (status.ok()) {
+      auto* errors = response_->mutable_errors();
+      std::stable_sort(errors->begin(), errors->end(),
+                       [](const dangbo::common::v1::RowError& a,
+                          const dangbo::common::v1::RowError& b) { return a.row() < b.row(); });
+    }
+    Finish(common::ToGrpcStatus(status));
+  }
+
+  RecordsDb* db_;
+  v1::ImportMembersResponse* response_;
+  const int chunk_rows_;
+  CallContext ctx_;
+  v1::ImportMembersRequest request_;
+  std::recursive_mutex mu_;
+  bool have_header_ = false;
+  v1::ImportMembersHeader header_;
+  domain::OrganizationName parent_;
+  std::set<int> rows_seen_;
+  std::vector<v1::ImportMemberRow> chunk_;
+  int in_flight_ = 0;
+  bool done_reading_ = false;
+  bool failed_ = false;
+  bool finished_ = false;
+};
+
+// Streams the listed members one write at a time.
+class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
+ public:
+  ExportReactor(std::vector<v1::Member> members, absl::Status error)
+      : members_(std::move(members)) {
+    if (!error.ok()) {
+      Finish(common::ToGrpcStatus(error));
+      return;
+    }
+    Next();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (next_ >= members_.size()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    StartWrite(&members_[next_++]);
+  }
+  std::vector<v1::Member> members_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
+    grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
+  return new ImportReactor(db_, context, response, options_.import_chunk_rows);
+}
+
+grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
+    grpc::CallbackServerContext* context, const v1::ExportMembersRequest* request) {
+  std::vector<v1::Member> members;
+  absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(domain::Validate(*request));
+    ASSIGN_OR_RETURN(domain::OrganizationName parent,
+                     domain::ParseOrganizationName(request->parent(), "parent"));
+    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+    ASSIGN_OR_RETURN(MemberQuery query,
+                     ParseMemberQuery(parent.organization, request->filter(), request->order_by()));
+    ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, "", 0));
+    const v1::MemberView view =
+        request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
+    for (v1::Member& m : page.members) PresentMember(&m, view);
+    members = std::move(page.members);
+    // Exports are audited with the stated purpose.
+    CallContext ctx = MakeCallContext(context, "ExportMembers");
+    AuditExport(db_, ctx, request->parent(),
+                absl::StrCat("ExportMembers filter \"", request->filter(), "\", ", members.size(),
+                             " members; purpose: ", request->purpose()));
+    return absl::OkStatus();
+  }();
+  return new ExportReactor(std::move(members), status);
+}
+
+}  // namespace records

@@ -1,0 +1,52 @@
+// File: services/records/service/member_query.h
+//
+// The member listing shared by ListMembers and ExportMembers: the filter and order of
+// ListMembersRequest evaluated over the member indexes (keys.h). Without a name query the
+// list is a range scan of one index (by name collation, by cell, by state, by admission date
+// or by party card number) and the page token holds the last index key seen, so pages stay
+// consistent under concurrent inserts. With name_query the candidates come from the
+// folded-word index (the query's longest word as a prefix) and are ordered with exact-
+// diacritic matches first; with national_id / party_card_number from the exact indexes.
+//
+// Thread-safety: reentrant; each scan reads one snapshot.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/list_query.h"
+#include "dangbo/records/v1/member.pb.h"
+#include "services/records/storage/records_db.h"
+
+namespace records {
+
+namespace v1 = ::dangbo::records::v1;
+
+struct MemberQuery {
+  std::string organization;  // id
+  std::vector<common::FilterTerm> terms;
+  std::string order_field;  // "", "admission_date" or "party_card_number"
+  bool desc = false;
+};
+
+// Parses the filter and order_by (already validated by the domain).
+absl::StatusOr<MemberQuery> ParseMemberQuery(absl::string_view organization_id,
+                                             absl::string_view filter, absl::string_view order_by);
+
+// True when `member` satisfies every term.
+bool MemberMatches(const v1::Member& member, const std::vector<common::FilterTerm>& terms);
+
+struct MemberPage {
+  std::vector<v1::Member> members;
+  std::string next_key;  // empty: the last page
+  int total = 0;         // matches across all pages, exact up to kExactTotalLimit
+};
+
+// The members after `after_key` (a key from an earlier page), at most `page_size` (<= 0:
+// all, for exports).
+absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& query,
+                                       const std::string& after_key, int page_size);
+
+}  // namespace records

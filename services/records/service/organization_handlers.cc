@@ -1,0 +1,236 @@
+// Organizations: Create, Get, List, Update, Close.
+#include "absl/strings/str_cat.h"
+#include "common/list_query.h"
+#include "common/status_macros.h"
+#include "common/vi_text.h"
+#include "services/records/domain/dates.h"
+#include "services/records/domain/names.h"
+#include "services/records/domain/organization_rules.h"
+#include "services/records/domain/validation.h"
+#include "services/records/service/handler_util.h"
+#include "services/records/service/records_service.h"
+#include "services/records/service/resource_reads.h"
+#include "services/records/storage/keys.h"
+#include "services/records/storage/revision.h"
+
+namespace records {
+namespace {
+
+ResourceChange OrganizationChange(const std::string& id, uint64_t revision,
+                                  const v1::Organization* before, v1::Organization after) {
+  ResourceChange c;
+  c.type = v1::ChangeEvent::ORGANIZATION;
+  c.key = keys::OrganizationKey(id);
+  c.revision = revision;
+  if (before != nullptr) c.index_before = OrganizationIndexEntries(*before);
+  c.index_after = OrganizationIndexEntries(after);
+  c.after = std::make_shared<v1::Organization>(std::move(after));
+  return c;
+}
+
+int ActiveCells(const RecordsDb& db, absl::string_view org) {
+  int count = 0;
+  const std::string prefix = keys::CellPrefix(org);
+  std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kCells));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t rev = 0;
+    absl::string_view payload;
+    v1::Cell cell;
+    if (DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
+                        &payload) &&
+        cell.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
+        cell.state() == v1::Cell::ACTIVE) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+bool OrganizationMatches(const v1::Organization& org,
+                         const std::vector<common::FilterTerm>& terms) {
+  for (const common::FilterTerm& t : terms) {
+    if (t.field == "parent" && org.parent() != t.value.text) return false;
+    if (t.field == "region" && org.region() != t.value.text) return false;
+    if (t.field == "code" && org.code() != t.value.text) return false;
+    if (t.field == "state" && v1::Organization::State_Name(org.state()) != t.value.text) {
+      return false;
+    }
+    if (t.field == "valid_in_year") {
+      const int year = static_cast<int>(t.value.integer);
+      if (org.valid_from().year() > year) return false;
+      if (org.has_valid_to() && org.valid_to().year() > 0 && org.valid_to().year() < year) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+RecordsService::RecordsService(RecordsDb* db, ChangeHub* hub, RecordsServiceOptions options)
+    : db_(db), hub_(hub), options_(options) {}
+
+grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
+    grpc::CallbackServerContext* context, const v1::CreateOrganizationRequest* request,
+    v1::Organization* response) {
+  RecordsDb* db = db_;
+  v1::CreateOrganizationRequest req = *request;
+  absl::Status valid = domain::Validate(*request);
+  if (valid.ok()) valid = domain::NormalizeText(&req);
+  return ReplyAfterCommit(
+      db, context, "CreateOrganization", *request, request->request_id(), "", valid,
+      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+        const std::string& id = req.organization_id();
+        if (LoadOrganization(*db, id).ok()) {
+          return common::WithReason(
+              absl::AlreadyExistsError(
+                  absl::StrCat("organization ", domain::OrganizationNameOf(id), " already exists")),
+              "ORGANIZATION_ALREADY_EXISTS");
+        }
+        std::optional<Versioned<v1::Organization>> parent;
+        if (!req.organization().parent().empty()) {
+          ASSIGN_OR_RETURN(
+              domain::OrganizationName pname,
+              domain::ParseOrganizationName(req.organization().parent(), "organization.parent"));
+          ASSIGN_OR_RETURN(parent, LoadOrganization(*db, pname.organization));
+        }
+        ASSIGN_OR_RETURN(
+            v1::Organization org,
+            domain::NewOrganization(req, parent ? &parent->value : nullptr, ToTimestamp(ctx.now)));
+        WritePlan plan;
+        plan.changes.push_back(OrganizationChange(id, 0, nullptr, std::move(org)));
+        plan.summary = absl::StrCat("CreateOrganization ", domain::OrganizationNameOf(id));
+        return plan;
+      },
+      nullptr, response);
+}
+
+grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerContext* context,
+                                                          const v1::GetOrganizationRequest* request,
+                                                          v1::Organization* response) {
+  return ReplyNow(context, [&]() -> absl::Status {
+    RETURN_IF_ERROR(domain::Validate(*request));
+    ASSIGN_OR_RETURN(domain::OrganizationName name,
+                     domain::ParseOrganizationName(request->name(), "name"));
+    ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(*db_, name.organization));
+    *response = std::move(org.value);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
+    grpc::CallbackServerContext* context, const v1::ListOrganizationsRequest* request,
+    v1::ListOrganizationsResponse* response) {
+  return ReplyNow(context, [&]() -> absl::Status {
+    RETURN_IF_ERROR(domain::Validate(*request));
+    ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
+    ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
+                     common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
+    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+    const common::ListScope scope{"", request->filter(), request->order_by()};
+    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+    const std::string field = order.empty() ? "name" : order[0].field;
+    const bool desc = !order.empty() && order[0].desc;
+    std::vector<std::pair<std::string, v1::Organization>> keyed;
+    std::unique_ptr<rocksdb::Iterator> it =
+        db_->store()->NewIterator(db_->cf(keys::kOrganizations));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      uint64_t rev = 0;
+      absl::string_view payload;
+      v1::Organization org;
+      if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
+                           &payload) ||
+          !org.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        return absl::DataLossError("a stored organization is corrupt");
+      }
+      if (!OrganizationMatches(org, terms)) continue;
+      std::string key;
+      if (field == "display_name")
+        keys::AppendString(&key, common::FoldForSearch(org.display_name()));
+      if (field == "code") keys::AppendString(&key, org.code());
+      keys::AppendString(&key, org.name());
+      keyed.emplace_back(std::move(key), std::move(org));
+    }
+    response->set_total_size(static_cast<int>(std::min<size_t>(keyed.size(), kExactTotalLimit)));
+    Page<v1::Organization> page = Paginate(std::move(keyed), after, desc, page_size);
+    for (auto& org : page.items) *response->add_organizations() = std::move(org);
+    if (!page.next_key.empty()) {
+      response->set_next_page_token(common::MakePageToken(page.next_key, scope));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* RecordsService::UpdateOrganization(
+    grpc::CallbackServerContext* context, const v1::UpdateOrganizationRequest* request,
+    v1::Organization* response) {
+  RecordsDb* db = db_;
+  v1::UpdateOrganizationRequest req = *request;
+  absl::Status valid = domain::Validate(*request);
+  if (valid.ok()) valid = domain::NormalizeText(&req);
+  return ReplyAfterCommit(
+      db, context, "UpdateOrganization", *request, request->request_id(),
+      request->organization().etag(), valid,
+      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+        ASSIGN_OR_RETURN(
+            domain::OrganizationName name,
+            domain::ParseOrganizationName(req.organization().name(), "organization.name"));
+        ASSIGN_OR_RETURN(Versioned<v1::Organization> current,
+                         LoadOrganization(*db, name.organization));
+        RETURN_IF_ERROR(CheckEtag(req.organization().etag(), current.revision, name.Format()));
+        ASSIGN_OR_RETURN(v1::Organization updated,
+                         domain::UpdateOrganization(current.value, req, ToTimestamp(ctx.now)));
+        WritePlan plan;
+        plan.before = std::make_shared<v1::Organization>(current.value);
+        plan.changes.push_back(OrganizationChange(name.organization, current.revision,
+                                                  &current.value, std::move(updated)));
+        for (const std::string& p : req.update_mask().paths()) plan.changed_fields.push_back(p);
+        plan.summary = absl::StrCat("UpdateOrganization ", name.Format());
+        return plan;
+      },
+      nullptr, response);
+}
+
+grpc::ServerUnaryReactor* RecordsService::CloseOrganization(
+    grpc::CallbackServerContext* context, const v1::CloseOrganizationRequest* request,
+    v1::Organization* response) {
+  RecordsDb* db = db_;
+  v1::CloseOrganizationRequest req = *request;
+  absl::Status valid = domain::Validate(*request);
+  if (valid.ok()) valid = domain::NormalizeText(&req);
+  return ReplyAfterCommit(
+      db, context, "CloseOrganization", *request, request->request_id(), request->etag(), valid,
+      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+        ASSIGN_OR_RETURN(domain::OrganizationName name,
+                         domain::ParseOrganizationName(req.name(), "name"));
+        ASSIGN_OR_RETURN(Versioned<v1::Organization> current,
+                         LoadOrganization(*db, name.organization));
+        RETURN_IF_ERROR(CheckEtag(req.etag(), current.revision, name.Format()));
+        std::optional<Versioned<v1::Organization>> successor;
+        WritePlan plan;
+        if (!req.successor().empty()) {
+          ASSIGN_OR_RETURN(domain::OrganizationName sname,
+                           domain::ParseOrganizationName(req.successor(), "successor"));
+          ASSIGN_OR_RETURN(successor, LoadOrganization(*db, sname.organization));
+          // The successor must still be ACTIVE when the close commits.
+          plan.preconditions.push_back(Precondition::AtRevision(
+              db->cf(keys::kOrganizations), keys::OrganizationKey(sname.organization),
+              successor->revision));
+        }
+        ASSIGN_OR_RETURN(v1::Organization closed,
+                         domain::CloseOrganization(
+                             current.value, req, ActiveCells(*db, name.organization),
+                             successor ? &successor->value : nullptr, ToTimestamp(ctx.now)));
+        plan.before = std::make_shared<v1::Organization>(current.value);
+        plan.changes.push_back(OrganizationChange(name.organization, current.revision,
+                                                  &current.value, std::move(closed)));
+        plan.changed_fields = {"state", "valid_to", "successor"};
+        plan.summary = absl::StrCat("CloseOrganization ", name.Format(), " (decision ",
+                                    req.decision().number(), ")");
+        return plan;
+      },
+      nullptr, response);
+}
+
+}  // namespace records

@@ -1,0 +1,170 @@
+// File: services/records/service/records_service.h
+//
+// RecordsService: the gRPC handlers of dangbo.records.v1.RecordsService, split by resource
+// over organization_handlers.cc, cell_handlers.cc, member_handlers.cc,
+// inspection_handlers.cc, change_stream.cc, audit_handlers.cc and import_export.cc. Each
+// handler is thin: validate (domain) -> load -> rule (domain) -> commit (write_path.h) ->
+// reply. Unary handlers never block on a commit: the reply is sent from the commit
+// callback.
+//
+// Thread-safety: gRPC calls the handlers concurrently; the service holds no mutable state
+// besides the change hub (thread-safe).
+#pragma once
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "dangbo/records/v1/records_service.grpc.pb.h"
+#include "services/records/service/change_hub.h"
+#include "services/records/storage/records_db.h"
+
+namespace records {
+
+namespace v1 = ::dangbo::records::v1;
+
+struct RecordsServiceOptions {
+  absl::Duration change_log_retention = absl::Hours(24 * 7);  // reported by GetChangeLogState
+  int import_chunk_rows = 100;  // ImportMembers commits valid rows in groups of this size
+};
+
+class RecordsService final : public v1::RecordsService::CallbackService {
+ public:
+  // `db` and `hub` are not owned and must outlive the service.
+  RecordsService(RecordsDb* db, ChangeHub* hub, RecordsServiceOptions options);
+
+  grpc::ServerUnaryReactor* CreateOrganization(grpc::CallbackServerContext* context,
+                                               const v1::CreateOrganizationRequest* request,
+                                               v1::Organization* response) override;
+  grpc::ServerUnaryReactor* GetOrganization(grpc::CallbackServerContext* context,
+                                            const v1::GetOrganizationRequest* request,
+                                            v1::Organization* response) override;
+  grpc::ServerUnaryReactor* ListOrganizations(grpc::CallbackServerContext* context,
+                                              const v1::ListOrganizationsRequest* request,
+                                              v1::ListOrganizationsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateOrganization(grpc::CallbackServerContext* context,
+                                               const v1::UpdateOrganizationRequest* request,
+                                               v1::Organization* response) override;
+  grpc::ServerUnaryReactor* CloseOrganization(grpc::CallbackServerContext* context,
+                                              const v1::CloseOrganizationRequest* request,
+                                              v1::Organization* response) override;
+  grpc::ServerUnaryReactor* CreateCell(grpc::CallbackServerContext* context,
+                                       const v1::CreateCellRequest* request,
+                                       v1::Cell* response) override;
+  grpc::ServerUnaryReactor* GetCell(grpc::CallbackServerContext* context,
+                                    const v1::GetCellRequest* request, v1::Cell* response) override;
+  grpc::ServerUnaryReactor* ListCells(grpc::CallbackServerContext* context,
+                                      const v1::ListCellsRequest* request,
+                                      v1::ListCellsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCell(grpc::CallbackServerContext* context,
+                                       const v1::UpdateCellRequest* request,
+                                       v1::Cell* response) override;
+  grpc::ServerUnaryReactor* MergeCell(grpc::CallbackServerContext* context,
+                                      const v1::MergeCellRequest* request,
+                                      v1::Cell* response) override;
+  grpc::ServerUnaryReactor* DissolveCell(grpc::CallbackServerContext* context,
+                                         const v1::DissolveCellRequest* request,
+                                         v1::Cell* response) override;
+  grpc::ServerUnaryReactor* SetCellCommittee(grpc::CallbackServerContext* context,
+                                             const v1::SetCellCommitteeRequest* request,
+                                             v1::Cell* response) override;
+  grpc::ServerUnaryReactor* RateCell(grpc::CallbackServerContext* context,
+                                     const v1::RateCellRequest* request,
+                                     v1::Cell* response) override;
+  grpc::ServerUnaryReactor* GetCellHeadcount(grpc::CallbackServerContext* context,
+                                             const v1::GetCellHeadcountRequest* request,
+                                             v1::GetCellHeadcountResponse* response) override;
+  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* context,
+                                      const v1::GetMemberRequest* request,
+                                      v1::Member* response) override;
+  grpc::ServerUnaryReactor* ListMembers(grpc::CallbackServerContext* context,
+                                        const v1::ListMembersRequest* request,
+                                        v1::ListMembersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMember(grpc::CallbackServerContext* context,
+                                         const v1::UpdateMemberRequest* request,
+                                         v1::Member* response) override;
+  grpc::ServerUnaryReactor* AdmitMember(grpc::CallbackServerContext* context,
+                                        const v1::AdmitMemberRequest* request,
+                                        v1::Member* response) override;
+  grpc::ServerUnaryReactor* ReceiveMember(grpc::CallbackServerContext* context,
+                                          const v1::ReceiveMemberRequest* request,
+                                          v1::Member* response) override;
+  grpc::ServerUnaryReactor* RecognizeFullMember(grpc::CallbackServerContext* context,
+                                                const v1::RecognizeFullMemberRequest* request,
+                                                v1::Member* response) override;
+  grpc::ServerUnaryReactor* TransferMember(grpc::CallbackServerContext* context,
+                                           const v1::TransferMemberRequest* request,
+                                           v1::Member* response) override;
+  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
+                                         const v1::RemoveMemberRequest* request,
+                                         v1::Member* response) override;
+  grpc::ServerUnaryReactor* ExpelMember(grpc::CallbackServerContext* context,
+                                        const v1::ExpelMemberRequest* request,
+                                        v1::Member* response) override;
+  grpc::ServerUnaryReactor* RecordMemberDeath(grpc::CallbackServerContext* context,
+                                              const v1::RecordMemberDeathRequest* request,
+                                              v1::Member* response) override;
+  grpc::ServerUnaryReactor* ReadmitMember(grpc::CallbackServerContext* context,
+                                          const v1::ReadmitMemberRequest* request,
+                                          v1::Member* response) override;
+  grpc::ServerUnaryReactor* CorrectMemberEvent(grpc::CallbackServerContext* context,
+                                               const v1::CorrectMemberEventRequest* request,
+                                               v1::Member* response) override;
+  grpc::ServerUnaryReactor* RateMember(grpc::CallbackServerContext* context,
+                                       const v1::RateMemberRequest* request,
+                                       v1::Member* response) override;
+  grpc::ServerUnaryReactor* DisciplineMember(grpc::CallbackServerContext* context,
+                                             const v1::DisciplineMemberRequest* request,
+                                             v1::Member* response) override;
+  grpc::ServerUnaryReactor* CreateInspectionPlan(grpc::CallbackServerContext* context,
+                                                 const v1::CreateInspectionPlanRequest* request,
+                                                 v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* GetInspectionPlan(grpc::CallbackServerContext* context,
+                                              const v1::GetInspectionPlanRequest* request,
+                                              v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* ListInspectionPlans(grpc::CallbackServerContext* context,
+                                                const v1::ListInspectionPlansRequest* request,
+                                                v1::ListInspectionPlansResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateInspectionPlan(grpc::CallbackServerContext* context,
+                                                 const v1::UpdateInspectionPlanRequest* request,
+                                                 v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* NotifyInspectionItem(grpc::CallbackServerContext* context,
+                                                 const v1::NotifyInspectionItemRequest* request,
+                                                 v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* StartInspectionItem(grpc::CallbackServerContext* context,
+                                                const v1::StartInspectionItemRequest* request,
+                                                v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* ConcludeInspectionItem(grpc::CallbackServerContext* context,
+                                                   const v1::ConcludeInspectionItemRequest* request,
+                                                   v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* CloseInspectionItem(grpc::CallbackServerContext* context,
+                                                const v1::CloseInspectionItemRequest* request,
+                                                v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* CancelInspectionItem(grpc::CallbackServerContext* context,
+                                                 const v1::CancelInspectionItemRequest* request,
+                                                 v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* UpdateRecommendation(grpc::CallbackServerContext* context,
+                                                 const v1::UpdateRecommendationRequest* request,
+                                                 v1::InspectionPlan* response) override;
+  grpc::ServerUnaryReactor* GetChangeLogState(grpc::CallbackServerContext* context,
+                                              const v1::GetChangeLogStateRequest* request,
+                                              v1::GetChangeLogStateResponse* response) override;
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
+                                            const v1::ListAuditEventsRequest* request,
+                                            v1::ListAuditEventsResponse* response) override;
+  grpc::ServerWriteReactor<v1::ChangeEvent>* WatchChanges(
+      grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
+  grpc::ServerReadReactor<v1::ImportMembersRequest>* ImportMembers(
+      grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) override;
+  grpc::ServerWriteReactor<v1::Member>* ExportMembers(
+      grpc::CallbackServerContext* context, const v1::ExportMembersRequest* request) override;
+
+  RecordsDb* db() const { return db_; }
+  const RecordsServiceOptions& options() const { return options_; }
+
+ private:
+  RecordsDb* db_;
+  ChangeHub* hub_;
+  RecordsServiceOptions options_;
+};
+
+}  // namespace records

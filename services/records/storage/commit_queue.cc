@@ -1,0 +1,236 @@
+#include "services/records/storage/commit_queue.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/logging.h"
+#include "services/records/storage/keys.h"
+#include "services/records/storage/revision.h"
+
+namespace records {
+namespace {
+
+using OverlayKey = std::pair<uint32_t, std::string>;
+// What the earlier mutations of a group wrote: the value, or nullopt for a delete.
+using Overlay = std::map<OverlayKey, std::optional<std::string>>;
+
+// Copies a mutation's batch into the group's batch and records what it wrote.
+class Replay : public rocksdb::WriteBatch::Handler {
+ public:
+  Replay(const std::map<uint32_t, rocksdb::ColumnFamilyHandle*>* handles,
+         rocksdb::WriteBatch* group, Overlay* overlay)
+      : handles_(handles), group_(group), overlay_(overlay) {}
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    (*overlay_)[{cf, key.ToString()}] = value.ToString();
+    return group_->Put(handle(cf), key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    (*overlay_)[{cf, key.ToString()}] = std::nullopt;
+    return group_->Delete(handle(cf), key);
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return DeleteCF(cf, key);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin,
+                                const rocksdb::Slice& end) override {
+    // Range deletes are for log trimming, which no precondition names.
+    return group_->DeleteRange(handle(cf), begin, end);
+  }
+  rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return rocksdb::Status::NotSupported("records writes no merge operands");
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(uint32_t id) const { return handles_->at(id); }
+  const std::map<uint32_t, rocksdb::ColumnFamilyHandle*>* handles_;
+  rocksdb::WriteBatch* group_;
+  Overlay* overlay_;
+};
+
+absl::Status Aborted(const Precondition& p) {
+  return common::WithReason(
+      absl::AbortedError("the resource changed concurrently; read it again and retry"),
+      "CONCURRENT_MODIFICATION");
+}
+
+}  // namespace
+
+CommitQueue::CommitQueue(Options options)
+    : options_(options),
+      last_sequence_(options.last_sequence),
+      last_audit_sequence_(options.last_audit_sequence),
+      last_commit_micros_(options.last_commit_time == absl::InfinitePast()
+                              ? 0
+                              : absl::ToUnixMicros(options.last_commit_time)) {
+  for (const std::string& name : options_.store->ColumnFamilyNames()) {
+    rocksdb::ColumnFamilyHandle* h = options_.store->cf(name);
+    handles_by_id_[h->GetID()] = h;
+  }
+  writer_ = std::thread([this] { Run(); });
+}
+
+CommitQueue::~CommitQueue() { Stop(); }
+
+void CommitQueue::SetCommitListener(std::function<void(uint64_t)> listener) {
+  listener_ = std::move(listener);
+}
+
+absl::Time CommitQueue::last_commit_time() const {
+  const int64_t micros = last_commit_micros_.load();
+  return micros == 0 ? absl::InfinitePast() : absl::FromUnixMicros(micros);
+}
+
+void CommitQueue::Submit(Mutation mutation) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(mutation));
+      cv_.notify_one();
+      return;
+    }
+  }
+  if (mutation.done) {
+    mutation.done(absl::UnavailableError("the server is shutting down"), CommitStamp{});
+  }
+}
+
+void CommitQueue::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) {
+    writer_.join();
+  }
+}
+
+void CommitQueue::Run() {
+  std::vector<Mutation> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && group.size() < options_.max_group) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(&group);
+    group.clear();
+  }
+}
+
+void CommitQueue::CommitGroup(std::vector<Mutation>* group) {
+  common::Store* store = options_.store;
+  rocksdb::WriteBatch batch;
+  Overlay overlay;
+  std::vector<absl::Status> results(group->size());
+  std::vector<CommitStamp> stamps(group->size());
+  uint64_t next_sequence = last_sequence_.load() + 1;
+  uint64_t next_audit = last_audit_sequence_.load() + 1;
+  const absl::Time now = absl::Now();
+  // Commit times never go backwards, even if the wall clock does.
+  const int64_t last_micros = last_commit_micros_.load();
+  const absl::Time commit_time =
+      absl::ToUnixMicros(now) <= last_micros ? absl::FromUnixMicros(last_micros + 1) : now;
+  int committed = 0;
+
+  for (size_t i = 0; i < group->size(); ++i) {
+    Mutation& m = (*group)[i];
+    absl::Status status;
+    for (const Precondition& p : m.preconditions) {
+      std::optional<std::string> current;
+      auto it = overlay.find({p.cf->GetID(), p.key});
+      if (it != overlay.end()) {
+        current = it->second;
+      } else {
+        absl::StatusOr<std::string> value = store->Get(p.cf, p.key);
+        if (value.ok()) {
+          current = *std::move(value);
+        } else if (!absl::IsNotFound(value.status())) {
+          status = value.status();
+          break;
+        }
+      }
+      bool holds = false;
+      if (p.kind == Precondition::Kind::kAbsent) {
+        holds = !current.has_value();
+      } else if (current.has_value()) {
+        uint64_t revision = 0;
+        absl::string_view payload;
+        holds = DecodeVersioned(*current, &revision, &payload) && revision == p.revision;
+      }
+      if (!holds) {
+        status = Aborted(p);
+        break;
+      }
+    }
+    if (!status.ok()) {
+      results[i] = status;
+      continue;
+    }
+    CommitStamp& stamp = stamps[i];
+    stamp.commit_time = commit_time;
+    stamp.change_count = m.change_count;
+    if (m.change_count > 0) {
+      stamp.first_sequence = next_sequence;
+      next_sequence += static_cast<uint64_t>(m.change_count);
+    }
+    if (m.audited) stamp.audit_sequence = next_audit++;
+    rocksdb::WriteBatch own;
+    if (m.build) m.build(stamp, &own);
+    Replay replay(&handles_by_id_, &batch, &overlay);
+    rocksdb::Status replayed = own.Iterate(&replay);
+    if (!replayed.ok()) {
+      // A programming error in a build function; fail the whole group to keep the
+      // sequences gapless.
+      results[i] = common::FromRocksDb(replayed, "build a mutation");
+      for (size_t j = 0; j < group->size(); ++j) {
+        if (results[j].ok()) results[j] = results[i];
+      }
+      committed = 0;
+      break;
+    }
+    ++committed;
+  }
+
+  if (committed > 0) {
+    std::string value;
+    keys::AppendUint64(&value, next_sequence - 1);
+    batch.Put(options_.meta, keys::kMetaLastSequence, value);
+    value.clear();
+    keys::AppendUint64(&value, next_audit - 1);
+    batch.Put(options_.meta, keys::kMetaLastAuditSequence, value);
+    value.clear();
+    keys::AppendUint64(&value, static_cast<uint64_t>(absl::ToUnixMicros(commit_time)));
+    batch.Put(options_.meta, keys::kMetaLastCommitTime, value);
+    absl::Status written = options_.write ? options_.write(&batch) : store->Write(&batch);
+    if (written.ok()) {
+      last_sequence_.store(next_sequence - 1);
+      last_audit_sequence_.store(next_audit - 1);
+      last_commit_micros_.store(absl::ToUnixMicros(commit_time));
+      groups_written_.fetch_add(1);
+    } else {
+      common::LogError("commit failed", {{"error", written.ToString()},
+                                         {"mutations", static_cast<int64_t>(committed)}});
+      for (absl::Status& r : results) {
+        if (r.ok()) r = written;
+      }
+    }
+  }
+
+  for (size_t i = 0; i < group->size(); ++i) {
+    Mutation& m = (*group)[i];
+    if (m.done) m.done(results[i], results[i].ok() ? stamps[i] : CommitStamp{});
+  }
+  if (committed > 0 && listener_) listener_(last_sequence_.load());
+}
+
+}  // namespace records

@@ -1,0 +1,140 @@
+#include "services/records/storage/records_db.h"
+
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "services/records/storage/keys.h"
+#include "services/records/storage/revision.h"
+
+namespace records {
+namespace {
+
+std::string RandomLogId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  return absl::StrFormat("%016x%016x", gen(), gen());
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ReadMetaUint64(const common::Store& store, absl::string_view key,
+                                        uint64_t fallback) {
+  absl::StatusOr<std::string> value = store.Get(store.cf(keys::kMeta), key);
+  if (absl::IsNotFound(value.status())) return fallback;
+  if (!value.ok()) return value.status();
+  absl::string_view in = *value;
+  uint64_t result = 0;
+  if (!keys::ConsumeUint64(&in, &result) || !in.empty()) {
+    return absl::DataLossError(absl::StrCat("meta record ", key, " is corrupt"));
+  }
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<RecordsDb>> RecordsDb::Open(const RecordsDbOptions& options) {
+  common::StoreOptions store_options = options.store;
+  store_options.column_families = {keys::kOrganizations,   keys::kCells,    keys::kMembers,
+                                   keys::kInspectionPlans, keys::kIndex,    keys::kChanges,
+                                   keys::kAudit,           keys::kRequests, keys::kMeta};
+  std::unique_ptr<RecordsDb> db(new RecordsDb());
+  ASSIGN_OR_RETURN(db->store_, common::Store::Open(store_options));
+  RETURN_IF_ERROR(db->InitMeta());
+  CommitQueue::Options q;
+  q.store = db->store_.get();
+  q.meta = db->store_->cf(keys::kMeta);
+  ASSIGN_OR_RETURN(q.last_sequence, ReadMetaUint64(*db->store_, keys::kMetaLastSequence, 0));
+  ASSIGN_OR_RETURN(q.last_audit_sequence,
+                   ReadMetaUint64(*db->store_, keys::kMetaLastAuditSequence, 0));
+  ASSIGN_OR_RETURN(uint64_t micros, ReadMetaUint64(*db->store_, keys::kMetaLastCommitTime, 0));
+  q.last_commit_time =
+      micros == 0 ? absl::InfinitePast() : absl::FromUnixMicros(static_cast<int64_t>(micros));
+  db->commits_ = std::make_unique<CommitQueue>(q);
+  return db;
+}
+
+absl::Status RecordsDb::InitMeta() {
+  rocksdb::ColumnFamilyHandle* meta = store_->cf(keys::kMeta);
+  absl::StatusOr<std::string> identity = store_->Get(meta, keys::kMetaIdentity);
+  if (absl::IsNotFound(identity.status())) {
+    // A new database, unless it already holds data from elsewhere.
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->cf("default"));
+    it->SeekToFirst();
+    bool foreign = it->Valid();
+    for (const std::string& name : store_->ColumnFamilyNames()) {
+      if (name == "default") continue;
+      std::unique_ptr<rocksdb::Iterator> any = store_->NewIterator(store_->cf(name));
+      any->SeekToFirst();
+      foreign = foreign || any->Valid();
+    }
+    if (foreign) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory ", store_->path(),
+                       " holds data but no records identity: it belongs to another program"));
+    }
+    log_id_ = RandomLogId();
+    rocksdb::WriteBatch batch;
+    batch.Put(meta, keys::kMetaIdentity, kServiceIdentity);
+    batch.Put(meta, keys::kMetaSchema, std::to_string(kSchemaVersion));
+    batch.Put(meta, keys::kMetaLogId, log_id_);
+    return store_->Write(&batch, /*sync=*/true);
+  }
+  if (!identity.ok()) return identity.status();
+  if (*identity != kServiceIdentity) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", store_->path(), " belongs to service \"", *identity,
+                     "\", not \"", kServiceIdentity, "\"; point --data_dir elsewhere"));
+  }
+  ASSIGN_OR_RETURN(std::string schema, store_->Get(meta, keys::kMetaSchema));
+  int version = 0;
+  if (!absl::SimpleAtoi(schema, &version)) {
+    return absl::DataLossError(absl::StrCat("schema version record is corrupt: ", schema));
+  }
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", store_->path(), " has records schema ", version,
+        ", newer than this binary's schema ", kSchemaVersion, "; run a newer records_server"));
+  }
+  ASSIGN_OR_RETURN(log_id_, store_->Get(meta, keys::kMetaLogId));
+  return absl::OkStatus();
+}
+
+RecordsDb::~RecordsDb() { (void)Close(); }
+
+absl::Status RecordsDb::Close() {
+  if (commits_ != nullptr) commits_->Stop();
+  if (store_ == nullptr) return absl::OkStatus();
+  return store_->Close();
+}
+
+uint64_t RecordsDb::first_retained_sequence() const {
+  absl::StatusOr<uint64_t> first = ReadMetaUint64(*store_, keys::kMetaFirstRetained, 1);
+  const uint64_t head = commits_->last_sequence();
+  uint64_t value = first.ok() ? *first : 1;
+  return value > head + 1 ? head + 1 : value;
+}
+
+absl::Status RecordsDb::ReadVersioned(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                      google::protobuf::Message* message, uint64_t* revision,
+                                      const rocksdb::Snapshot* snapshot) const {
+  ASSIGN_OR_RETURN(std::string value, store_->Get(cf, key, snapshot));
+  absl::string_view payload;
+  if (!DecodeVersioned(value, revision, &payload) ||
+      !message->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("stored ", message->GetDescriptor()->name(), " is corrupt"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> RecordsDb::Exists(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                       const rocksdb::Snapshot* snapshot) const {
+  absl::StatusOr<std::string> value = store_->Get(cf, key, snapshot);
+  if (absl::IsNotFound(value.status())) return false;
+  if (!value.ok()) return value.status();
+  return true;
+}
+
+}  // namespace records
