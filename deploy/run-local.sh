@@ -36,8 +36,13 @@ wait_for_port() {  # name port log
 pids+=($!)
 wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
 
+# The Long An demo dataset, through the public RPCs; records_seed does nothing when the
+# organization is already there (a restart keeps the data).
+"$BUILD_DIR/services/records/records_seed" --target="127.0.0.1:$RECORDS_PORT"
+
 "$BUILD_DIR/services/analytics/analytics_server" --listen=127.0.0.1 --port="$ANALYTICS_PORT" \
-  --data_dir="$DATA_DIR/analytics" 2>>"$DATA_DIR/analytics.log" &
+  --data_dir="$DATA_DIR/analytics" --records_target="127.0.0.1:$RECORDS_PORT" \
+  2>>"$DATA_DIR/analytics.log" &
 pids+=($!)
 wait_for_port analytics "$ANALYTICS_PORT" "$DATA_DIR/analytics.log"
 
@@ -51,8 +56,46 @@ Try (grpcurl needs no .proto files: both servers have reflection):
   grpcurl -plaintext 127.0.0.1:$RECORDS_PORT list
   grpcurl -plaintext 127.0.0.1:$RECORDS_PORT describe dangbo.records.v1.RecordsService
   grpcurl -plaintext 127.0.0.1:$RECORDS_PORT grpc.health.v1.Health/Check
-  grpcurl -plaintext 127.0.0.1:$ANALYTICS_PORT list
 
-Ctrl-C stops both.
+Records (the seed organization: 12 cells, 118 members):
+  grpcurl -plaintext -d '{"parent":"organizations/hq-long-an","page_size":1000}' \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/ListMembers
+  grpcurl -plaintext -d '{"parent":"organizations/hq-long-an","filter":"name_query = \\"nguyen van\\""}' \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/ListMembers
+  grpcurl -plaintext -d '{"parent":"organizations/hq-long-an"}' \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/ListCells
+  grpcurl -plaintext -d '{"name":"organizations/hq-long-an/cells/nghiep-vu"}' \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/GetCellHeadcount
+  grpcurl -plaintext -d '{"parent":"organizations/hq-long-an","filter":"year = 2024"}' \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/ListInspectionPlans
+  grpcurl -plaintext -d '{}' 127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/GetChangeLogState
+  grpcurl -plaintext -d '{"start_after_sequence":0}' -max-time 15 \\
+    127.0.0.1:$RECORDS_PORT dangbo.records.v1.RecordsService/WatchChanges
+  grpcurl -plaintext 127.0.0.1:$ANALYTICS_PORT list
 TEXT
+
+# Loads analytics' demo dataset through its public API (CreateIndicator + RecordObservations
+# with fixed request ids, so a second run writes nothing). Organization metadata (names,
+# region "Đồng bằng sông Cửu Long") reaches analytics from records' change stream: records'
+# seed creates organizations/hq-long-an and its peers (see services/analytics/seed/seed_data.h).
+"$BUILD_DIR/services/analytics/analytics_seed" --target="127.0.0.1:$ANALYTICS_PORT" \
+  || echo "analytics seed failed; see $DATA_DIR/analytics.log" >&2
+cat <<TEXT
+Analytics examples:
+  # 2015 -> 2019 (revenue +80.8 %, enterprises +89.5 %, declarations +144.0 %):
+  grpcurl -plaintext -d '{"organization":"organizations/hq-long-an","base_year":2015,"year":2019}' \\
+    127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/CompareYears
+  # 2019 against the legal (2,440) and striving (3,700) targets: 155.8 % and 102.8 %:
+  grpcurl -plaintext -d '{"organization":"organizations/hq-long-an","year":2019}' \\
+    127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/GetYearlyPerformance
+  # Term 2015–2020 through 2019 (revenue CAGR 16.0 %):
+  grpcurl -plaintext -d '{"organization":"organizations/hq-long-an","term":{"start_year":2015,"end_year":2020},"through_year":2019}' \\
+    127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/GetTermSummary
+  # Rank in the Mekong Delta by 2019 revenue:
+  grpcurl -plaintext -d '{"region":"Đồng bằng sông Cửu Long","indicator_id":"state-budget-revenue","year":2019,"by":"VALUE","organization":"organizations/hq-long-an"}' \\
+    127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/RankOrganizations
+  grpcurl -plaintext 127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/GetFollowerStatus
+TEXT
+echo
+echo "Ctrl-C stops both."
 wait -n "${pids[@]}" || true

@@ -36,6 +36,14 @@ absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
           absl::StrCat("must be at least 1s, got ", absl::FormatDuration(c.retention_interval)));
   }
   if (!v.empty()) return v.ToStatus();
+  absl::StatusOr<common::SecurityConfig> security = common::SecurityConfigFromFlags(c.server);
+  if (!security.ok()) return security.status();
+  c.security = *std::move(security);
+  if (!c.security.token_file.empty()) {
+    return common::InvalidField(
+        "--token_file", "records does not enforce bearer tokens yet; refusing to start rather "
+                        "than ignore them (use TLS client certificates or loopback)");
+  }
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/config.h"
+#include "common/security.h"
 
 ABSL_DECLARE_FLAG(absl::Duration, change_log_retention);
 ABSL_DECLARE_FLAG(int64_t, change_log_retention_events);
@@ -19,6 +20,9 @@ namespace records {
 
 struct RecordsConfig {
   common::ServerConfig server;
+  // TLS, reflection, stream limits (common/security.h). Bearer tokens are not enforced by
+  // records yet: a --token_file is refused rather than silently ignored.
+  common::SecurityConfig security;
   // Change-log events older than this are trimmed (WatchChanges from before is OUT_OF_RANGE).
   absl::Duration change_log_retention = absl::Hours(24 * 7);
   // Also keep at most this many newest events; 0: no count limit.

@@ -26,6 +26,7 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   s->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   s->runner_->AddService(s->service_.get(), "dangbo.records.v1.RecordsService");
   s->runner_->AddShutdownHook([hub] { hub->Shutdown(); });
+  s->runner_->ApplySecurity(config.security);
   RETURN_IF_ERROR(s->runner_->Start());
   return s;
 }

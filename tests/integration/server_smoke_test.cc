@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/errors.h"
 #include "common/store.h"
+#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -27,7 +29,9 @@ using testing_support::TempDir;
 struct Binary {
   const char* name;
   const char* path;
-  const char* service;  // the service's full proto name
+  const char* service;      // the service's full proto name
+  const char* bad_method;   // a Get method ...
+  const char* bad_request;  // ... with a malformed name
 };
 
 std::ostream& operator<<(std::ostream& os, const Binary& b) { return os << b.name; }
@@ -111,6 +115,28 @@ TEST_P(ServerSmokeTest, HealthIsDescribableAndCallableThroughReflection) {
   EXPECT_THAT(*reply, HasSubstr("\"SERVING\""));
 }
 
+// What grpcurl shows of an error: the code, a message naming the field and the rule, and
+// google.rpc.Status details (ErrorInfo with the service's domain, BadRequest).
+TEST_P(ServerSmokeTest, ErrorsCarryErrorInfoAndBadRequestDetails) {
+  auto server = StartOrDie();
+  ASSERT_NE(server, nullptr);
+  ReflectionClient client(Connect(*server));
+  auto reply = client.CallJson(std::string(GetParam().service) + "/" + GetParam().bad_method,
+                               GetParam().bad_request);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(reply.status().message()), HasSubstr("name"));
+  EXPECT_EQ(common::ErrorReason(reply.status()), "INVALID_ARGUMENT");
+  google::rpc::ErrorInfo info;
+  auto payload = reply.status().GetPayload(common::kErrorInfoTypeUrl);
+  ASSERT_TRUE(payload.has_value());
+  ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+  EXPECT_EQ(info.domain(), std::string(GetParam().name) + ".dangbo.gov.vn");
+  auto violations = common::FieldViolationsOf(reply.status());
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].first, "name");
+}
+
 TEST_P(ServerSmokeTest, SigtermShutsDownCleanlyAndTheDatabaseReopens) {
   auto server = StartOrDie();
   ASSERT_NE(server, nullptr);
@@ -158,9 +184,11 @@ TEST_P(ServerSmokeTest, InvalidFlagValueFailsFastNamingTheFlag) {
 
 INSTANTIATE_TEST_SUITE_P(
     Services, ServerSmokeTest,
-    ::testing::Values(Binary{"records", RECORDS_SERVER_BINARY, "dangbo.records.v1.RecordsService"},
+    ::testing::Values(Binary{"records", RECORDS_SERVER_BINARY, "dangbo.records.v1.RecordsService",
+                             "GetOrganization", R"({"name": "bad/name"})"},
                       Binary{"analytics", ANALYTICS_SERVER_BINARY,
-                             "dangbo.analytics.v1.AnalyticsService"}),
+                             "dangbo.analytics.v1.AnalyticsService", "GetIndicator",
+                             R"({"name": "x"})"}),
     [](const ::testing::TestParamInfo<Binary>& info) { return std::string(info.param.name); });
 
 }  // namespace

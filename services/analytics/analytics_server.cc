@@ -1,0 +1,65 @@
+#include "services/analytics/analytics_server.h"
+
+#include "common/errors.h"
+#include "common/logging.h"
+#include "services/analytics/store/analytics_db.h"
+
+namespace analytics {
+
+absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(AnalyticsConfig config) {
+  std::unique_ptr<AnalyticsServer> server(new AnalyticsServer());
+  common::StoreOptions store_options;
+  store_options.path = config.server.data_dir;
+  store_options.block_cache_bytes = config.server.block_cache_mb << 20;
+  store_options.sync_writes = config.server.sync_writes;
+  absl::StatusOr<std::unique_ptr<common::Store>> db = OpenAnalyticsDb(store_options);
+  if (!db.ok()) return db.status();
+  server->db_ = *std::move(db);
+  server->indicators_ = std::make_unique<IndicatorStore>(server->db_.get());
+  server->read_model_ = std::make_unique<ReadModelStore>(server->db_.get());
+  server->follower_ = std::make_unique<RecordsFollower>(server->read_model_.get(), config.follower);
+  server->authorizer_ =
+      std::make_unique<common::Authorizer>("dangbo.analytics.v1.AnalyticsService", config.tokens,
+                                          common::NewRateLimiter(config.security));
+  server->authorizer_->RequireTls(config.security.tls());
+  server->service_ =
+      std::make_unique<AnalyticsServiceImpl>(server->indicators_.get(), server->read_model_.get(),
+                                             server->follower_.get(), server->authorizer_.get());
+  server->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
+  server->runner_->AddService(server->service_.get(), "dangbo.analytics.v1.AnalyticsService");
+  RecordsFollower* follower = server->follower_.get();
+  server->runner_->AddShutdownHook([follower] { follower->Stop(); });
+  server->runner_->ApplySecurity(config.security);
+  if (absl::Status s = server->runner_->Start(); !s.ok()) return s;
+  server->follower_->Start();
+  return server;
+}
+
+AnalyticsServer::~AnalyticsServer() { Shutdown(); }
+
+void AnalyticsServer::RunUntilSignal() { runner_->RunUntilSignal(); }
+
+void AnalyticsServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (follower_ != nullptr) follower_->Stop();
+  if (runner_ != nullptr) runner_->Shutdown();
+  if (db_ != nullptr) {
+    if (absl::Status s = db_->Close(); !s.ok()) {
+      common::LogError("closing the store failed", {{"error", s.ToString()}});
+    }
+  }
+}
+
+int RunAnalyticsServer(AnalyticsConfig config) {
+  absl::StatusOr<std::unique_ptr<AnalyticsServer>> server = AnalyticsServer::Start(config);
+  if (!server.ok()) {
+    common::LogError("cannot start", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  (*server)->RunUntilSignal();
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace analytics

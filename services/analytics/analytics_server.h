@@ -1,0 +1,71 @@
+// File: services/analytics/analytics_server.h
+//
+// The analytics server assembled: its RocksDB (identity-checked), the indicator store, the
+// read model and its records follower, the AnalyticsService handlers, on common's
+// ServerRunner (health, reflection, keepalive, limits, graceful shutdown). main() only turns
+// flags into an AnalyticsConfig and calls RunAnalyticsServer; tests start an AnalyticsServer
+// in-process on port 0.
+//
+// Thread-safety: Start, then Shutdown once (from any thread); the accessors are safe while
+// it runs.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/authorizer.h"
+#include "common/config.h"
+#include "common/server.h"
+#include "common/security.h"
+#include "common/store.h"
+#include "services/analytics/follower/records_follower.h"
+#include "services/analytics/service/analytics_service.h"
+#include "services/analytics/store/indicator_store.h"
+#include "services/analytics/store/read_model_store.h"
+
+namespace analytics {
+
+struct AnalyticsConfig {
+  common::ServerConfig server;
+  // follower.records_target empty: no following (party statistics stay as stored).
+  FollowerOptions follower;
+  // Bearer tokens; null: development mode on loopback (every caller "anonymous").
+  std::shared_ptr<common::TokenStore> tokens;
+  // TLS, reflection, stream limits, per-principal rate (common/security.h).
+  common::SecurityConfig security;
+};
+
+class AnalyticsServer {
+ public:
+  // Opens the data directory, starts serving and following. FAILED_PRECONDITION for a data
+  // directory of another service; UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<AnalyticsServer>> Start(AnalyticsConfig config);
+  ~AnalyticsServer();  // Shutdown()
+
+  int port() const { return runner_->port(); }
+  RecordsFollower& follower() { return *follower_; }
+  common::ServerRunner& runner() { return *runner_; }
+
+  // Waits for SIGTERM/SIGINT, then shuts down.
+  void RunUntilSignal();
+  // Stops following, drains and stops the server, closes the database. Idempotent.
+  void Shutdown();
+
+ private:
+  AnalyticsServer() = default;
+
+  std::unique_ptr<common::Store> db_;
+  std::unique_ptr<IndicatorStore> indicators_;
+  std::unique_ptr<ReadModelStore> read_model_;
+  std::unique_ptr<RecordsFollower> follower_;
+  std::unique_ptr<common::Authorizer> authorizer_;
+  std::unique_ptr<AnalyticsServiceImpl> service_;
+  std::unique_ptr<common::ServerRunner> runner_;
+  bool shut_down_ = false;
+};
+
+// Runs until a termination signal; returns the process exit code (0 after a clean stop).
+int RunAnalyticsServer(AnalyticsConfig config);
+
+}  // namespace analytics

@@ -1,0 +1,413 @@
+#include "services/analytics/follower/records_follower.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace analytics {
+namespace {
+
+using ::dangbo::analytics::v1::Freshness;
+using ::dangbo::records::v1::ChangeEvent;
+using ::google::protobuf::util::TimeUtil;
+namespace records = ::dangbo::records::v1;
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+// Pages through a List method: `call(page_token, &next_page_token)`.
+template <typename Call>
+absl::Status ForEachPage(Call call) {
+  std::string token;
+  do {
+    std::string next;
+    if (absl::Status s = call(token, &next); !s.ok()) return s;
+    token = std::move(next);
+  } while (!token.empty());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerOptions options)
+    : store_(store), options_(std::move(options)), state_(Freshness::DISCONNECTED) {
+  position_ = store_->LoadFollowerState();
+}
+
+RecordsFollower::~RecordsFollower() { Stop(); }
+
+void RecordsFollower::Start() {
+  if (options_.records_target.empty() || thread_.joinable()) return;
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.keepalive_time)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.keepalive_timeout)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Reconnection is paced by the follower's own backoff; keep gRPC's short.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  channel_ =
+      grpc::CreateCustomChannel(options_.records_target, grpc::InsecureChannelCredentials(), args);
+  stub_ = records::RecordsService::NewStub(channel_);
+  thread_ = std::thread([this] { Run(); });
+}
+
+void RecordsFollower::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (active_ != nullptr) active_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RecordsFollower::Activate(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  active_ = context;
+  return true;
+}
+
+void RecordsFollower::Deactivate() {
+  absl::MutexLock lock(&mu_);
+  active_ = nullptr;
+}
+
+bool RecordsFollower::Sleep(absl::Duration duration) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time until = absl::Now() + duration;
+  while (!stopping_ && absl::Now() < until) {
+    mu_.AwaitWithDeadline(absl::Condition(&stopping_), until);
+  }
+  return !stopping_;
+}
+
+void RecordsFollower::SetState(Freshness::State state) {
+  absl::MutexLock lock(&mu_);
+  state_ = state;
+}
+
+void RecordsFollower::RecordError(const absl::Status& status) {
+  common::LogWarning("records follower: stream ended",
+                     {{"target", options_.records_target}, {"error", status.ToString()}});
+  absl::MutexLock lock(&mu_);
+  last_error_ = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
+  last_error_time_ = absl::Now();
+}
+
+void RecordsFollower::Run() {
+  std::mt19937_64 random(std::random_device{}());
+  absl::Duration backoff = options_.initial_backoff;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    bool received = false;
+    const uint64_t before = [&] {
+      absl::MutexLock lock(&mu_);
+      return position_.last_applied_sequence();
+    }();
+    absl::Status status = FollowOnce();
+    {
+      absl::MutexLock lock(&mu_);
+      received = following_ || position_.last_applied_sequence() != before;
+      following_ = false;
+      connected_since_.reset();
+      if (stopping_) break;
+      ++reconnects_;
+      if (state_ != Freshness::REBUILDING) state_ = Freshness::DISCONNECTED;
+    }
+    if (absl::IsOutOfRange(status)) {
+      common::LogWarning("records follower: resume point not available; rebuilding",
+                         {{"error", status.ToString()}});
+      RecordError(status);
+      need_rebuild_ = true;
+      SetState(Freshness::REBUILDING);
+      continue;  // relist right away
+    }
+    if (absl::IsDeadlineExceeded(status) && received) {
+      continue;  // the stream's own deadline: reopen it at once
+    }
+    RecordError(status);
+    if (received) backoff = options_.initial_backoff;
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    if (!Sleep(backoff * jitter(random))) break;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  absl::MutexLock lock(&mu_);
+  following_ = false;
+  state_ = Freshness::DISCONNECTED;
+}
+
+absl::Status RecordsFollower::FollowOnce() {
+  FollowerState position;
+  {
+    absl::MutexLock lock(&mu_);
+    position = position_;
+  }
+  if (!need_rebuild_ && position.log_id().empty()) {
+    // A new read model: learn the log's identity; relist if it no longer starts at 1.
+    grpc::ClientContext context;
+    SetDeadline(&context, options_.rpc_deadline);
+    if (!Activate(&context)) return absl::CancelledError("stopping");
+    records::GetChangeLogStateResponse log;
+    grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
+    Deactivate();
+    if (!s.ok()) return common::FromGrpcStatus(s);
+    if (log.first_retained_sequence() > position.last_applied_sequence() + 1) {
+      need_rebuild_ = true;
+    } else {
+      position.set_log_id(log.log_id());
+      if (absl::Status saved = store_->SaveFollowerState(position); !saved.ok()) return saved;
+      absl::MutexLock lock(&mu_);
+      position_ = position;
+    }
+  }
+  if (need_rebuild_) {
+    SetState(Freshness::REBUILDING);
+    if (absl::Status s = Rebuild(); !s.ok()) return s;
+    need_rebuild_ = false;
+    absl::MutexLock lock(&mu_);
+    ++rebuilds_;
+    position = position_;
+    state_ = Freshness::CATCHING_UP;
+  }
+
+  grpc::ClientContext context;
+  SetDeadline(&context, options_.stream_deadline);
+  if (!Activate(&context)) return absl::CancelledError("stopping");
+  records::WatchChangesRequest request;
+  request.set_start_after_sequence(position.last_applied_sequence());
+  request.set_log_id(position.log_id());
+  request.mutable_heartbeat_interval()->set_seconds(
+      std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat_interval)));
+  std::unique_ptr<grpc::ClientReader<ChangeEvent>> reader = stub_->WatchChanges(&context, request);
+  ChangeEvent event;
+  absl::Status apply_error;
+  while (reader->Read(&event)) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!following_) {
+        following_ = true;
+        connected_since_ = absl::Now();
+        state_ = Freshness::CATCHING_UP;
+      }
+    }
+    if (event.heartbeat()) {
+      absl::MutexLock lock(&mu_);
+      head_ = event.sequence();
+      if (head_ == position_.last_applied_sequence()) {
+        caught_up_time_ = FromProto(event.commit_time());
+        state_ = Freshness::CURRENT;
+      } else {
+        state_ = Freshness::CATCHING_UP;
+      }
+      continue;
+    }
+    if (event.sequence() <= position.last_applied_sequence()) continue;  // already applied
+    apply_error = ApplyEvent(event);
+    if (!apply_error.ok()) {
+      context.TryCancel();
+      break;
+    }
+    position.set_last_applied_sequence(event.sequence());
+  }
+  grpc::Status finished = reader->Finish();
+  Deactivate();
+  if (!apply_error.ok()) return apply_error;
+  if (finished.ok()) return absl::UnavailableError("records ended the change stream");
+  return common::FromGrpcStatus(finished);
+}
+
+absl::Status RecordsFollower::ApplyEvent(const ChangeEvent& event) {
+  ReadModelChange change;
+  change.resource_name = event.resource_name();
+  const bool deleted = event.change_kind() == ChangeEvent::DELETED;
+  switch (event.resource_case()) {
+    case ChangeEvent::kOrganization:
+      if (deleted) {
+        change.delete_organization = true;
+      } else {
+        change.organization = event.organization();
+      }
+      break;
+    case ChangeEvent::kCell:
+      if (!deleted) change.contribution = CellContribution(event.cell());
+      break;
+    case ChangeEvent::kMember:
+      if (!deleted) change.contribution = MemberContribution(event.member());
+      break;
+    case ChangeEvent::kInspectionPlan:
+      if (!deleted) change.contribution = PlanContribution(event.inspection_plan());
+      break;
+    case ChangeEvent::RESOURCE_NOT_SET:
+      break;  // nothing to fold, but the position still moves
+  }
+  FollowerState next;
+  {
+    absl::MutexLock lock(&mu_);
+    next = position_;
+  }
+  next.set_last_applied_sequence(event.sequence());
+  *next.mutable_last_applied_commit_time() = event.commit_time();
+  if (absl::Status s = store_->Apply(change, next); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  position_ = next;
+  if (head_ != next.last_applied_sequence()) state_ = Freshness::CATCHING_UP;
+  return absl::OkStatus();
+}
+
+absl::Status RecordsFollower::Rebuild() {
+  common::LogInfo("records follower: rebuilding the read model from a full listing",
+                  {{"target", options_.records_target}});
+  records::GetChangeLogStateResponse log;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context, options_.rpc_deadline);
+    if (!Activate(&context)) return absl::CancelledError("stopping");
+    grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
+    Deactivate();
+    if (!s.ok()) return common::FromGrpcStatus(s);
+  }
+  // One unary call with a deadline, cancellable by Stop().
+  auto call = [&](auto method, const auto& request, auto* response) -> absl::Status {
+    grpc::ClientContext context;
+    SetDeadline(&context, options_.rpc_deadline);
+    if (!Activate(&context)) return absl::CancelledError("stopping");
+    grpc::Status s = ((*stub_).*method)(&context, request, response);
+    Deactivate();
+    return s.ok() ? absl::OkStatus() : common::FromGrpcStatus(s);
+  };
+  std::vector<records::Organization> organizations;
+  absl::Status s = ForEachPage([&](const std::string& token, std::string* next) {
+    records::ListOrganizationsRequest request;
+    request.set_page_size(options_.list_page_size);
+    request.set_page_token(token);
+    records::ListOrganizationsResponse response;
+    RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListOrganizations, request, &response));
+    for (auto& o : *response.mutable_organizations()) organizations.push_back(std::move(o));
+    *next = response.next_page_token();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  std::map<std::string, ContributionMap> contributions;
+  for (const records::Organization& organization : organizations) {
+    s = ForEachPage([&](const std::string& token, std::string* next) {
+      records::ListCellsRequest request;
+      request.set_parent(organization.name());
+      request.set_page_size(options_.list_page_size);
+      request.set_page_token(token);
+      records::ListCellsResponse response;
+      RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListCells, request, &response));
+      for (const auto& cell : response.cells()) {
+        contributions[cell.name()] = CellContribution(cell);
+      }
+      *next = response.next_page_token();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    s = ForEachPage([&](const std::string& token, std::string* next) {
+      records::ListMembersRequest request;
+      request.set_parent(organization.name());
+      request.set_page_size(options_.list_page_size);
+      request.set_page_token(token);
+      request.set_view(records::MEMBER_VIEW_FULL);
+      records::ListMembersResponse response;
+      RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListMembers, request, &response));
+      for (const auto& member : response.members()) {
+        contributions[member.name()] = MemberContribution(member);
+      }
+      *next = response.next_page_token();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    s = ForEachPage([&](const std::string& token, std::string* next) {
+      records::ListInspectionPlansRequest request;
+      request.set_parent(organization.name());
+      request.set_page_size(options_.list_page_size);
+      request.set_page_token(token);
+      records::ListInspectionPlansResponse response;
+      RETURN_IF_ERROR(
+          call(&records::RecordsService::Stub::ListInspectionPlans, request, &response));
+      for (const auto& plan : response.inspection_plans()) {
+        contributions[plan.name()] = PlanContribution(plan);
+      }
+      *next = response.next_page_token();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+  FollowerState state;
+  state.set_last_applied_sequence(log.last_sequence());
+  if (log.has_last_commit_time()) {
+    *state.mutable_last_applied_commit_time() = log.last_commit_time();
+  }
+  state.set_log_id(log.log_id());
+  RETURN_IF_ERROR(store_->ReplaceAll(organizations, contributions, state));
+  common::LogInfo("records follower: read model rebuilt",
+                  {{"organizations", static_cast<int64_t>(organizations.size())},
+                   {"resources", static_cast<int64_t>(contributions.size())},
+                   {"last_sequence", static_cast<int64_t>(log.last_sequence())}});
+  absl::MutexLock lock(&mu_);
+  position_ = state;
+  head_ = log.last_sequence();
+  return absl::OkStatus();
+}
+
+Freshness RecordsFollower::GetFreshness() const {
+  absl::MutexLock lock(&mu_);
+  Freshness f;
+  f.set_state(state_);
+  f.set_following(following_);
+  f.set_last_applied_sequence(position_.last_applied_sequence());
+  if (position_.has_last_applied_commit_time()) {
+    *f.mutable_last_applied_commit_time() = position_.last_applied_commit_time();
+  }
+  f.set_source_head_sequence(std::max(head_, position_.last_applied_sequence()));
+  if (caught_up_time_.has_value()) {
+    *f.mutable_caught_up_time() = ToProto(*caught_up_time_);
+    const absl::Duration staleness = std::max(absl::ZeroDuration(), absl::Now() - *caught_up_time_);
+    *f.mutable_staleness() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(staleness));
+  }
+  f.set_log_id(position_.log_id());
+  return f;
+}
+
+dangbo::analytics::v1::GetFollowerStatusResponse RecordsFollower::Status() const {
+  dangbo::analytics::v1::GetFollowerStatusResponse out;
+  *out.mutable_freshness() = GetFreshness();
+  out.set_records_target(options_.records_target);
+  absl::MutexLock lock(&mu_);
+  if (connected_since_.has_value()) *out.mutable_connected_since() = ToProto(*connected_since_);
+  out.set_reconnects(reconnects_);
+  out.set_rebuilds(rebuilds_);
+  out.set_last_error(last_error_);
+  if (last_error_time_.has_value()) *out.mutable_last_error_time() = ToProto(*last_error_time_);
+  return out;
+}
+
+}  // namespace analytics

@@ -1,0 +1,117 @@
+// File: services/analytics/service/analytics_service.h
+//
+// The AnalyticsService handlers (gRPC callback API). Each handler is thin: authorize,
+// validate the request, read or write the stores, apply the domain rules (domain/), reply.
+// Errors are absl::Status values converted once, with common::ToGrpcStatus.
+//
+// Thread-safe; the stores, follower and authorizer must outlive the service.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/authorizer.h"
+#include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
+#include "services/analytics/follower/records_follower.h"
+#include "services/analytics/store/indicator_store.h"
+#include "services/analytics/store/read_model_store.h"
+
+namespace analytics {
+
+namespace v1 = ::dangbo::analytics::v1;
+
+class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService {
+ public:
+  AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
+                       RecordsFollower* follower, const common::Authorizer* authorizer);
+
+  grpc::ServerUnaryReactor* CreateIndicator(grpc::CallbackServerContext* ctx,
+                                            const v1::CreateIndicatorRequest* request,
+                                            v1::Indicator* response) override;
+  grpc::ServerUnaryReactor* GetIndicator(grpc::CallbackServerContext* ctx,
+                                         const v1::GetIndicatorRequest* request,
+                                         v1::Indicator* response) override;
+  grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* ctx,
+                                           const v1::ListIndicatorsRequest* request,
+                                           v1::ListIndicatorsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateIndicator(grpc::CallbackServerContext* ctx,
+                                            const v1::UpdateIndicatorRequest* request,
+                                            v1::Indicator* response) override;
+  grpc::ServerUnaryReactor* DeleteIndicator(grpc::CallbackServerContext* ctx,
+                                            const v1::DeleteIndicatorRequest* request,
+                                            google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* RecordObservations(grpc::CallbackServerContext* ctx,
+                                               const v1::RecordObservationsRequest* request,
+                                               v1::RecordObservationsResponse* response) override;
+  grpc::ServerUnaryReactor* ListObservations(grpc::CallbackServerContext* ctx,
+                                             const v1::ListObservationsRequest* request,
+                                             v1::ListObservationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetYearlyPerformance(
+      grpc::CallbackServerContext* ctx, const v1::GetYearlyPerformanceRequest* request,
+      v1::GetYearlyPerformanceResponse* response) override;
+  grpc::ServerUnaryReactor* CompareYears(grpc::CallbackServerContext* ctx,
+                                         const v1::CompareYearsRequest* request,
+                                         v1::CompareYearsResponse* response) override;
+  grpc::ServerUnaryReactor* GetTermSummary(grpc::CallbackServerContext* ctx,
+                                           const v1::GetTermSummaryRequest* request,
+                                           v1::GetTermSummaryResponse* response) override;
+  grpc::ServerUnaryReactor* RankOrganizations(grpc::CallbackServerContext* ctx,
+                                              const v1::RankOrganizationsRequest* request,
+                                              v1::RankOrganizationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetIndicatorSeries(grpc::CallbackServerContext* ctx,
+                                               const v1::GetIndicatorSeriesRequest* request,
+                                               v1::GetIndicatorSeriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetPartyStatistics(grpc::CallbackServerContext* ctx,
+                                               const v1::GetPartyStatisticsRequest* request,
+                                               v1::PartyStatistics* response) override;
+  grpc::ServerUnaryReactor* ListPartyStatistics(grpc::CallbackServerContext* ctx,
+                                                const v1::ListPartyStatisticsRequest* request,
+                                                v1::ListPartyStatisticsResponse* response) override;
+  grpc::ServerUnaryReactor* GetFollowerStatus(grpc::CallbackServerContext* ctx,
+                                              const v1::GetFollowerStatusRequest* request,
+                                              v1::GetFollowerStatusResponse* response) override;
+
+  // The handlers without gRPC (the callback methods above call these).
+  absl::Status DoCreateIndicator(const std::string& principal,
+                                 const v1::CreateIndicatorRequest& request,
+                                 v1::Indicator* response);
+  absl::Status DoGetIndicator(const v1::GetIndicatorRequest& request, v1::Indicator* response);
+  absl::Status DoListIndicators(const v1::ListIndicatorsRequest& request,
+                                v1::ListIndicatorsResponse* response);
+  absl::Status DoUpdateIndicator(const v1::UpdateIndicatorRequest& request,
+                                 v1::Indicator* response);
+  absl::Status DoDeleteIndicator(const v1::DeleteIndicatorRequest& request);
+  absl::Status DoRecordObservations(const std::string& principal,
+                                    const v1::RecordObservationsRequest& request,
+                                    v1::RecordObservationsResponse* response);
+  absl::Status DoListObservations(const v1::ListObservationsRequest& request,
+                                  v1::ListObservationsResponse* response);
+  absl::Status DoGetYearlyPerformance(const v1::GetYearlyPerformanceRequest& request,
+                                      v1::GetYearlyPerformanceResponse* response);
+  absl::Status DoCompareYears(const v1::CompareYearsRequest& request,
+                              v1::CompareYearsResponse* response);
+  absl::Status DoGetTermSummary(const v1::GetTermSummaryRequest& request,
+                                v1::GetTermSummaryResponse* response);
+  absl::Status DoRankOrganizations(const v1::RankOrganizationsRequest& request,
+                                   v1::RankOrganizationsResponse* response);
+  absl::Status DoGetIndicatorSeries(const v1::GetIndicatorSeriesRequest& request,
+                                    v1::GetIndicatorSeriesResponse* response);
+  absl::Status DoGetPartyStatistics(const v1::GetPartyStatisticsRequest& request,
+                                    v1::PartyStatistics* response);
+  absl::Status DoListPartyStatistics(const v1::ListPartyStatisticsRequest& request,
+                                     v1::ListPartyStatisticsResponse* response);
+
+ private:
+  template <typename Fn>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                  Fn fn);
+
+  IndicatorStore* indicators_;
+  ReadModelStore* read_model_;
+  RecordsFollower* follower_;
+  const common::Authorizer* authorizer_;
+};
+
+}  // namespace analytics

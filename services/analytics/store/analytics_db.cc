@@ -1,0 +1,81 @@
+#include "services/analytics/store/analytics_db.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "dangbo/analytics/storage/v1/storage.pb.h"
+#include "rocksdb/db.h"
+
+namespace analytics {
+namespace {
+
+const std::vector<std::string>& Families() {
+  static const auto* families = new std::vector<std::string>{
+      kMetaFamily, kIndicatorsFamily, kObservationsFamily, kRequestsFamily,
+      kOrgsFamily, kStatsFamily,      kContribFamily};
+  return *families;
+}
+
+absl::Status NotOurs(const std::string& path, absl::string_view why) {
+  return absl::FailedPreconditionError(absl::StrCat("data directory ", path,
+                                                    " is not an analytics database (", why,
+                                                    "); give analytics its own --data_dir"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<common::Store>> OpenAnalyticsDb(common::StoreOptions options) {
+  options.column_families = Families();
+  // Look before opening: opening creates missing column families in whatever is there.
+  std::vector<std::string> existing;
+  const bool existed =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.path, &existing).ok();
+  if (existed) {
+    std::vector<std::string> foreign;
+    for (const std::string& family : existing) {
+      if (family != rocksdb::kDefaultColumnFamilyName &&
+          std::find(Families().begin(), Families().end(), family) == Families().end()) {
+        foreign.push_back(family);
+      }
+    }
+    if (!foreign.empty()) {
+      return NotOurs(options.path,
+                     absl::StrCat("it has column families ", absl::StrJoin(foreign, ", ")));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<common::Store>> store = common::Store::Open(options);
+  if (!store.ok()) return store.status();
+  common::Store& db = **store;
+  absl::StatusOr<std::string> raw = db.Get(db.cf(kMetaFamily), "identity");
+  if (raw.ok()) {
+    dangbo::analytics::storage::v1::Identity identity;
+    if (!identity.ParseFromString(*raw) || identity.service() != kServiceName) {
+      return NotOurs(options.path, absl::StrCat("its identity is \"", identity.service(), "\""));
+    }
+    if (identity.schema() > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory ", options.path, " has analytics schema ", identity.schema(),
+          ", newer than this binary's ", kSchemaVersion, "; run a newer analytics_server"));
+    }
+    return store;
+  }
+  if (!absl::IsNotFound(raw.status())) return raw.status();
+  if (existed) {
+    // An existing database without our identity: only acceptable when it is empty.
+    std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(db.cf("default"));
+    it->SeekToFirst();
+    if (it->Valid()) return NotOurs(options.path, "it has data but no analytics identity");
+  }
+  dangbo::analytics::storage::v1::Identity identity;
+  identity.set_service(kServiceName);
+  identity.set_schema(kSchemaVersion);
+  rocksdb::WriteBatch batch;
+  batch.Put(db.cf(kMetaFamily), "identity", identity.SerializeAsString());
+  if (absl::Status s = db.Write(&batch); !s.ok()) return s;
+  return store;
+}
+
+}  // namespace analytics

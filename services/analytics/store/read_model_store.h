@@ -1,0 +1,68 @@
+// File: services/analytics/store/read_model_store.h
+//
+// The read model of records on analytics' RocksDB:
+//   rm_orgs     "{org}"                 -> records' Organization (as last seen)
+//   rm_stats    "{org}\0{yyyy}"         -> Counters of that organization and year
+//   rm_contrib  "{resource name}"       -> Contribution of that resource (as last seen)
+//   meta        "follower"              -> FollowerState (last applied sequence, log id)
+// Every applied change writes the resource's new contribution, the counters it moves and the
+// follower position in ONE WriteBatch, so the statistics always correspond exactly to the
+// position (no double counting or skipping after a restart).
+//
+// Writers: the follower only (one thread). Readers: any thread (point-in-time reads).
+// Does not own the common::Store.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/store.h"
+#include "dangbo/analytics/storage/v1/storage.pb.h"
+#include "dangbo/records/v1/organization.pb.h"
+#include "services/analytics/follower/contributions.h"
+
+namespace analytics {
+
+using ::dangbo::analytics::storage::v1::FollowerState;
+
+// One resource's change, to apply atomically with the follower position.
+struct ReadModelChange {
+  std::string resource_name;
+  ContributionMap contribution;  // the resource's contribution now (empty when deleted)
+  // For organizations: the new metadata, or delete_organization.
+  std::optional<dangbo::records::v1::Organization> organization;
+  bool delete_organization = false;
+};
+
+class ReadModelStore {
+ public:
+  explicit ReadModelStore(common::Store* db);
+
+  FollowerState LoadFollowerState() const;
+  // Stores the position alone (e.g. the log id learned before the first event).
+  absl::Status SaveFollowerState(const FollowerState& state);
+
+  // Applies `change` (old contribution out, new in) and stores `state`, in one WriteBatch.
+  absl::Status Apply(const ReadModelChange& change, const FollowerState& state);
+
+  // Replaces the whole read model (after a relist) and the position, in one WriteBatch.
+  absl::Status ReplaceAll(const std::vector<dangbo::records::v1::Organization>& organizations,
+                          const std::map<std::string, ContributionMap>& contributions,
+                          const FollowerState& state);
+
+  std::optional<dangbo::records::v1::Organization> GetOrganization(absl::string_view org) const;
+  std::vector<dangbo::records::v1::Organization> ListOrganizations() const;
+  // True when the read model knows the organization (metadata or any statistics).
+  bool KnowsOrganization(absl::string_view org) const;
+
+  // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`).
+  Counters StatisticsFor(absl::string_view org, int year) const;
+
+ private:
+  common::Store* db_;
+};
+
+}  // namespace analytics
