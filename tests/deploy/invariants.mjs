@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// The intent of dangbo's manifests, checked on a rendered overlay (what schema validation
+// cannot see): probes, non-root and read-only containers, memory limits and a block cache
+// that fits in them, one records replica with a volume, analytics behind an HPA, headless
+// Services for client-side balancing, network policies, pinned images.
+//
+//   node invariants.mjs [--flags records=FILE --flags analytics=FILE] rendered.yaml
+// FILE lists the server's flag names, one a line (run.sh extracts them from `--helpfull`);
+// with it, every DANGBO_* key of the service's ConfigMap must name a real flag, because the
+// server refuses to start on one that does not.
+// Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
+import { readFileSync } from "node:fs";
+import { describe, loadManifests } from "./manifests.mjs";
+
+const SERVICES = {
+  records: { workload: "StatefulSet", grpcPort: 50051, metricsPort: 9091 },
+  analytics: { workload: "Deployment", grpcPort: 50052, metricsPort: 9092 },
+};
+const UID = 65532;
+
+// "20s", "1m30s", "500ms" -> seconds (absl::Duration flag syntax, the subset we use).
+function seconds(text) {
+  const units = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let m;
+  let consumed = "";
+  while ((m = re.exec(text)) !== null) {
+    total += parseFloat(m[1]) * units[m[2]];
+    consumed += m[0];
+  }
+  return consumed === text && text !== "" ? total : NaN;
+}
+
+// "512Mi", "2Gi", "1G", "1000000" -> MiB.
+function mebibytes(q) {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q));
+  if (!m) return NaN;
+  const mult = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, k: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20,
+                 G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20 };
+  return parseFloat(m[1]) * (m[2] ? mult[m[2]] : 1 / 2 ** 20);
+}
+
+function podSpecOf(doc) {
+  if (doc.kind === "CronJob") return doc.spec?.jobTemplate?.spec?.template?.spec;
+  if (["Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"].includes(doc.kind)) {
+    return doc.spec?.template?.spec;
+  }
+  if (doc.kind === "Pod") return doc.spec;
+  return undefined;
+}
+
+class Checker {
+  constructor(docs, flags) {
+    this.docs = docs;
+    this.flags = flags;
+    this.passed = 0;
+    this.failures = [];
+  }
+  check(name, ok, detail = "") {
+    if (ok) {
+      this.passed++;
+    } else {
+      this.failures.push(`${name}${detail ? `: ${detail}` : ""}`);
+    }
+  }
+  find(kind, name) {
+    return this.docs.filter((d) => d.kind === kind && (name === undefined || d.metadata?.name === name));
+  }
+  // The container's environment: envFrom ConfigMaps, then env values.
+  environment(container) {
+    const env = {};
+    for (const from of container.envFrom ?? []) {
+      const cmName = from.configMapRef?.name;
+      const cm = cmName && this.find("ConfigMap", cmName)[0];
+      this.check(`${container.name}: envFrom ConfigMap ${cmName} is in the rendering`, !cmName || cm);
+      Object.assign(env, cm?.data ?? {});
+    }
+    for (const e of container.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+    }
+    return env;
+  }
+}
+
+function checkPodSecurity(c, doc, spec) {
+  const who = describe(doc);
+  const psc = spec.securityContext ?? {};
+  c.check(`${who}: pod runAsNonRoot`, psc.runAsNonRoot === true);
+  c.check(`${who}: pod runs as UID ${UID}`, psc.runAsUser === UID, `runAsUser=${psc.runAsUser}`);
+  c.check(`${who}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
+  c.check(`${who}: no service account token`, spec.automountServiceAccountToken === false);
+  for (const ct of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    const where = `${who} container ${ct.name}`;
+    const sc = ct.securityContext ?? {};
+    c.check(`${where}: allowPrivilegeEscalation false`, sc.allowPrivilegeEscalation === false);
+    c.check(`${where}: readOnlyRootFilesystem`, sc.readOnlyRootFilesystem === true);
+    c.check(`${where}: drops ALL capabilities`, (sc.capabilities?.drop ?? []).includes("ALL"));
+    c.check(`${where}: not privileged`, sc.privileged !== true);
+    c.check(`${where}: not root`, sc.runAsUser === undefined || sc.runAsUser !== 0);
+    const res = ct.resources ?? {};
+    c.check(`${where}: cpu request`, res.requests?.cpu !== undefined);
+    c.check(`${where}: memory request`, res.requests?.memory !== undefined);
+    c.check(`${where}: memory limit`, res.limits?.memory !== undefined);
+    const image = String(ct.image ?? "");
+    const tag = image.includes("@") ? "digest" : (/:([^/:]+)$/.exec(image)?.[1] ?? "");
+    c.check(`${where}: image pinned to a tag or digest (not latest)`, tag !== "" && tag !== "latest",
+            `image=${image}`);
+  }
+}
+
+function checkServer(c, service) {
+  const want = SERVICES[service];
+  const workloads = c.find(want.workload, service);
+  c.check(`${service}: one ${want.workload} named ${service}`, workloads.length === 1,
+          `found ${workloads.length}`);
+  const w = workloads[0];
+  if (!w) return;
+  const who = describe(w);
+  const spec = w.spec.template?.spec ?? {};
+  const podLabels = w.spec.template?.metadata?.labels ?? {};
+  const ct = (spec.containers ?? [])[0] ?? {};
+  const env = c.environment(ct);
+
+  // Probes: native gRPC on the numeric gRPC port; liveness on "liveness", readiness on "".
+  for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+    for (const cont of spec.containers ?? []) {
+      const p = cont[probe];
+      c.check(`${who} container ${cont.name}: ${probe} present`, p !== undefined);
+      if (!p) continue;
+      c.check(`${who} ${cont.name}: ${probe} is a gRPC probe on port ${want.grpcPort}`,
+              p.grpc?.port === want.grpcPort, JSON.stringify(p));
+      const svc = p.grpc?.service ?? "";
+      const expected = probe === "readinessProbe" ? "" : "liveness";
+      c.check(`${who} ${cont.name}: ${probe} checks health service "${expected}"`, svc === expected,
+              `service="${svc}"`);
+    }
+  }
+  const ports = Object.fromEntries((ct.ports ?? []).map((p) => [p.name, p.containerPort]));
+  c.check(`${who}: container port grpc = ${want.grpcPort}`, ports.grpc === want.grpcPort);
+  c.check(`${who}: container port metrics = ${want.metricsPort}`, ports.metrics === want.metricsPort);
+  c.check(`${who}: DANGBO_PORT matches the gRPC port`, Number(env.DANGBO_PORT) === want.grpcPort,
+          `DANGBO_PORT=${env.DANGBO_PORT}`);
+  c.check(`${who}: DANGBO_METRICS_PORT matches the metrics port`,
+          Number(env.DANGBO_METRICS_PORT) === want.metricsPort);
+  const ann = w.spec.template?.metadata?.annotations ?? {};
+  c.check(`${who}: prometheus scrape annotations on the pod`,
+          ann["prometheus.io/scrape"] === "true" && Number(ann["prometheus.io/port"]) === want.metricsPort &&
+          ann["prometheus.io/path"] === "/metrics");
+
+  // Shutdown: the kubelet must wait longer than drain + grace.
+  const drain = seconds(env.DANGBO_DRAIN_DELAY ?? "0s");
+  const grace = seconds(env.DANGBO_SHUTDOWN_GRACE ?? "20s");
+  c.check(`${who}: terminationGracePeriodSeconds > drain_delay + shutdown_grace`,
+          spec.terminationGracePeriodSeconds > drain + grace,
+          `${spec.terminationGracePeriodSeconds} vs ${drain}+${grace}`);
+
+  // Memory: a limit, and a block cache that fits well inside it.
+  const limit = mebibytes(ct.resources?.limits?.memory);
+  const cache = Number(env.DANGBO_BLOCK_CACHE_MB);
+  c.check(`${who}: DANGBO_BLOCK_CACHE_MB set from the ConfigMap`, Number.isFinite(cache) && cache > 0);
+  c.check(`${who}: block cache <= 50% of the memory limit`, cache <= limit * 0.5,
+          `${cache} MiB cache, ${limit} MiB limit`);
+
+  // Data: the data directory is a volume (the root filesystem is read-only).
+  const mounts = ct.volumeMounts ?? [];
+  const dataMount = mounts.find((m) => m.mountPath === env.DANGBO_DATA_DIR);
+  c.check(`${who}: DANGBO_DATA_DIR is a mounted volume`, dataMount !== undefined,
+          `DANGBO_DATA_DIR=${env.DANGBO_DATA_DIR}`);
+  for (const path of ["/etc/dangbo/tls", "/etc/dangbo/tokens"]) {
+    const m = mounts.find((x) => x.mountPath === path);
+    const vol = (spec.volumes ?? []).find((v) => v.name === m?.name);
+    c.check(`${who}: Secret mounted read-only at ${path}`, m?.readOnly === true && vol?.secret !== undefined);
+  }
+  c.check(`${who}: /tmp is writable (emptyDir)`, mounts.some((m) => m.mountPath === "/tmp"));
+
+  // Headless Service for dns:/// + round_robin, selecting the pods.
+  const headless = c.find("Service").filter((s) => s.spec?.clusterIP === "None" &&
+      Object.entries(s.spec?.selector ?? {}).every(([k, v]) => podLabels[k] === v) &&
+      Object.keys(s.spec?.selector ?? {}).length > 0);
+  c.check(`${service}: a headless Service selects its pods`, headless.length >= 1);
+  for (const s of headless) {
+    const grpc = (s.spec.ports ?? []).find((p) => p.name === "grpc");
+    c.check(`${describe(s)}: port grpc ${want.grpcPort} with appProtocol grpc`,
+            grpc?.port === want.grpcPort && grpc?.appProtocol === "grpc");
+  }
+
+  if (w.kind === "StatefulSet") {
+    c.check(`${who}: exactly one replica (one writer per RocksDB)`, w.spec.replicas === 1,
+            `replicas=${w.spec.replicas}`);
+    const templates = (w.spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name);
+    c.check(`${who}: has a PersistentVolumeClaim template`, templates.length > 0);
+    c.check(`${who}: the data directory is on a PVC template`, templates.includes(dataMount?.name),
+            `mount ${dataMount?.name}, templates ${templates}`);
+    c.check(`${who}: serviceName is a headless Service`,
+            headless.some((s) => s.metadata?.name === w.spec.serviceName), w.spec.serviceName);
+    c.check(`${service}: no HPA scales records`,
+            !c.find("HorizontalPodAutoscaler").some((h) => h.spec?.scaleTargetRef?.name === service));
+    const pdb = c.find("PodDisruptionBudget").find((p) => p.spec?.selector?.matchLabels?.["app.kubernetes.io/name"] === service);
+    c.check(`${service}: PDB maxUnavailable 1 (minAvailable would block drains)`,
+            pdb?.spec?.maxUnavailable === 1 && pdb?.spec?.minAvailable === undefined);
+  } else {
+    c.check(`${who}: at least 2 replicas`, w.spec.replicas >= 2, `replicas=${w.spec.replicas}`);
+    const hpa = c.find("HorizontalPodAutoscaler").find((h) => h.spec?.scaleTargetRef?.kind === "Deployment" &&
+        h.spec?.scaleTargetRef?.name === service);
+    c.check(`${service}: has an autoscaling/v2 HPA`, hpa?.apiVersion === "autoscaling/v2");
+    c.check(`${service}: HPA minReplicas >= 2`, hpa?.spec?.minReplicas >= 2);
+    c.check(`${service}: HPA on CPU utilization`, (hpa?.spec?.metrics ?? []).some((m) =>
+        m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization"));
+    const pdb = c.find("PodDisruptionBudget").find((p) => p.spec?.selector?.matchLabels?.["app.kubernetes.io/name"] === service);
+    c.check(`${service}: PDB minAvailable >= 1`, pdb?.spec?.minAvailable >= 1);
+    c.check(`${who}: topologySpreadConstraints`, (spec.topologySpreadConstraints ?? []).length > 0);
+    c.check(`${who}: read model on an emptyDir`,
+            (spec.volumes ?? []).some((v) => v.name === dataMount?.name && v.emptyDir !== undefined));
+    c.check(`${who}: DANGBO_MAX_CONNECTION_AGE set (clients re-resolve)`,
+            seconds(env.DANGBO_MAX_CONNECTION_AGE ?? "") > 0);
+    const ns = w.metadata?.namespace;
+    c.check(`${who}: DANGBO_RECORDS_TARGET is records' headless Service in its namespace`,
+            env.DANGBO_RECORDS_TARGET === `dns:///records-headless.${ns}.svc.cluster.local:${SERVICES.records.grpcPort}`,
+            `DANGBO_RECORDS_TARGET=${env.DANGBO_RECORDS_TARGET}`);
+  }
+
+  // Every DANGBO_* variable names a flag of this server.
+  const flags = c.flags[service];
+  if (flags) {
+    for (const key of Object.keys(env).filter((k) => k.startsWith("DANGBO_"))) {
+      c.check(`${who}: ${key} names a flag of ${service}_server`,
+              flags.has(key.slice("DANGBO_".length).toLowerCase()));
+    }
+  }
+}
+
+function checkNetworkPolicies(c) {
+  const policies = c.find("NetworkPolicy");
+  c.check("a default-deny ingress NetworkPolicy", policies.some((p) =>
+      Object.keys(p.spec?.podSelector ?? { x: 1 }).length === 0 &&
+      (p.spec?.policyTypes ?? []).includes("Ingress") && (p.spec?.ingress ?? []).length === 0));
+  const records = policies.find((p) => p.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "records");
+  const rules = records?.spec?.ingress ?? [];
+  const grpcRules = rules.filter((r) => (r.ports ?? []).some((p) => p.port === SERVICES.records.grpcPort));
+  const peers = grpcRules.flatMap((r) => r.from ?? []);
+  c.check("records NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          grpcRules.length > 0 && grpcRules.every((r) => (r.from ?? []).length > 0) &&
+          peers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
+  c.check("records NetworkPolicy: admits analytics pods", peers.some((p) =>
+      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
+  c.check("records NetworkPolicy: admits labelled clients", peers.some((p) =>
+      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
+  for (const svc of ["records", "analytics"]) {
+    const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
+    c.check(`${svc} NetworkPolicy: metrics port from the monitoring namespace`,
+            (p?.spec?.ingress ?? []).some((r) => (r.ports ?? []).some((x) => x.port === SERVICES[svc].metricsPort) &&
+                (r.from ?? []).some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring")));
+  }
+}
+
+function main(argv) {
+  const flags = {};
+  const files = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--flags") {
+      const [service, file] = argv[++i].split("=");
+      flags[service] = new Set(readFileSync(file, "utf8").split("\n").map((s) => s.trim()).filter(Boolean));
+    } else {
+      files.push(argv[i]);
+    }
+  }
+  if (files.length === 0) {
+    console.error("usage: node invariants.mjs [--flags SERVICE=FILE ...] rendered.yaml");
+    process.exit(2);
+  }
+  const docs = loadManifests(files).map((d) => d.doc);
+  const c = new Checker(docs, flags);
+  for (const doc of docs) {
+    const spec = podSpecOf(doc);
+    if (spec) checkPodSecurity(c, doc, spec);
+  }
+  for (const service of Object.keys(SERVICES)) checkServer(c, service);
+  checkNetworkPolicies(c);
+  const namespaces = new Set(docs.filter((d) => d.kind !== "Namespace").map((d) => d.metadata?.namespace));
+  c.check("every object has one namespace (the overlay's)", namespaces.size === 1 && !namespaces.has(undefined),
+          [...namespaces].join(","));
+  for (const f of c.failures) console.log(`FAIL ${f}`);
+  console.log(`${c.passed} passed, ${c.failures.length} failed`);
+  process.exit(c.failures.length === 0 ? 0 : 1);
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The deploy test (ctest label "deploy"): renders every overlay under deploy/k8s/overlays with
+# `kubectl kustomize`, validates each object against the Kubernetes schema strictly
+# (validate.mjs), checks the manifests' invariants (invariants.mjs), and checks that every
+# broken fixture under fixtures/ is caught. Needs kubectl, node (>= 20) and npm; a missing
+# tool is a failure, never a skip. Installs the pinned validator (package-lock.json) into
+# node_modules/ on first use.
+#
+#   tests/deploy/run.sh [--records-binary PATH] [--analytics-binary PATH]
+# With the server binaries, every DANGBO_* key in the ConfigMaps must name a real flag.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+declare -A binaries=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --records-binary) binaries[records]=$2; shift 2 ;;
+    --analytics-binary) binaries[analytics]=$2; shift 2 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+for tool in kubectl node npm; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "run.sh: FAILED: $tool is not installed; the deploy test needs kubectl, node and npm" >&2
+    exit 1
+  fi
+done
+
+# A lock (mkdir is atomic) in case two builds run the test at once on one checkout.
+if [[ ! -f "$here/node_modules/.package-lock.json" ]]; then
+  lock="$here/.npm-install.lock"
+  for _ in $(seq 1 600); do mkdir "$lock" 2>/dev/null && break; sleep 0.5; done
+  trap 'rmdir "$lock" 2>/dev/null || true' EXIT
+  if [[ ! -f "$here/node_modules/.package-lock.json" ]]; then
+    echo "installing the validator (npm ci, pinned by package-lock.json)..."
+    (cd "$here" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || {
+      echo "run.sh: FAILED: npm ci in $here did not succeed" >&2; exit 1; }
+  fi
+  rmdir "$lock" 2>/dev/null || true
+  trap - EXIT
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+flag_args=()
+for service in "${!binaries[@]}"; do
+  # absl's --helpfull lists "--flag_name (help); default: ...;" and exits non-zero.
+  "${binaries[$service]}" --helpfull 2>&1 | sed -n 's/^ *--\([a-z0-9_]*\) .*/\1/p' | sort -u \
+    > "$work/$service.flags" || true
+  if [[ ! -s "$work/$service.flags" ]]; then
+    fail "could not list the flags of ${binaries[$service]}"
+  else
+    flag_args+=(--flags "$service=$work/$service.flags")
+  fi
+done
+
+overlays=0
+for dir in "$root"/deploy/k8s/overlays/*/; do
+  name=$(basename "$dir")
+  out="$work/$name.yaml"
+  overlays=$((overlays + 1))
+  echo "== overlay $name"
+  if ! kubectl kustomize "$dir" > "$out"; then
+    fail "kubectl kustomize deploy/k8s/overlays/$name"
+    continue
+  fi
+  node "$here/validate.mjs" "$out" || fail "schema validation of overlay $name"
+  node "$here/invariants.mjs" "${flag_args[@]}" "$out" || fail "invariants of overlay $name"
+done
+[[ $overlays -ge 2 ]] || fail "expected the dev and prod overlays, found $overlays overlay(s)"
+
+fixtures=0
+for dir in "$here"/fixtures/*/; do
+  name=$(basename "$dir")
+  fixtures=$((fixtures + 1))
+  expect=$(cat "$dir/expect")
+  checker=${expect%%:*}
+  text=${expect#*: }
+  out="$work/fixture-$name.yaml"
+  if ! kubectl kustomize "$dir" > "$out"; then
+    fail "fixture $name does not render"
+    continue
+  fi
+  set +e
+  report=$(node "$here/$checker.mjs" "$out" 2>&1)
+  status=$?
+  set -e
+  if [[ $status -eq 0 ]]; then
+    fail "broken fixture $name was accepted by $checker.mjs"
+  elif ! grep -qF -- "$text" <<<"$report"; then
+    fail "fixture $name: $checker.mjs failed, but without \"$text\":"$'\n'"$report"
+  else
+    echo "ok   fixture $name caught by $checker: $text"
+  fi
+done
+[[ $fixtures -ge 4 ]] || fail "expected at least 4 broken fixtures, found $fixtures"
+
+if [[ $failures -ne 0 ]]; then
+  echo "deploy test: $failures failure(s)"
+  exit 1
+fi
+echo "deploy test: $overlays overlays valid, $fixtures broken fixtures caught"
