@@ -2,7 +2,8 @@
 # is missing from deploy/apt-packages.txt.
 #
 #   make run    install, build, start records + analytics on loopback with the seed data
-#   make test   install, build, run every test (ctest)
+#   make test   install, build, run every test (ctest), then a short run of each fuzz target
+#   make fuzz   long fuzz runs: FUZZ_SECONDS per target (default 600), corpus in build-fuzz/corpus
 
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -12,10 +13,13 @@ DATA_DIR ?= $(CURDIR)/.data
 RECORDS_PORT ?= 50051
 ANALYTICS_PORT ?= 50052
 CTEST_ARGS ?=
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
 
 PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages.txt | xargs)
 
-.PHONY: all deps configure build test run clean format help
+.PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz
 
 all: build
 
@@ -23,6 +27,7 @@ help:
 	@echo "make run    - install deps, build, start both services on loopback with seed data"
 	@echo "make test   - install deps, build, run all tests"
 	@echo "make build  - build only;  make deps - install missing Debian packages"
+	@echo "make fuzz   - long libFuzzer runs (FUZZ_SECONDS per target; fuzz-smoke: short ones)"
 
 # Installs only what is missing; apt-get update first when something is.
 deps:
@@ -48,6 +53,23 @@ build: configure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(JOBS) $(CTEST_ARGS)
+	$(MAKE) fuzz-smoke
+
+# libFuzzer targets (tests/fuzz/README.md): their own clang build directory, ASan + UBSan.
+$(FUZZ_BUILD_DIR)/CMakeCache.txt: CMakeLists.txt
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_CXX_COMPILER=clang++ -DDANGBO_FUZZ=ON \
+	  -DDANGBO_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+fuzz-build: deps $(FUZZ_BUILD_DIR)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
+
+# A bounded run of each target from its seeds (a fresh corpus each time); "N passed, M failed".
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh --fresh $(FUZZ_BUILD_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_BUILD_DIR)/smoke-corpus
+
+# Long runs; the corpus grows in $(FUZZ_BUILD_DIR)/corpus across runs.
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_BUILD_DIR)/corpus
 
 run: build
 	BUILD_DIR=$(BUILD_DIR) DATA_DIR=$(DATA_DIR) RECORDS_PORT=$(RECORDS_PORT) \
