@@ -17,6 +17,10 @@ FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 
+# ccache: paths relative to the checkout, so another clone (CI's) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages.txt | xargs)
 
 .PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz

@@ -1,10 +1,10 @@
 #include "common/authorizer.h"
 
 #include "absl/strings/str_cat.h"
-#include "grpc/grpc_security_constants.h"
 #include "common/errors.h"
 #include "common/permissions.h"
 #include "common/status_macros.h"
+#include "grpc/grpc_security_constants.h"
 
 namespace common {
 namespace {
@@ -39,10 +39,14 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& c
     const auto transport =
         auth == nullptr ? std::vector<grpc::string_ref>()
                         : auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
-    if (transport.empty() || transport.front() != "ssl") {
-      return WithReason(absl::PermissionDeniedError(
-                            "this port answers health checks only; call the TLS port"),
-                        "TLS_REQUIRED");
+    // TlsServerCredentials report "tls", SslServerCredentials "ssl".
+    const bool secure =
+        !transport.empty() && (transport.front() == GRPC_TLS_TRANSPORT_SECURITY_TYPE ||
+                               transport.front() == GRPC_SSL_TRANSPORT_SECURITY_TYPE);
+    if (!secure) {
+      return WithReason(
+          absl::PermissionDeniedError("this port answers health checks only; call the TLS port"),
+          "TLS_REQUIRED");
     }
   }
   return AuthorizeHeader(Metadata(context, "authorization"),
@@ -56,9 +60,9 @@ absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authoriz
   absl::StatusOr<std::string> permission = PermissionFor(full_method);
   if (!permission.ok()) {
     // A method nobody listed is closed, not open.
-    return WithReason(absl::PermissionDeniedError(
-                          absl::StrCat(full_method, " has no permission entry; refused")),
-                      "METHOD_NOT_LISTED");
+    return WithReason(
+        absl::PermissionDeniedError(absl::StrCat(full_method, " has no permission entry; refused")),
+        "METHOD_NOT_LISTED");
   }
   absl::StatusOr<Principal> caller =
       tokens_ == nullptr
@@ -71,11 +75,11 @@ absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authoriz
     RETURN_IF_ERROR(limiter_->Acquire(caller->name));
   }
   if (!permission->empty() && !caller->Has(*permission)) {
-    return WithReason(
-        absl::PermissionDeniedError(absl::StrCat(method, " needs the \"", *permission,
-                                                 "\" permission, which ", caller->name,
-                                                 " does not have")),
-        "PERMISSION_DENIED", {{"permission", *permission}, {"method", std::string(method)}});
+    return WithReason(absl::PermissionDeniedError(absl::StrCat(method, " needs the \"", *permission,
+                                                               "\" permission, which ",
+                                                               caller->name, " does not have")),
+                      "PERMISSION_DENIED",
+                      {{"permission", *permission}, {"method", std::string(method)}});
   }
   return caller;
 }

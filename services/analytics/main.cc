@@ -1,8 +1,11 @@
 // analytics: yearly performance indicators and party statistics (read model of records).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/security.h"
@@ -14,6 +17,34 @@ ABSL_FLAG(std::string, records_target, "",
           "dns:///records.dangbo.svc:50051; empty: do not follow");
 ABSL_FLAG(absl::Duration, follower_max_backoff, absl::Seconds(30),
           "longest wait between reconnection attempts to records");
+ABSL_FLAG(std::string, records_tls_ca, "",
+          "CA (PEM) that records' certificate must chain to; set to talk TLS to records");
+ABSL_FLAG(std::string, records_tls_cert, "",
+          "client certificate (PEM) presented to records (mTLS), with --records_tls_key");
+ABSL_FLAG(std::string, records_tls_key, "", "private key (PEM) of --records_tls_cert");
+ABSL_FLAG(std::string, records_tls_server_name, "",
+          "name records' certificate carries, when it differs from the target's host");
+ABSL_FLAG(std::string, records_token_file, "",
+          "file holding the bearer token analytics presents to records (a service token)");
+
+namespace {
+
+// The token in `path` (surrounding white space dropped); "" when no path is given.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  if (path.empty()) {
+    return std::string();
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(text.str()));
+  if (!in || token.empty()) {
+    return absl::InvalidArgumentError("--records_token_file: cannot read a token from " + path);
+  }
+  return token;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   common::BlockTerminationSignals();
@@ -42,5 +73,22 @@ int main(int argc, char** argv) {
   }
   config.security = *security;
   config.tokens = *tokens;
+  absl::StatusOr<std::string> records_token =
+      ReadTokenFile(absl::GetFlag(FLAGS_records_token_file));
+  const std::string ca = absl::GetFlag(FLAGS_records_tls_ca);
+  const std::string cert = absl::GetFlag(FLAGS_records_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_records_tls_key);
+  if (!records_token.ok() || cert.empty() != key.empty() || (!cert.empty() && ca.empty())) {
+    std::fprintf(stderr, "analytics: invalid configuration: %s\n",
+                 !records_token.ok() ? std::string(records_token.status().message()).c_str()
+                                     : "--records_tls_cert and --records_tls_key go together, "
+                                       "and need --records_tls_ca");
+    return 2;
+  }
+  config.follower.bearer_token = *records_token;
+  config.follower.tls_server_name = absl::GetFlag(FLAGS_records_tls_server_name);
+  if (!ca.empty()) {
+    config.follower.credentials = common::ClientCredentials(ca, cert, key);
+  }
   return analytics::RunAnalyticsServer(config);
 }

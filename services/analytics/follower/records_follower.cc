@@ -69,8 +69,13 @@ void RecordsFollower::Start() {
               static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
-  channel_ =
-      grpc::CreateCustomChannel(options_.records_target, grpc::InsecureChannelCredentials(), args);
+  if (!options_.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options_.tls_server_name);
+  }
+  channel_ = grpc::CreateCustomChannel(
+      options_.records_target,
+      options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials(),
+      args);
   stub_ = records::RecordsService::NewStub(channel_);
   thread_ = std::thread([this] { Run(); });
 }
@@ -82,6 +87,13 @@ void RecordsFollower::Stop() {
     if (active_ != nullptr) active_->TryCancel();
   }
   if (thread_.joinable()) thread_.join();
+}
+
+void RecordsFollower::Prepare(grpc::ClientContext* context, absl::Duration timeout) const {
+  SetDeadline(context, timeout);
+  if (!options_.bearer_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
 }
 
 bool RecordsFollower::Activate(grpc::ClientContext* context) {
@@ -172,7 +184,7 @@ absl::Status RecordsFollower::FollowOnce() {
   if (!need_rebuild_ && position.log_id().empty()) {
     // A new read model: learn the log's identity; relist if it no longer starts at 1.
     grpc::ClientContext context;
-    SetDeadline(&context, options_.rpc_deadline);
+    Prepare(&context, options_.rpc_deadline);
     if (!Activate(&context)) return absl::CancelledError("stopping");
     records::GetChangeLogStateResponse log;
     grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
@@ -198,7 +210,7 @@ absl::Status RecordsFollower::FollowOnce() {
   }
 
   grpc::ClientContext context;
-  SetDeadline(&context, options_.stream_deadline);
+  Prepare(&context, options_.stream_deadline);
   if (!Activate(&context)) return absl::CancelledError("stopping");
   records::WatchChangesRequest request;
   request.set_start_after_sequence(position.last_applied_sequence());
@@ -287,7 +299,7 @@ absl::Status RecordsFollower::Rebuild() {
   records::GetChangeLogStateResponse log;
   {
     grpc::ClientContext context;
-    SetDeadline(&context, options_.rpc_deadline);
+    Prepare(&context, options_.rpc_deadline);
     if (!Activate(&context)) return absl::CancelledError("stopping");
     grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
     Deactivate();
@@ -296,7 +308,7 @@ absl::Status RecordsFollower::Rebuild() {
   // One unary call with a deadline, cancellable by Stop().
   auto call = [&](auto method, const auto& request, auto* response) -> absl::Status {
     grpc::ClientContext context;
-    SetDeadline(&context, options_.rpc_deadline);
+    Prepare(&context, options_.rpc_deadline);
     if (!Activate(&context)) return absl::CancelledError("stopping");
     grpc::Status s = ((*stub_).*method)(&context, request, response);
     Deactivate();

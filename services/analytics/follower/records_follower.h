@@ -21,6 +21,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -34,10 +35,18 @@
 #include "grpcpp/client_context.h"
 #include "services/analytics/store/read_model_store.h"
 
+#include "grpcpp/security/credentials.h"
+
 namespace analytics {
 
 struct FollowerOptions {
   std::string records_target;  // e.g. "127.0.0.1:50051"; empty: do not follow
+  // Transport to records: TLS/mTLS credentials (common::ClientCredentials); null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // The name records' certificate must carry when it differs from the target's host.
+  std::string tls_server_name;
+  // Sent as "authorization: Bearer <token>" on every call when not empty (a service token).
+  std::string bearer_token;
   absl::Duration rpc_deadline = absl::Seconds(30);
   absl::Duration stream_deadline = absl::Minutes(30);
   absl::Duration heartbeat_interval = absl::Seconds(10);
@@ -64,6 +73,9 @@ class RecordsFollower {
   dangbo::analytics::v1::GetFollowerStatusResponse Status() const;
 
  private:
+  // Deadline and credentials metadata of every call to records.
+  void Prepare(grpc::ClientContext* context, absl::Duration timeout) const;
+
   void Run();
   absl::Status FollowOnce();
   absl::Status Rebuild();
