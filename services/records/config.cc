@@ -39,11 +39,9 @@ absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
   absl::StatusOr<common::SecurityConfig> security = common::SecurityConfigFromFlags(c.server);
   if (!security.ok()) return security.status();
   c.security = *std::move(security);
-  if (!c.security.token_file.empty()) {
-    return common::InvalidField(
-        "--token_file", "records does not enforce bearer tokens yet; refusing to start rather "
-                        "than ignore them (use TLS client certificates or loopback)");
-  }
+  absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens = common::LoadTokens(c.security);
+  if (!tokens.ok()) return tokens.status();
+  c.tokens = *std::move(tokens);
   return c;
 }
 

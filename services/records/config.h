@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth.h"
 #include "common/config.h"
 #include "common/security.h"
 
@@ -20,9 +22,11 @@ namespace records {
 
 struct RecordsConfig {
   common::ServerConfig server;
-  // TLS, reflection, stream limits (common/security.h). Bearer tokens are not enforced by
-  // records yet: a --token_file is refused rather than silently ignored.
+  // TLS, reflection, stream limits, rate limit (common/security.h).
   common::SecurityConfig security;
+  // Bearer tokens from --token_file (common/auth.h); null: no authentication (development on
+  // loopback), every caller is "anonymous" (or its x-dangbo-principal) with every permission.
+  std::shared_ptr<common::TokenStore> tokens;
   // Change-log events older than this are trimmed (WatchChanges from before is OUT_OF_RANGE).
   absl::Duration change_log_retention = absl::Hours(24 * 7);
   // Also keep at most this many newest events; 0: no count limit.

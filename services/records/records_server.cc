@@ -22,7 +22,11 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   s->db_->commits()->SetCommitListener([hub](uint64_t last) { hub->Notify(last); });
   RecordsServiceOptions service_options;
   service_options.change_log_retention = config.change_log_retention;
-  s->service_ = std::make_unique<RecordsService>(s->db_.get(), hub, service_options);
+  s->authorizer_ = std::make_unique<common::Authorizer>(
+      "dangbo.records.v1.RecordsService", config.tokens, common::NewRateLimiter(config.security));
+  s->authorizer_->RequireTls(config.security.tls());
+  s->service_ =
+      std::make_unique<RecordsService>(s->db_.get(), hub, s->authorizer_.get(), service_options);
   s->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   s->runner_->AddService(s->service_.get(), "dangbo.records.v1.RecordsService");
   s->runner_->AddShutdownHook([hub] { hub->Shutdown(); });

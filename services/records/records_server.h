@@ -5,6 +5,8 @@
 // shutdown). main.cc calls RunRecordsServer(); in-process tests use RecordsServer directly:
 //
 //   auto server = RecordsServer::Start(config);      // config.server.port = 0
+//
+// Calls are authenticated with config.tokens (none: every caller has every permission).
 //   ... stubs on server->address() ...
 //   server->Shutdown();
 //
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/authorizer.h"
 #include "common/server.h"
 #include "services/records/config.h"
 #include "services/records/service/change_hub.h"
@@ -47,6 +50,7 @@ class RecordsServer {
   std::unique_ptr<RecordsDb> db_;
   std::unique_ptr<Trimmer> trimmer_;
   std::unique_ptr<ChangeHub> hub_;
+  std::unique_ptr<common::Authorizer> authorizer_;  // outlives service_
   std::unique_ptr<RecordsService> service_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;

@@ -83,53 +83,59 @@ bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
 grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                           const v1::ListAuditEventsRequest* request,
                                                           v1::ListAuditEventsResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(AuditFilter filter, ParseAuditFilter(request->filter()));
-    ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
-                     common::ParseOrderBy(request->order_by(), domain::AuditEventOrderFields()));
-    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{"", request->filter(), request->order_by()};
-    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-    const bool desc = !order.empty() && order[0].desc;
-    std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
-    std::unique_ptr<rocksdb::Iterator> it =
-        db_->store()->NewIterator(db_->cf(keys::kAudit), snapshot->get());
-    if (desc) {
-      it->SeekToLast();
-    } else {
-      it->SeekToFirst();
-    }
-    int total = 0;
-    bool more = false;
-    std::string last_returned;
-    for (; it->Valid(); desc ? it->Prev() : it->Next()) {
-      const std::string key = it->key().ToString();
-      v1::AuditEvent event;
-      if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-        return absl::DataLossError("an audit entry is corrupt");
-      }
-      if (!AuditMatches(event, filter)) continue;
-      ++total;
-      const bool in_range = after.empty() || (desc ? key < after : key > after);
-      if (in_range) {
-        if (response->audit_events_size() < page_size) {
-          if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
-            event.clear_before();
-            event.clear_after();
-          }
-          *response->add_audit_events() = std::move(event);
-          last_returned = key;
+  return ReplyNow(
+      *authorizer_, context, "ListAuditEvents", [&](const CallContext& ctx) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(AuditFilter filter, ParseAuditFilter(request->filter()));
+        ASSIGN_OR_RETURN(
+            std::vector<common::OrderField> order,
+            common::ParseOrderBy(request->order_by(), domain::AuditEventOrderFields()));
+        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+        const common::ListScope scope{"", request->filter(), request->order_by()};
+        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        const bool desc = !order.empty() && order[0].desc;
+        std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
+        std::unique_ptr<rocksdb::Iterator> it =
+            db_->store()->NewIterator(db_->cf(keys::kAudit), snapshot->get());
+        if (desc) {
+          it->SeekToLast();
         } else {
-          more = true;
+          it->SeekToFirst();
         }
-      }
-      if (total >= kExactTotalLimit && more) break;
-    }
-    response->set_total_size(total);
-    if (more) response->set_next_page_token(common::MakePageToken(last_returned, scope));
-    return absl::OkStatus();
-  });
+        int total = 0;
+        bool more = false;
+        std::string last_returned;
+        for (; it->Valid(); desc ? it->Prev() : it->Next()) {
+          const std::string key = it->key().ToString();
+          v1::AuditEvent event;
+          if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+            return absl::DataLossError("an audit entry is corrupt");
+          }
+          if (!AuditMatches(event, filter)) continue;
+          ++total;
+          const bool in_range = after.empty() || (desc ? key < after : key > after);
+          if (in_range) {
+            if (response->audit_events_size() < page_size) {
+              if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
+                event.clear_before();
+                event.clear_after();
+              }
+              if (event.before().has_member())
+                MaskReply(ctx, event.mutable_before()->mutable_member());
+              if (event.after().has_member())
+                MaskReply(ctx, event.mutable_after()->mutable_member());
+              *response->add_audit_events() = std::move(event);
+              last_returned = key;
+            } else {
+              more = true;
+            }
+          }
+          if (total >= kExactTotalLimit && more) break;
+        }
+        response->set_total_size(total);
+        if (more) response->set_next_page_token(common::MakePageToken(last_returned, scope));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace records

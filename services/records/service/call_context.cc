@@ -4,19 +4,14 @@
 
 namespace records {
 
-CallContext MakeCallContext(const grpc::CallbackServerContext* context, absl::string_view method,
+CallContext MakeCallContext(const common::Principal& principal, absl::string_view method,
                             absl::string_view request_id) {
   CallContext ctx;
+  ctx.principal = principal.name;
+  ctx.pii_read = principal.Has(common::kPiiRead);
   ctx.method = std::string(method);
   ctx.request_id = std::string(request_id);
   ctx.now = absl::Now();
-  if (context != nullptr) {
-    const auto& metadata = context->client_metadata();
-    auto it = metadata.find(kPrincipalMetadata);
-    if (it != metadata.end() && !it->second.empty()) {
-      ctx.principal = std::string(it->second.data(), it->second.size());
-    }
-  }
   return ctx;
 }
 

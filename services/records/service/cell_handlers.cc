@@ -82,7 +82,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateCell(grpc::CallbackServerContext
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "CreateCell", *request, request->request_id(), "", valid,
+      *authorizer_, db, context, "CreateCell", *request, request->request_id(), "", valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(req.parent(), "parent"));
@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateCell(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* RecordsService::GetCell(grpc::CallbackServerContext* context,
                                                   const v1::GetCellRequest* request,
                                                   v1::Cell* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetCell", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
     ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCell(*db_, name.organization, name.cell));
@@ -120,7 +120,7 @@ grpc::ServerUnaryReactor* RecordsService::GetCell(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext* context,
                                                     const v1::ListCellsRequest* request,
                                                     v1::ListCellsResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListCells", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
@@ -178,7 +178,8 @@ grpc::ServerUnaryReactor* RecordsService::UpdateCell(grpc::CallbackServerContext
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "UpdateCell", *request, request->request_id(), request->cell().etag(), valid,
+      *authorizer_, db, context, "UpdateCell", *request, request->request_id(),
+      request->cell().etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.cell().name(), req.cell().etag()));
         ASSIGN_OR_RETURN(v1::Cell updated,
@@ -196,7 +197,8 @@ grpc::ServerUnaryReactor* RecordsService::MergeCell(grpc::CallbackServerContext*
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "MergeCell", *request, request->request_id(), request->etag(), valid,
+      *authorizer_, db, context, "MergeCell", *request, request->request_id(), request->etag(),
+      valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(Versioned<v1::Cell> target,
@@ -232,7 +234,8 @@ grpc::ServerUnaryReactor* RecordsService::DissolveCell(grpc::CallbackServerConte
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "DissolveCell", *request, request->request_id(), request->etag(), valid,
+      *authorizer_, db, context, "DissolveCell", *request, request->request_id(), request->etag(),
+      valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(CellMembers members,
@@ -258,7 +261,8 @@ grpc::ServerUnaryReactor* RecordsService::SetCellCommittee(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "SetCellCommittee", *request, request->request_id(), request->etag(), valid,
+      *authorizer_, db, context, "SetCellCommittee", *request, request->request_id(),
+      request->etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         std::vector<std::string> names;
@@ -298,7 +302,8 @@ grpc::ServerUnaryReactor* RecordsService::RateCell(grpc::CallbackServerContext* 
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "RateCell", *request, request->request_id(), request->etag(), valid,
+      *authorizer_, db, context, "RateCell", *request, request->request_id(), request->etag(),
+      valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(v1::Cell rated, domain::RateCell(t.cell.value, req, ToTimestamp(ctx.now)));
@@ -312,7 +317,7 @@ grpc::ServerUnaryReactor* RecordsService::RateCell(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* RecordsService::GetCellHeadcount(
     grpc::CallbackServerContext* context, const v1::GetCellHeadcountRequest* request,
     v1::GetCellHeadcountResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetCellHeadcount", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
     RETURN_IF_ERROR(LoadCell(*db_, name.organization, name.cell).status());

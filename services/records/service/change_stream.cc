@@ -7,7 +7,9 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
+#include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/write_path.h"
 #include "services/records/storage/keys.h"
@@ -28,8 +30,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, pub
  public:
   // Ends at once with `error` when it is not OK.
   WatchReactor(RecordsDb* db, ChangeHub* hub, const v1::WatchChangesRequest& request,
-               absl::Status error)
-      : db_(db), hub_(hub) {
+               absl::Status error, bool pii_read)
+      : db_(db), hub_(hub), pii_read_(pii_read) {
     if (!error.ok()) {
       FinishLocked(common::ToGrpcStatus(error));
       return;
@@ -155,6 +157,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, pub
   }
 
   void Write(absl::Time now) {
+    if (!pii_read_ && current_.has_member()) domain::MaskPersonalData(current_.mutable_member());
     in_flight_ = true;
     last_write_ = now;
     StartWrite(&current_);
@@ -179,6 +182,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, pub
 
   RecordsDb* db_;
   ChangeHub* hub_;
+  const bool pii_read_;  // members' personal data is sent unmasked
   std::mutex mu_;
   bool registered_ = false;
   uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
@@ -225,25 +229,28 @@ absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::Status status = domain::Validate(*request);
+  absl::StatusOr<common::Principal> caller = authorizer_->Authorize(*context, "WatchChanges");
+  absl::Status status = caller.status();
+  if (status.ok()) status = domain::Validate(*request);
   if (status.ok()) status = CheckResumePoint(*db_, *request);
-  return new WatchReactor(db_, hub_, *request, status);
+  return new WatchReactor(db_, hub_, *request, status,
+                          caller.ok() && caller->Has(common::kPiiRead));
 }
 
 grpc::ServerUnaryReactor* RecordsService::GetChangeLogState(
     grpc::CallbackServerContext* context, const v1::GetChangeLogStateRequest* request,
     v1::GetChangeLogStateResponse* response) {
-  response->set_log_id(db_->log_id());
-  response->set_last_sequence(db_->commits()->last_sequence());
-  response->set_first_retained_sequence(db_->first_retained_sequence());
-  if (db_->commits()->last_sequence() > 0) {
-    *response->mutable_last_commit_time() = ToTimestamp(db_->commits()->last_commit_time());
-  }
-  const int64_t seconds = absl::ToInt64Seconds(options_.change_log_retention);
-  response->mutable_retention()->set_seconds(seconds);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return ReplyNow(*authorizer_, context, "GetChangeLogState", [&]() -> absl::Status {
+    response->set_log_id(db_->log_id());
+    response->set_last_sequence(db_->commits()->last_sequence());
+    response->set_first_retained_sequence(db_->first_retained_sequence());
+    if (db_->commits()->last_sequence() > 0) {
+      *response->mutable_last_commit_time() = ToTimestamp(db_->commits()->last_commit_time());
+    }
+    const int64_t seconds = absl::ToInt64Seconds(options_.change_log_retention);
+    response->mutable_retention()->set_seconds(seconds);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace records

@@ -1,47 +1,107 @@
 // File: services/records/service/handler_util.h
 //
 // The two shapes every unary handler takes: a read answered at once, or a write answered
-// from the commit callback (write_path.h). Both convert errors with common::ToGrpcStatus.
+// from the commit callback (write_path.h). Both authorize the call first — before
+// validation and before any existence check — with the method's permission
+// (common/authorizer.h), mask members' personal data in the reply for callers without
+// `pii.read`, and convert errors with common::ToGrpcStatus.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <type_traits>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/authorizer.h"
 #include "common/errors.h"
+#include "dangbo/records/v1/member.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "services/records/domain/personal_data.h"
 #include "services/records/service/call_context.h"
 #include "services/records/service/write_path.h"
 
 namespace records {
 
-// Runs `read` and finishes the call with its status.
-inline grpc::ServerUnaryReactor* ReplyNow(grpc::CallbackServerContext* context,
-                                          const std::function<absl::Status()>& read) {
+// Masks personal data in `response` when it is a Member and the caller lacks pii.read.
+inline void MaskReply(const CallContext& ctx, google::protobuf::Message* response) {
+  if (ctx.pii_read || response == nullptr) return;
+  if (auto* member = dynamic_cast<v1::Member*>(response)) domain::MaskPersonalData(member);
+}
+
+// PERMISSION_DENIED: `what` needs pii.read, which the caller lacks.
+inline absl::Status PersonalDataDenied(const CallContext& ctx, absl::string_view what) {
+  return common::WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                what, " needs the \"", common::kPiiRead, "\" permission, which ",
+                                ctx.principal, " does not have")),
+                            "PERMISSION_DENIED",
+                            {{"permission", common::kPiiRead}, {"method", ctx.method}});
+}
+
+// Authorizes `method`, then runs `read` (called with the CallContext, or with nothing) and
+// finishes the call with its status. `read` masks what it returns itself (see
+// CallContext::pii_read).
+template <typename Read>
+grpc::ServerUnaryReactor* ReplyNow(const common::Authorizer& authorizer,
+                                   grpc::CallbackServerContext* context, absl::string_view method,
+                                   const Read& read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(common::ToGrpcStatus(read()));
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method);
+  if (!caller.ok()) {
+    reactor->Finish(common::ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  absl::Status status;
+  if constexpr (std::is_invocable_v<const Read&, const CallContext&>) {
+    status = read(MakeCallContext(*caller, method));
+  } else {
+    status = read();
+  }
+  reactor->Finish(common::ToGrpcStatus(status));
   return reactor;
 }
 
-// A write RPC: `validate` (request alone), then RunWrite with `plan`.
+// Extra permission checks of one write method on the authorized call (e.g. UpdateMember of
+// personal data needs pii.read): PERMISSION_DENIED, checked before validation.
+using Permit = std::function<absl::Status(const CallContext&)>;
+
+// A write RPC: authorize `method`, `permit`, `validation` (request alone), then RunWrite with
+// `plan`. A Member reply is masked for callers without pii.read. Nothing is written for a
+// refused call, except the audit entry (DENIED) of a `permit` refusal.
 inline grpc::ServerUnaryReactor* ReplyAfterCommit(
-    RecordsDb* db, grpc::CallbackServerContext* context, absl::string_view method,
-    const google::protobuf::Message& request, absl::string_view request_id, absl::string_view etag,
-    const absl::Status& validation,
+    const common::Authorizer& authorizer, RecordsDb* db, grpc::CallbackServerContext* context,
+    absl::string_view method, const google::protobuf::Message& request,
+    absl::string_view request_id, absl::string_view etag, const absl::Status& validation,
     std::function<absl::StatusOr<WritePlan>(const CallContext&)> plan, Presenter present,
-    google::protobuf::Message* response) {
+    google::protobuf::Message* response, const Permit& permit = nullptr) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method);
+  if (!caller.ok()) {
+    reactor->Finish(common::ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  CallContext ctx = MakeCallContext(*caller, method, request_id);
+  if (permit) {
+    if (absl::Status allowed = permit(ctx); !allowed.ok()) {
+      AuditFailure(db, ctx, RequestResource(request), allowed);
+      reactor->Finish(common::ToGrpcStatus(allowed));
+      return reactor;
+    }
+  }
   if (!validation.ok()) {
     reactor->Finish(common::ToGrpcStatus(validation));
     return reactor;
   }
-  CallContext ctx = MakeCallContext(context, method, request_id);
   RunWrite(
       db, ctx, request, !etag.empty(), [plan, ctx]() { return plan(ctx); }, std::move(present),
-      response, [reactor](const absl::Status& s) { reactor->Finish(common::ToGrpcStatus(s)); });
+      response,
+      [reactor, ctx, response](const absl::Status& s) {
+        if (s.ok()) MaskReply(ctx, response);
+        reactor->Finish(common::ToGrpcStatus(s));
+      });
   return reactor;
 }
 

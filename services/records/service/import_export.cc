@@ -52,10 +52,17 @@ void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse
 // read only when the previous one is durable.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequest> {
  public:
-  ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
+  // Ends at once with the authorization error when `caller` is not OK.
+  ImportReactor(RecordsDb* db, const absl::StatusOr<common::Principal>& caller,
                 v1::ImportMembersResponse* response, int chunk_rows)
       : db_(db), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
-    ctx_ = MakeCallContext(context, "ImportMembers");
+    if (!caller.ok()) {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      failed_ = true;
+      FinishLocked(caller.status());
+      return;
+    }
+    ctx_ = MakeCallContext(*caller, "ImportMembers");
     StartRead(&request_);
   }
 
@@ -300,26 +307,32 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
 grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
     grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
-  return new ImportReactor(db_, context, response, options_.import_chunk_rows);
+  return new ImportReactor(db_, authorizer_->Authorize(*context, "ImportMembers"), response,
+                           options_.import_chunk_rows);
 }
 
 grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
     grpc::CallbackServerContext* context, const v1::ExportMembersRequest* request) {
   std::vector<v1::Member> members;
   absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers"));
+    const CallContext ctx = MakeCallContext(caller, "ExportMembers");
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
-    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
     ASSIGN_OR_RETURN(MemberQuery query,
                      ParseMemberQuery(parent.organization, request->filter(), request->order_by()));
+    RETURN_IF_ERROR(CheckQueryPermitted(query, ctx));
+    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
     ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, "", 0));
     const v1::MemberView view =
         request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
-    for (v1::Member& m : page.members) PresentMember(&m, view);
+    for (v1::Member& m : page.members) {
+      PresentMember(&m, view);
+      MaskReply(ctx, &m);
+    }
     members = std::move(page.members);
     // Exports are audited with the stated purpose.
-    CallContext ctx = MakeCallContext(context, "ExportMembers");
     AuditExport(db_, ctx, request->parent(),
                 absl::StrCat("ExportMembers filter \"", request->filter(), "\", ", members.size(),
                              " members; purpose: ", request->purpose()));

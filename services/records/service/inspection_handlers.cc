@@ -103,14 +103,15 @@ using ItemRule = std::function<absl::StatusOr<v1::InspectionPlan>(
     const RecordsDb&, const Req&, const v1::InspectionPlan&, const domain::EventContext&)>;
 
 template <typename Req>
-grpc::ServerUnaryReactor* ItemCommand(RecordsDb* db, grpc::CallbackServerContext* context,
-                                      const char* method, const Req* request,
-                                      v1::InspectionPlan* response, ItemRule<Req> rule) {
+grpc::ServerUnaryReactor* ItemCommand(const common::Authorizer& authorizer, RecordsDb* db,
+                                      grpc::CallbackServerContext* context, const char* method,
+                                      const Req* request, v1::InspectionPlan* response,
+                                      ItemRule<Req> rule) {
   Req req = *request;
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, method, *request, request->request_id(), request->etag(), valid,
+      authorizer, db, context, method, *request, request->request_id(), request->etag(), valid,
       [db, req, rule, method](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(PlanTarget t, LoadPlanTarget(*db, req.name(), "name", req.etag()));
         ASSIGN_OR_RETURN(v1::InspectionPlan after,
@@ -150,7 +151,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "CreateInspectionPlan", *request, request->request_id(), "", valid,
+      *authorizer_, db, context, "CreateInspectionPlan", *request, request->request_id(), "", valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(req.parent(), "parent"));
@@ -181,7 +182,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
 grpc::ServerUnaryReactor* RecordsService::GetInspectionPlan(
     grpc::CallbackServerContext* context, const v1::GetInspectionPlanRequest* request,
     v1::InspectionPlan* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetInspectionPlan", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::InspectionPlanName name,
                      domain::ParseInspectionPlanName(request->name(), "name"));
@@ -196,7 +197,7 @@ grpc::ServerUnaryReactor* RecordsService::GetInspectionPlan(
 grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
     grpc::CallbackServerContext* context, const v1::ListInspectionPlansRequest* request,
     v1::ListInspectionPlansResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListInspectionPlans", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
@@ -255,7 +256,7 @@ grpc::ServerUnaryReactor* RecordsService::UpdateInspectionPlan(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "UpdateInspectionPlan", *request, request->request_id(),
+      *authorizer_, db, context, "UpdateInspectionPlan", *request, request->request_id(),
       request->inspection_plan().etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(PlanTarget t,
@@ -275,7 +276,7 @@ grpc::ServerUnaryReactor* RecordsService::NotifyInspectionItem(
     grpc::CallbackServerContext* context, const v1::NotifyInspectionItemRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::NotifyInspectionItemRequest>(
-      db_, context, "NotifyInspectionItem", request, response,
+      *authorizer_, db_, context, "NotifyInspectionItem", request, response,
       [](const RecordsDb&, const v1::NotifyInspectionItemRequest& req, const v1::InspectionPlan& p,
          const domain::EventContext& e) { return domain::NotifyInspectionItem(p, req, e); });
 }
@@ -284,7 +285,7 @@ grpc::ServerUnaryReactor* RecordsService::StartInspectionItem(
     grpc::CallbackServerContext* context, const v1::StartInspectionItemRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::StartInspectionItemRequest>(
-      db_, context, "StartInspectionItem", request, response,
+      *authorizer_, db_, context, "StartInspectionItem", request, response,
       [](const RecordsDb&, const v1::StartInspectionItemRequest& req, const v1::InspectionPlan& p,
          const domain::EventContext& e) { return domain::StartInspectionItem(p, req, e); });
 }
@@ -293,7 +294,7 @@ grpc::ServerUnaryReactor* RecordsService::ConcludeInspectionItem(
     grpc::CallbackServerContext* context, const v1::ConcludeInspectionItemRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::ConcludeInspectionItemRequest>(
-      db_, context, "ConcludeInspectionItem", request, response,
+      *authorizer_, db_, context, "ConcludeInspectionItem", request, response,
       [](const RecordsDb& db, const v1::ConcludeInspectionItemRequest& req,
          const v1::InspectionPlan& p,
          const domain::EventContext& e) -> absl::StatusOr<v1::InspectionPlan> {
@@ -308,7 +309,7 @@ grpc::ServerUnaryReactor* RecordsService::CloseInspectionItem(
     grpc::CallbackServerContext* context, const v1::CloseInspectionItemRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::CloseInspectionItemRequest>(
-      db_, context, "CloseInspectionItem", request, response,
+      *authorizer_, db_, context, "CloseInspectionItem", request, response,
       [](const RecordsDb& db, const v1::CloseInspectionItemRequest& req,
          const v1::InspectionPlan& p,
          const domain::EventContext& e) -> absl::StatusOr<v1::InspectionPlan> {
@@ -322,7 +323,7 @@ grpc::ServerUnaryReactor* RecordsService::CancelInspectionItem(
     grpc::CallbackServerContext* context, const v1::CancelInspectionItemRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::CancelInspectionItemRequest>(
-      db_, context, "CancelInspectionItem", request, response,
+      *authorizer_, db_, context, "CancelInspectionItem", request, response,
       [](const RecordsDb&, const v1::CancelInspectionItemRequest& req, const v1::InspectionPlan& p,
          const domain::EventContext& e) { return domain::CancelInspectionItem(p, req, e); });
 }
@@ -331,7 +332,7 @@ grpc::ServerUnaryReactor* RecordsService::UpdateRecommendation(
     grpc::CallbackServerContext* context, const v1::UpdateRecommendationRequest* request,
     v1::InspectionPlan* response) {
   return ItemCommand<v1::UpdateRecommendationRequest>(
-      db_, context, "UpdateRecommendation", request, response,
+      *authorizer_, db_, context, "UpdateRecommendation", request, response,
       [](const RecordsDb&, const v1::UpdateRecommendationRequest& req, const v1::InspectionPlan& p,
          const domain::EventContext& e) { return domain::UpdateRecommendation(p, req, e); });
 }

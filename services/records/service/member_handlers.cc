@@ -8,6 +8,7 @@
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
+#include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/member_changes.h"
@@ -63,14 +64,14 @@ using Rule = std::function<absl::StatusOr<v1::Member>(
 
 // The shape of every custom method on an existing member.
 template <typename Req>
-grpc::ServerUnaryReactor* MemberCommand(RecordsDb* db, grpc::CallbackServerContext* context,
-                                        const char* method, const Req* request,
-                                        v1::Member* response, Rule<Req> rule) {
+grpc::ServerUnaryReactor* MemberCommand(const common::Authorizer& authorizer, RecordsDb* db,
+                                        grpc::CallbackServerContext* context, const char* method,
+                                        const Req* request, v1::Member* response, Rule<Req> rule) {
   Req req = *request;
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, method, *request, request->request_id(), request->etag(), valid,
+      authorizer, db, context, method, *request, request->request_id(), request->etag(), valid,
       [db, req, rule](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         Guards guards;
         ASSIGN_OR_RETURN(WritePlan plan,
@@ -123,12 +124,13 @@ WritePlan NewMemberPlan(const RecordsDb& db, const NewMemberTarget& t, v1::Membe
 grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext* context,
                                                     const v1::GetMemberRequest* request,
                                                     v1::Member* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetMember", [&](const CallContext& ctx) -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMemberByName(*db_, request->name(), "name"));
     *response = std::move(m.value);
     PresentMember(response, request->view() == v1::MEMBER_VIEW_BASIC ? v1::MEMBER_VIEW_BASIC
                                                                      : v1::MEMBER_VIEW_FULL);
+    MaskReply(ctx, response);
     return absl::OkStatus();
   });
 }
@@ -136,29 +138,32 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContext* context,
                                                       const v1::ListMembersRequest* request,
                                                       v1::ListMembersResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                     domain::ParseOrganizationName(request->parent(), "parent"));
-    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{request->parent(), request->filter(), request->order_by()};
-    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-    ASSIGN_OR_RETURN(MemberQuery query,
-                     ParseMemberQuery(parent.organization, request->filter(), request->order_by()));
-    ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size));
-    const v1::MemberView view =
-        request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
-    for (v1::Member& m : page.members) {
-      PresentMember(&m, view);
-      *response->add_members() = std::move(m);
-    }
-    response->set_total_size(page.total);
-    if (!page.next_key.empty()) {
-      response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-    }
-    return absl::OkStatus();
-  });
+  return ReplyNow(
+      *authorizer_, context, "ListMembers", [&](const CallContext& ctx) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::OrganizationName parent,
+                         domain::ParseOrganizationName(request->parent(), "parent"));
+        ASSIGN_OR_RETURN(MemberQuery query, ParseMemberQuery(parent.organization, request->filter(),
+                                                             request->order_by()));
+        RETURN_IF_ERROR(CheckQueryPermitted(query, ctx));
+        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+        const common::ListScope scope{request->parent(), request->filter(), request->order_by()};
+        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size));
+        const v1::MemberView view =
+            request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
+        for (v1::Member& m : page.members) {
+          PresentMember(&m, view);
+          MaskReply(ctx, &m);
+          *response->add_members() = std::move(m);
+        }
+        response->set_total_size(page.total);
+        if (!page.next_key.empty()) {
+          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::UpdateMember(grpc::CallbackServerContext* context,
@@ -169,14 +174,21 @@ grpc::ServerUnaryReactor* RecordsService::UpdateMember(grpc::CallbackServerConte
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "UpdateMember", *request, request->request_id(), request->member().etag(), valid,
+      *authorizer_, db, context, "UpdateMember", *request, request->request_id(),
+      request->member().etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         return PlanMemberCommand(*db, ctx, req.member().name(), req.member().etag(),
                                  [&](const v1::Member& m, const domain::EventContext& e) {
                                    return domain::UpdateMemberProfile(m, req, e);
                                  });
       },
-      MemberPresenter(), response);
+      MemberPresenter(), response,
+      [request](const CallContext& ctx) -> absl::Status {
+        if (ctx.pii_read || !domain::WritesPersonalData(*request)) return absl::OkStatus();
+        return PersonalDataDenied(ctx,
+                                  "UpdateMember of birth_date, national_id, hometown or "
+                                  "permanent_address (or \"*\")");
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::AdmitMember(grpc::CallbackServerContext* context,
@@ -187,7 +199,7 @@ grpc::ServerUnaryReactor* RecordsService::AdmitMember(grpc::CallbackServerContex
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "AdmitMember", *request, request->request_id(), "", valid,
+      *authorizer_, db, context, "AdmitMember", *request, request->request_id(), "", valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(NewMemberTarget t, PrepareNewMember(*db, req.parent(), req.member_id()));
         Guards guards;
@@ -210,7 +222,7 @@ grpc::ServerUnaryReactor* RecordsService::ReceiveMember(grpc::CallbackServerCont
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "ReceiveMember", *request, request->request_id(), "", valid,
+      *authorizer_, db, context, "ReceiveMember", *request, request->request_id(), "", valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(NewMemberTarget t, PrepareNewMember(*db, req.parent(), req.member_id()));
         Guards guards;
@@ -236,7 +248,7 @@ grpc::ServerUnaryReactor* RecordsService::RecognizeFullMember(
     grpc::CallbackServerContext* context, const v1::RecognizeFullMemberRequest* request,
     v1::Member* response) {
   return MemberCommand<v1::RecognizeFullMemberRequest>(
-      db_, context, "RecognizeFullMember", request, response,
+      *authorizer_, db_, context, "RecognizeFullMember", request, response,
       [](const RecordsDb&, const v1::RecognizeFullMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e,
          Guards*) { return domain::RecognizeFullMember(m, req, e); });
@@ -246,7 +258,7 @@ grpc::ServerUnaryReactor* RecordsService::TransferMember(grpc::CallbackServerCon
                                                          const v1::TransferMemberRequest* request,
                                                          v1::Member* response) {
   return MemberCommand<v1::TransferMemberRequest>(
-      db_, context, "TransferMember", request, response,
+      *authorizer_, db_, context, "TransferMember", request, response,
       [](const RecordsDb& db, const v1::TransferMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards* guards) -> absl::StatusOr<v1::Member> {
         std::optional<Versioned<v1::Cell>> target;
@@ -262,7 +274,7 @@ grpc::ServerUnaryReactor* RecordsService::RemoveMember(grpc::CallbackServerConte
                                                        const v1::RemoveMemberRequest* request,
                                                        v1::Member* response) {
   return MemberCommand<v1::RemoveMemberRequest>(
-      db_, context, "RemoveMember", request, response,
+      *authorizer_, db_, context, "RemoveMember", request, response,
       [](const RecordsDb&, const v1::RemoveMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) { return domain::RemoveMember(m, req, e); });
 }
@@ -271,7 +283,7 @@ grpc::ServerUnaryReactor* RecordsService::ExpelMember(grpc::CallbackServerContex
                                                       const v1::ExpelMemberRequest* request,
                                                       v1::Member* response) {
   return MemberCommand<v1::ExpelMemberRequest>(
-      db_, context, "ExpelMember", request, response,
+      *authorizer_, db_, context, "ExpelMember", request, response,
       [](const RecordsDb& db, const v1::ExpelMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) -> absl::StatusOr<v1::Member> {
         RETURN_IF_ERROR(CheckInspectionLink(db, req.inspection_plan(), req.inspection_item_id(),
@@ -284,7 +296,7 @@ grpc::ServerUnaryReactor* RecordsService::RecordMemberDeath(
     grpc::CallbackServerContext* context, const v1::RecordMemberDeathRequest* request,
     v1::Member* response) {
   return MemberCommand<v1::RecordMemberDeathRequest>(
-      db_, context, "RecordMemberDeath", request, response,
+      *authorizer_, db_, context, "RecordMemberDeath", request, response,
       [](const RecordsDb&, const v1::RecordMemberDeathRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) { return domain::RecordMemberDeath(m, req, e); });
 }
@@ -293,7 +305,7 @@ grpc::ServerUnaryReactor* RecordsService::ReadmitMember(grpc::CallbackServerCont
                                                         const v1::ReadmitMemberRequest* request,
                                                         v1::Member* response) {
   return MemberCommand<v1::ReadmitMemberRequest>(
-      db_, context, "ReadmitMember", request, response,
+      *authorizer_, db_, context, "ReadmitMember", request, response,
       [](const RecordsDb& db, const v1::ReadmitMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards* guards) -> absl::StatusOr<v1::Member> {
         ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadJoinedCell(db, req.cell(), "cell", guards));
@@ -305,7 +317,7 @@ grpc::ServerUnaryReactor* RecordsService::CorrectMemberEvent(
     grpc::CallbackServerContext* context, const v1::CorrectMemberEventRequest* request,
     v1::Member* response) {
   return MemberCommand<v1::CorrectMemberEventRequest>(
-      db_, context, "CorrectMemberEvent", request, response,
+      *authorizer_, db_, context, "CorrectMemberEvent", request, response,
       [](const RecordsDb&, const v1::CorrectMemberEventRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) { return domain::CorrectMemberEvent(m, req, e); });
 }
@@ -314,7 +326,7 @@ grpc::ServerUnaryReactor* RecordsService::RateMember(grpc::CallbackServerContext
                                                      const v1::RateMemberRequest* request,
                                                      v1::Member* response) {
   return MemberCommand<v1::RateMemberRequest>(
-      db_, context, "RateMember", request, response,
+      *authorizer_, db_, context, "RateMember", request, response,
       [](const RecordsDb&, const v1::RateMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) { return domain::RateMember(m, req, e); });
 }
@@ -323,7 +335,7 @@ grpc::ServerUnaryReactor* RecordsService::DisciplineMember(
     grpc::CallbackServerContext* context, const v1::DisciplineMemberRequest* request,
     v1::Member* response) {
   return MemberCommand<v1::DisciplineMemberRequest>(
-      db_, context, "DisciplineMember", request, response,
+      *authorizer_, db_, context, "DisciplineMember", request, response,
       [](const RecordsDb& db, const v1::DisciplineMemberRequest& req, const v1::Member& m,
          const domain::EventContext& e, Guards*) -> absl::StatusOr<v1::Member> {
         RETURN_IF_ERROR(CheckInspectionLink(db, req.discipline().inspection_plan(),

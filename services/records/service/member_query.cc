@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/vi_text.h"
 #include "services/records/domain/member_rules.h"
@@ -234,6 +236,15 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   if (!it->status().ok()) return common::FromRocksDb(it->status(), "scan members");
   page.next_key = more ? last_returned : std::string();
   return page;
+}
+
+absl::Status CheckQueryPermitted(const MemberQuery& query, const CallContext& ctx) {
+  if (ctx.pii_read || FindTerm(query.terms, "national_id") == nullptr) return absl::OkStatus();
+  return common::WithReason(absl::PermissionDeniedError(absl::StrCat(
+                                "filtering on national_id needs the \"", common::kPiiRead,
+                                "\" permission, which ", ctx.principal, " does not have")),
+                            "PERMISSION_DENIED",
+                            {{"permission", common::kPiiRead}, {"method", ctx.method}});
 }
 
 }  // namespace records

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "common/list_query.h"
 #include "dangbo/records/v1/member.pb.h"
+#include "services/records/service/call_context.h"
 #include "services/records/storage/records_db.h"
 
 namespace records {
@@ -34,6 +35,10 @@ struct MemberQuery {
 // Parses the filter and order_by (already validated by the domain).
 absl::StatusOr<MemberQuery> ParseMemberQuery(absl::string_view organization_id,
                                              absl::string_view filter, absl::string_view order_by);
+
+// PERMISSION_DENIED when the query filters on personal data (national_id) and the caller
+// lacks pii.read.
+absl::Status CheckQueryPermitted(const MemberQuery& query, const CallContext& ctx);
 
 // True when `member` satisfies every term.
 bool MemberMatches(const v1::Member& member, const std::vector<common::FilterTerm>& terms);

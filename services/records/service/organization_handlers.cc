@@ -68,8 +68,9 @@ bool OrganizationMatches(const v1::Organization& org,
 
 }  // namespace
 
-RecordsService::RecordsService(RecordsDb* db, ChangeHub* hub, RecordsServiceOptions options)
-    : db_(db), hub_(hub), options_(options) {}
+RecordsService::RecordsService(RecordsDb* db, ChangeHub* hub, const common::Authorizer* authorizer,
+                               RecordsServiceOptions options)
+    : db_(db), hub_(hub), authorizer_(authorizer), options_(options) {}
 
 grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
     grpc::CallbackServerContext* context, const v1::CreateOrganizationRequest* request,
@@ -79,7 +80,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "CreateOrganization", *request, request->request_id(), "", valid,
+      *authorizer_, db, context, "CreateOrganization", *request, request->request_id(), "", valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         const std::string& id = req.organization_id();
         if (LoadOrganization(*db, id).ok()) {
@@ -109,7 +110,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
 grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerContext* context,
                                                           const v1::GetOrganizationRequest* request,
                                                           v1::Organization* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetOrganization", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName name,
                      domain::ParseOrganizationName(request->name(), "name"));
@@ -122,7 +123,7 @@ grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
     grpc::CallbackServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return ReplyNow(context, [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListOrganizations", [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
     ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
@@ -170,7 +171,7 @@ grpc::ServerUnaryReactor* RecordsService::UpdateOrganization(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "UpdateOrganization", *request, request->request_id(),
+      *authorizer_, db, context, "UpdateOrganization", *request, request->request_id(),
       request->organization().etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(
@@ -200,7 +201,8 @@ grpc::ServerUnaryReactor* RecordsService::CloseOrganization(
   absl::Status valid = domain::Validate(*request);
   if (valid.ok()) valid = domain::NormalizeText(&req);
   return ReplyAfterCommit(
-      db, context, "CloseOrganization", *request, request->request_id(), request->etag(), valid,
+      *authorizer_, db, context, "CloseOrganization", *request, request->request_id(),
+      request->etag(), valid,
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName name,
                          domain::ParseOrganizationName(req.name(), "name"));

@@ -7,6 +7,9 @@
 // reply. Unary handlers never block on a commit: the reply is sent from the commit
 // callback.
 //
+// Every handler authorizes first (common/authorizer.h) and masks members' personal data
+// for callers without `pii.read` (domain/personal_data.h).
+//
 // Thread-safety: gRPC calls the handlers concurrently; the service holds no mutable state
 // besides the change hub (thread-safe).
 #pragma once
@@ -14,6 +17,7 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "common/authorizer.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "services/records/service/change_hub.h"
 #include "services/records/storage/records_db.h"
@@ -29,8 +33,10 @@ struct RecordsServiceOptions {
 
 class RecordsService final : public v1::RecordsService::CallbackService {
  public:
-  // `db` and `hub` are not owned and must outlive the service.
-  RecordsService(RecordsDb* db, ChangeHub* hub, RecordsServiceOptions options);
+  // `db`, `hub` and `authorizer` are not owned and must outlive the service. Every handler
+  // authorizes its call with `authorizer` first (before validation and existence checks).
+  RecordsService(RecordsDb* db, ChangeHub* hub, const common::Authorizer* authorizer,
+                 RecordsServiceOptions options);
 
   grpc::ServerUnaryReactor* CreateOrganization(grpc::CallbackServerContext* context,
                                                const v1::CreateOrganizationRequest* request,
@@ -164,6 +170,7 @@ class RecordsService final : public v1::RecordsService::CallbackService {
  private:
   RecordsDb* db_;
   ChangeHub* hub_;
+  const common::Authorizer* authorizer_;
   RecordsServiceOptions options_;
 };
 

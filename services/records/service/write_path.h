@@ -88,6 +88,10 @@ void RunWrite(RecordsDb* db, CallContext ctx, const google::protobuf::Message& r
 // index key the plan adds is held by another resource.
 absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan);
 
+// The resource a request addresses, for audit entries of failed calls: its "name", the name
+// of the resource it carries, or its "parent".
+std::string RequestResource(const google::protobuf::Message& request);
+
 // Writes an audit event for a call that failed or was denied (a write of its own; fire and
 // forget).
 void AuditFailure(RecordsDb* db, const CallContext& ctx, absl::string_view resource,

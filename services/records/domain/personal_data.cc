@@ -1,0 +1,79 @@
+#include "services/records/domain/personal_data.h"
+
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace records::domain {
+
+namespace v1 = ::dangbo::records::v1;
+
+const std::vector<std::string>& PersonalDataFields() {
+  static const auto* fields =
+      new std::vector<std::string>{"birth_date", "national_id", "hometown", "permanent_address"};
+  return *fields;
+}
+
+bool IsPersonalDataPath(const std::string& path) {
+  for (const std::string& field : PersonalDataFields()) {
+    if (path == field || absl::StartsWith(path, absl::StrCat(field, "."))) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Whether `member` holds a value for the top-level personal-data field `field`.
+bool HasValue(const v1::Member& member, const std::string& field) {
+  if (field == "birth_date") return member.has_birth_date();
+  if (field == "national_id") return !member.national_id().empty();
+  if (field == "hometown") return !member.hometown().empty();
+  return !member.permanent_address().empty();
+}
+
+// The top-level field of a path: "birth_date" for "birth_date.year".
+std::string TopLevel(const std::string& path) { return path.substr(0, path.find('.')); }
+
+}  // namespace
+
+void MaskPersonalData(v1::Member* member) {
+  std::set<std::string> withheld;
+  for (const std::string& field : PersonalDataFields()) {
+    if (HasValue(*member, field)) withheld.insert(field);
+  }
+  member->clear_birth_date();
+  member->clear_national_id();
+  member->clear_hometown();
+  member->clear_permanent_address();
+  for (v1::LifecycleEvent& event : *member->mutable_history()) {
+    for (v1::LifecycleEvent::ProfileChange& change : *event.mutable_profile_changes()) {
+      if (!IsPersonalDataPath(change.field())) continue;
+      if (!change.old_value().empty() || !change.new_value().empty()) {
+        withheld.insert(TopLevel(change.field()));
+      }
+      change.clear_old_value();
+      change.clear_new_value();
+    }
+  }
+  if (withheld.empty()) return;
+  std::set<std::string> listed(member->masked_fields().begin(), member->masked_fields().end());
+  for (const std::string& field : PersonalDataFields()) {
+    if (withheld.count(field) > 0 && listed.count(field) == 0) member->add_masked_fields(field);
+  }
+}
+
+bool WritesPersonalData(const v1::UpdateMemberRequest& request) {
+  if (!request.has_update_mask() || request.update_mask().paths_size() == 0) {
+    for (const std::string& field : PersonalDataFields()) {
+      if (HasValue(request.member(), field)) return true;
+    }
+    return false;
+  }
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "*" || IsPersonalDataPath(path)) return true;
+  }
+  return false;
+}
+
+}  // namespace records::domain
