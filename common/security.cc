@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -151,6 +156,53 @@ std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& c
     options.watch_identity_key_cert_pairs();
   }
   return grpc::experimental::TlsCredentials(options);
+}
+
+}  // namespace common
+
+namespace common {
+namespace {
+
+class BearerToken : public grpc::MetadataCredentialsPlugin {
+ public:
+  explicit BearerToken(std::string token) : header_("Bearer " + std::move(token)) {}
+  grpc::Status GetMetadata(grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
+                           std::multimap<grpc::string, grpc::string>* metadata) override {
+    metadata->emplace("authorization", header_);
+    return grpc::Status::OK;
+  }
+  bool IsBlocking() const override { return false; }
+
+ private:
+  const std::string header_;
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& ca,
+                                                            const std::string& cert,
+                                                            const std::string& key,
+                                                            const std::string& token) {
+  std::shared_ptr<grpc::ChannelCredentials> channel = ClientCredentials(ca, cert, key);
+  if (token.empty()) {
+    return channel;
+  }
+  return grpc::CompositeChannelCredentials(
+      channel, grpc::MetadataCredentialsFromPlugin(std::make_unique<BearerToken>(token)));
+}
+
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path, absl::string_view flag) {
+  if (path.empty()) {
+    return std::string();
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(text.str()));
+  if (!in || token.empty()) {
+    return InvalidField(flag, absl::StrCat("cannot read a token from ", path));
+  }
+  return token;
 }
 
 }  // namespace common

@@ -77,4 +77,15 @@ std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& c
                                                             const std::string& cert,
                                                             const std::string& key);
 
+// The same, also sending "authorization: Bearer <token>" on every call (when `token` is not
+// empty). gRPC sends call credentials only over TLS, so a token needs `ca`.
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials(const std::string& ca,
+                                                            const std::string& cert,
+                                                            const std::string& key,
+                                                            const std::string& token);
+
+// The token in a file (surrounding white space dropped); "" for an empty path;
+// INVALID_ARGUMENT naming `flag` when the file cannot be read or is empty.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path, absl::string_view flag);
+
 }  // namespace common

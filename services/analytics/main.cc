@@ -1,11 +1,8 @@
 // analytics: yearly performance indicators and party statistics (read model of records).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/security.h"
@@ -26,25 +23,6 @@ ABSL_FLAG(std::string, records_tls_server_name, "",
           "name records' certificate carries, when it differs from the target's host");
 ABSL_FLAG(std::string, records_token_file, "",
           "file holding the bearer token analytics presents to records (a service token)");
-
-namespace {
-
-// The token in `path` (surrounding white space dropped); "" when no path is given.
-absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  if (path.empty()) {
-    return std::string();
-  }
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token(absl::StripAsciiWhitespace(text.str()));
-  if (!in || token.empty()) {
-    return absl::InvalidArgumentError("--records_token_file: cannot read a token from " + path);
-  }
-  return token;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   common::BlockTerminationSignals();
@@ -74,7 +52,7 @@ int main(int argc, char** argv) {
   config.security = *security;
   config.tokens = *tokens;
   absl::StatusOr<std::string> records_token =
-      ReadTokenFile(absl::GetFlag(FLAGS_records_token_file));
+      common::ReadTokenFile(absl::GetFlag(FLAGS_records_token_file), "--records_token_file");
   const std::string ca = absl::GetFlag(FLAGS_records_tls_ca);
   const std::string cert = absl::GetFlag(FLAGS_records_tls_cert);
   const std::string key = absl::GetFlag(FLAGS_records_tls_key);

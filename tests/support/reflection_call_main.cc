@@ -1,11 +1,13 @@
 // reflection_call: a grpcurl stand-in built on ReflectionClient (grpcurl is not packaged in
 // Debian). Scripts and tests use it to replay documented grpcurl commands:
 //
-//   reflection_call [-H 'key: value']... ADDRESS pkg.Service/Method ['{json}']
+//   reflection_call [-cacert CA.pem] [-H 'key: value']... ADDRESS pkg.Service/Method ['{json}']
 //
 // Prints the JSON response; on error prints the code, message and google.rpc details and
 // exits 1.
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <string>
 
@@ -19,9 +21,12 @@
 int main(int argc, char** argv) {
   std::map<std::string, std::string> metadata;
   std::vector<std::string> positional;
+  std::string ca;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "-H" && i + 1 < argc) {
+    if (arg == "-cacert" && i + 1 < argc) {
+      ca = argv[++i];
+    } else if (arg == "-H" && i + 1 < argc) {
       std::pair<std::string, std::string> kv = absl::StrSplit(argv[++i], absl::MaxSplits(':', 1));
       metadata[kv.first] = std::string(absl::StripLeadingAsciiWhitespace(kv.second));
     } else {
@@ -29,12 +34,20 @@ int main(int argc, char** argv) {
     }
   }
   if (positional.size() < 2 || positional.size() > 3) {
-    std::fprintf(stderr, "usage: %s [-H 'key: value']... ADDRESS pkg.Service/Method ['{json}']\n",
+    std::fprintf(stderr, "usage: %s [-cacert CA.pem] [-H 'key: value']... ADDRESS pkg.Service/Method ['{json}']\n",
                  argv[0]);
     return 2;
   }
-  testing_support::ReflectionClient client(
-      grpc::CreateChannel(positional[0], grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca.empty()) {
+    std::ifstream in(ca);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(options);
+  }
+  testing_support::ReflectionClient client(grpc::CreateChannel(positional[0], credentials));
   absl::StatusOr<std::string> reply =
       client.CallJson(positional[1], positional.size() == 3 ? positional[2] : "{}", metadata);
   if (!reply.ok()) {
