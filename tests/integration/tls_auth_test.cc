@@ -89,7 +89,7 @@ class TlsAuthTest : public ::testing::Test {
         RECORDS_SERVER_BINARY,
         {"--data_dir=" + dir_.Sub("records"), "--sync_writes=false", "--metrics_port=0",
          "--tls_cert=" + c + "/records.pem", "--tls_key=" + c + "/records.key",
-         "--tls_client_ca=" + c + "/ca.pem"});
+         "--tls_client_ca=" + c + "/ca.pem", "--token_file=" + c + "/tokens"});
     ASSERT_TRUE(records.ok()) << records.status();
     records_ = std::move(*records);
     tokens_ = dir_.Sub("analytics-tokens");
@@ -160,7 +160,8 @@ TEST_F(TlsAuthTest, AnalyticsFollowsRecordsOverMutualTls) {
   org.mutable_organization()->mutable_valid_from()->set_month(1);
   org.mutable_organization()->mutable_valid_from()->set_day(1);
   rv1::Organization created;
-  grpc::Status s = records->CreateOrganization(Context().get(), org, &created);
+  grpc::Status s = records->CreateOrganization(
+      Context(TokenOf(certs_->path(), "ops-admin")).get(), org, &created);
   ASSERT_TRUE(s.ok()) << s.error_message();
 
   auto analytics = Analytics();
@@ -196,9 +197,37 @@ TEST_F(TlsAuthTest, RecordsRefusesClientsWithoutACertificateFromItsCa) {
       grpc::CreateChannel(records_->address(), grpc::InsecureChannelCredentials()));
   s = plaintext->GetChangeLogState(Context().get(), {}, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
-  // The right certificate works.
-  s = RecordsAsOperator()->GetChangeLogState(Context().get(), {}, &out);
+  // The right certificate (and a token) works.
+  s = RecordsAsOperator()->GetChangeLogState(
+      Context(TokenOf(certs_->path(), "ops-viewer")).get(), {}, &out);
   EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(TlsAuthTest, RecordsOverTlsRefusesMissingWrongAndWeakTokensAndWritesNothing) {
+  auto records = RecordsAsOperator();
+  rv1::CreateOrganizationRequest org;
+  org.set_organization_id("refused");
+  org.mutable_organization()->set_code("REF");
+  org.mutable_organization()->set_display_name("Đảng bộ thử");
+  org.mutable_organization()->mutable_valid_from()->set_year(2015);
+  org.mutable_organization()->mutable_valid_from()->set_month(1);
+  org.mutable_organization()->mutable_valid_from()->set_day(1);
+  rv1::Organization out;
+  grpc::Status s = records->CreateOrganization(Context().get(), org, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  s = records->CreateOrganization(Context("wrong").get(), org, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  s = records->CreateOrganization(Context(TokenOf(certs_->path(), "ops-viewer")).get(), org,
+                                  &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  rv1::GetOrganizationRequest get;
+  get.set_name("organizations/refused");
+  s = records->GetOrganization(Context(TokenOf(certs_->path(), "ops-admin")).get(), get, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  rv1::GetChangeLogStateResponse state;
+  s = records->GetChangeLogState(Context(TokenOf(certs_->path(), "ops-admin")).get(), {}, &state);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(state.last_sequence(), 0u);
 }
 
 TEST_F(TlsAuthTest, AnalyticsRefusesMissingWrongAndWeakTokensAndWritesNothing) {
