@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
@@ -42,6 +44,64 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
     cf.bottommost_compression = rocksdb::kZSTD;
   }
   return cf;
+}
+
+// Swallows RocksDB's info log: a look at someone else's directory must not write a LOG there.
+class SilentLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+// Opens the database at `path` read-only with a silent logger and hands a view of it to
+// `verify`.
+absl::Status VerifyExisting(const std::string& path, const std::vector<std::string>& families,
+                            const std::function<absl::Status(const ExistingDatabase&)>& verify) {
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  options.info_log = std::make_shared<SilentLogger>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("open ", path));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ExistingDatabase view;
+  view.column_families = families;
+  view.get = [&](absl::string_view family, absl::string_view key) -> absl::StatusOr<std::string> {
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      if (handle->GetName() == family) {
+        std::string value;
+        rocksdb::Status got = db->Get(rocksdb::ReadOptions(), handle,
+                                      rocksdb::Slice(key.data(), key.size()), &value);
+        if (!got.ok()) {
+          return FromRocksDb(got, absl::StrCat("read ", path));
+        }
+        return value;
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("no column family ", family));
+  };
+  view.has_data = [&]() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
+      it->SeekToFirst();
+      if (it->Valid()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  absl::Status verdict = verify(view);
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle);
+  }
+  return verdict;
 }
 
 }  // namespace
@@ -94,8 +154,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   std::vector<std::string> existing;
   rocksdb::Status list = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
   if (list.ok()) {
+    if (options.verify_existing) {
+      RETURN_IF_ERROR(VerifyExisting(options.path, existing, options.verify_existing));
+    }
     names.insert(existing.begin(), existing.end());
-  } else if (!options.create_if_missing) {
+  } else if (!options.create_if_missing ||
+             std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT")) {
+    // Missing, or a database that cannot even be listed (corrupt): touch nothing.
     return FromRocksDb(list, absl::StrCat("open ", options.path));
   }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,17 @@
 
 namespace common {
 
+// A read-only look at a database that is already on disk, taken before Store::Open changes
+// anything there (no column family created, no log file written).
+struct ExistingDatabase {
+  std::vector<std::string> column_families;
+  // The value of `key` in `family`; NOT_FOUND when the family or the key is absent.
+  std::function<absl::StatusOr<std::string>(absl::string_view family, absl::string_view key)>
+      get;
+  // True when any column family holds a key.
+  std::function<bool()> has_data;
+};
+
 struct StoreOptions {
   std::string path;
   // Column families the caller uses, besides "default". Families that exist on disk but are
@@ -38,6 +50,10 @@ struct StoreOptions {
   int bloom_bits_per_key = 10;
   bool sync_writes = true;
   bool create_if_missing = true;
+  // When the directory already holds a database, called first with a read-only view of it;
+  // an error (e.g. "this directory belongs to another service") is returned by Open and the
+  // directory is left exactly as it was.
+  std::function<absl::Status(const ExistingDatabase&)> verify_existing;
 };
 
 // Translates a RocksDB status: NotFound -> NOT_FOUND, Busy/TryAgain -> ABORTED/UNAVAILABLE,

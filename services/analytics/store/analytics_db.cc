@@ -46,6 +46,26 @@ absl::StatusOr<std::unique_ptr<common::Store>> OpenAnalyticsDb(common::StoreOpti
                      absl::StrCat("it has column families ", absl::StrJoin(foreign, ", ")));
     }
   }
+  // And refuse, before anything is written, data without our identity or a newer schema.
+  const std::string path = options.path;
+  options.verify_existing = [path](const common::ExistingDatabase& existing) -> absl::Status {
+    absl::StatusOr<std::string> raw = existing.get(kMetaFamily, "identity");
+    if (absl::IsNotFound(raw.status())) {
+      return existing.has_data() ? NotOurs(path, "it has data but no analytics identity")
+                                 : absl::OkStatus();
+    }
+    if (!raw.ok()) return raw.status();
+    dangbo::analytics::storage::v1::Identity identity;
+    if (!identity.ParseFromString(*raw) || identity.service() != kServiceName) {
+      return NotOurs(path, absl::StrCat("its identity is \"", identity.service(), "\""));
+    }
+    if (identity.schema() > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory ", path, " has analytics schema ", identity.schema(),
+          ", newer than this binary's ", kSchemaVersion, "; run a newer analytics_server"));
+    }
+    return absl::OkStatus();
+  };
   absl::StatusOr<std::unique_ptr<common::Store>> store = common::Store::Open(options);
   if (!store.ok()) return store.status();
   common::Store& db = **store;

@@ -1,5 +1,7 @@
 #include "services/records/storage/records_db.h"
 
+#include "common/vi_text.h"
+
 #include <random>
 
 #include "absl/strings/numbers.h"
@@ -34,8 +36,46 @@ absl::StatusOr<uint64_t> ReadMetaUint64(const common::Store& store, absl::string
   return result;
 }
 
+// Refuses, before anything is written, a directory that holds another service's data or a
+// newer records schema.
+absl::Status VerifyExistingRecordsDb(const std::string& path, const common::ExistingDatabase& db) {
+  absl::StatusOr<std::string> identity = db.get(keys::kMeta, keys::kMetaIdentity);
+  if (absl::IsNotFound(identity.status())) {
+    if (!db.has_data()) {
+      return absl::OkStatus();  // an empty database: records will initialize it
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", path,
+        " holds data but no records identity: it belongs to another service or program; "
+        "point --data_dir elsewhere"));
+  }
+  if (!identity.ok()) return identity.status();
+  if (*identity != kServiceIdentity) {
+    // Another service's identity record may be binary: name it by its printable characters.
+    std::string name;
+    for (char c : *identity) {
+      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) name.push_back(c);
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path, " belongs to service \"", common::ToValidUtf8(name),
+                     "\", not \"", kServiceIdentity, "\"; point --data_dir elsewhere"));
+  }
+  absl::StatusOr<std::string> schema = db.get(keys::kMeta, keys::kMetaSchema);
+  int version = 0;
+  if (schema.ok() && absl::SimpleAtoi(*schema, &version) && version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", path, " has records schema ", version,
+        ", newer than this binary's schema ", kSchemaVersion, "; run a newer records_server"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<RecordsDb>> RecordsDb::Open(const RecordsDbOptions& options) {
   common::StoreOptions store_options = options.store;
+  const std::string path = store_options.path;
+  store_options.verify_existing = [path](const common::ExistingDatabase& db) {
+    return VerifyExistingRecordsDb(path, db);
+  };
   store_options.column_families = {keys::kOrganizations,   keys::kCells,    keys::kMembers,
                                    keys::kInspectionPlans, keys::kIndex,    keys::kChanges,
                                    keys::kAudit,           keys::kRequests, keys::kMeta};

@@ -1,0 +1,111 @@
+// Operator errors and damaged data: a server started on the other service's data directory,
+// or on a corrupt one, stops at once with a message saying what is wrong, and changes
+// nothing in the directory.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "dangbo/records/v1/records_service.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+
+namespace {
+
+namespace rv1 = ::dangbo::records::v1;
+using ::testing::HasSubstr;
+using testing_support::ServerProcess;
+using testing_support::TempDir;
+
+// Every file's size and content hash, by path relative to `dir`.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    const std::string content = bytes.str();
+    files[std::filesystem::relative(entry.path(), dir).string()] =
+        std::to_string(content.size()) + ":" + std::to_string(std::hash<std::string>()(content));
+  }
+  return files;
+}
+
+class DataDirTest : public ::testing::Test {
+ protected:
+  // A records directory with one organization in it, cleanly shut down.
+  std::string RecordsDir() {
+    const std::string dir = dir_.Sub("records");
+    auto records = ServerProcess::Start(RECORDS_SERVER_BINARY,
+                                        {"--data_dir=" + dir, "--metrics_port=0"});
+    EXPECT_TRUE(records.ok()) << records.status();
+    auto stub = rv1::RecordsService::NewStub(
+        grpc::CreateChannel((*records)->address(), grpc::InsecureChannelCredentials()));
+    rv1::CreateOrganizationRequest org;
+    org.set_organization_id("hq");
+    org.mutable_organization()->set_code("HQ");
+    org.mutable_organization()->set_display_name("Đảng bộ");
+    org.mutable_organization()->mutable_valid_from()->set_year(2015);
+    org.mutable_organization()->mutable_valid_from()->set_month(1);
+    org.mutable_organization()->mutable_valid_from()->set_day(1);
+    grpc::ClientContext context;
+    rv1::Organization out;
+    EXPECT_TRUE(stub->CreateOrganization(&context, org, &out).ok());
+    EXPECT_EQ((*records)->Stop(SIGTERM), 0);
+    return dir;
+  }
+
+  std::string AnalyticsDir() {
+    const std::string dir = dir_.Sub("analytics");
+    auto analytics = ServerProcess::Start(ANALYTICS_SERVER_BINARY,
+                                          {"--data_dir=" + dir, "--metrics_port=0"});
+    EXPECT_TRUE(analytics.ok()) << analytics.status();
+    EXPECT_EQ((*analytics)->Stop(SIGTERM), 0);
+    return dir;
+  }
+
+  // Starts `binary` on `dir`, expecting it to refuse; returns its message.
+  static std::string Refusal(const char* binary, const std::string& dir) {
+    auto server = ServerProcess::Start(binary, {"--data_dir=" + dir, "--metrics_port=0"},
+                                       absl::Seconds(20));
+    EXPECT_FALSE(server.ok()) << binary << " started on " << dir;
+    return server.ok() ? "" : std::string(server.status().message());
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(DataDirTest, AnalyticsRefusesRecordsDataAndChangesNothing) {
+  const std::string dir = RecordsDir();
+  const auto before = Snapshot(dir);
+  const std::string message = Refusal(ANALYTICS_SERVER_BINARY, dir);
+  EXPECT_THAT(message, HasSubstr("exited with status"));
+  EXPECT_THAT(message, HasSubstr("is not an analytics database"));
+  EXPECT_EQ(Snapshot(dir), before);
+}
+
+TEST_F(DataDirTest, RecordsRefusesAnalyticsDataAndChangesNothing) {
+  const std::string dir = AnalyticsDir();
+  const auto before = Snapshot(dir);
+  const std::string message = Refusal(RECORDS_SERVER_BINARY, dir);
+  EXPECT_THAT(message, HasSubstr(R"(belongs to service \"analytics\")"));
+  EXPECT_EQ(Snapshot(dir), before);
+}
+
+TEST_F(DataDirTest, ACorruptDirectoryIsRefusedWithAClearMessageAndLeftAlone) {
+  const std::string dir = RecordsDir();
+  // Damage the manifest pointer: CURRENT names a MANIFEST that does not exist.
+  std::ofstream(dir + "/CURRENT", std::ios::trunc) << "MANIFEST-999999\n";
+  const auto before = Snapshot(dir);
+  const std::string message = Refusal(RECORDS_SERVER_BINARY, dir);
+  EXPECT_THAT(message, HasSubstr(dir));
+  EXPECT_EQ(Snapshot(dir), before);
+}
+
+}  // namespace
