@@ -11,6 +11,10 @@ ABSL_FLAG(int64_t, change_log_retention_events, 0,
 ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
           "How often expired change-log events and request_id records are trimmed.");
 
+ABSL_FLAG(std::string, backup_dir, "",
+          "Directory for online backups (RecordsAdminService); default \"<data_dir>-backups\", "
+          "\"none\" turns backups off.");
+
 namespace records {
 
 absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
@@ -34,6 +38,14 @@ absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
   if (c.retention_interval < absl::Seconds(1)) {
     v.Add("--retention_interval",
           absl::StrCat("must be at least 1s, got ", absl::FormatDuration(c.retention_interval)));
+  }
+  c.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  if (c.backup_dir.empty()) {
+    c.backup_dir = c.server.data_dir + "-backups";
+  } else if (c.backup_dir == "none") {
+    c.backup_dir.clear();
+  } else if (c.backup_dir == c.server.data_dir) {
+    v.Add("--backup_dir", "must not be the data directory");
   }
   if (!v.empty()) return v.ToStatus();
   absl::StatusOr<common::SecurityConfig> security = common::SecurityConfigFromFlags(c.server);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
@@ -17,6 +18,7 @@
 ABSL_DECLARE_FLAG(absl::Duration, change_log_retention);
 ABSL_DECLARE_FLAG(int64_t, change_log_retention_events);
 ABSL_DECLARE_FLAG(absl::Duration, retention_interval);
+ABSL_DECLARE_FLAG(std::string, backup_dir);
 
 namespace records {
 
@@ -33,6 +35,10 @@ struct RecordsConfig {
   int64_t change_log_retention_events = 0;
   // How often the trimming runs.
   absl::Duration retention_interval = absl::Minutes(1);
+  // Where RecordsAdminService.CreateBackup writes backups (RocksDB BackupEngine). Empty:
+  // backups are off (the admin RPCs answer FAILED_PRECONDITION). The flag's default is
+  // "<data_dir>-backups"; --backup_dir=none turns backups off.
+  std::string backup_dir;
 };
 
 // Reads and validates every flag; INVALID_ARGUMENT naming each bad flag.

@@ -27,9 +27,22 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   s->authorizer_->RequireTls(config.security.tls());
   s->service_ =
       std::make_unique<RecordsService>(s->db_.get(), hub, s->authorizer_.get(), service_options);
+  if (!config.backup_dir.empty()) {
+    s->backups_ = BackupStore::Open(config.backup_dir);
+  }
+  s->admin_authorizer_ =
+      std::make_unique<common::Authorizer>("dangbo.records.v1.RecordsAdminService", config.tokens,
+                                           common::NewRateLimiter(config.security));
+  s->admin_authorizer_->RequireTls(config.security.tls());
+  s->admin_ = std::make_unique<RecordsAdminService>(s->db_.get(), s->backups_.get(),
+                                                    s->admin_authorizer_.get());
   s->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   s->runner_->AddService(s->service_.get(), "dangbo.records.v1.RecordsService");
+  s->runner_->AddService(s->admin_.get());
   s->runner_->AddShutdownHook([hub] { hub->Shutdown(); });
+  // A running backup finishes and answers before the server stops.
+  RecordsAdminService* admin = s->admin_.get();
+  s->runner_->AddShutdownHook([admin] { admin->Stop(); });
   s->runner_->ApplySecurity(config.security);
   RETURN_IF_ERROR(s->runner_->Start());
   return s;
@@ -43,6 +56,7 @@ absl::Status RecordsServer::Shutdown() {
   if (shut_down_) return close_status_;
   shut_down_ = true;
   if (runner_ != nullptr) runner_->Shutdown();
+  if (admin_ != nullptr) admin_->Stop();  // a running backup reads the database
   trimmer_.reset();
   if (db_ != nullptr) close_status_ = db_->Close();
   return close_status_;

@@ -1,8 +1,9 @@
 // File: services/records/records_server.h
 //
 // The records server assembled: the database (storage/records_db.h), its trimmer, the change
-// hub, the RecordsService handlers and the common ServerRunner (health, reflection,
-// shutdown). main.cc calls RunRecordsServer(); in-process tests use RecordsServer directly:
+// hub, the RecordsService and RecordsAdminService (backups) handlers and the common ServerRunner
+// (health, reflection, shutdown). main.cc calls RunRecordsServer(); in-process tests use
+// RecordsServer directly:
 //
 //   auto server = RecordsServer::Start(config);      // config.server.port = 0
 //
@@ -11,7 +12,7 @@
 //   server->Shutdown();
 //
 // Shutdown order: streams end (UNAVAILABLE "server shutting down"), RPCs finish within the
-// grace period, the commit queue drains, the database closes.
+// grace period, a running backup finishes, the commit queue drains, the database closes.
 #pragma once
 
 #include <memory>
@@ -21,8 +22,10 @@
 #include "common/authorizer.h"
 #include "common/server.h"
 #include "services/records/config.h"
+#include "services/records/service/admin_service.h"
 #include "services/records/service/change_hub.h"
 #include "services/records/service/records_service.h"
+#include "services/records/storage/backups.h"
 #include "services/records/storage/records_db.h"
 #include "services/records/storage/retention.h"
 
@@ -38,6 +41,8 @@ class RecordsServer {
   RecordsDb* db() const { return db_.get(); }
   Trimmer* trimmer() const { return trimmer_.get(); }
   ChangeHub* hub() const { return hub_.get(); }
+  // Null when config.backup_dir is empty.
+  BackupStore* backups() const { return backups_.get(); }
 
   // Waits for SIGTERM/SIGINT, then shuts down.
   void RunUntilSignal();
@@ -52,6 +57,9 @@ class RecordsServer {
   std::unique_ptr<ChangeHub> hub_;
   std::unique_ptr<common::Authorizer> authorizer_;  // outlives service_
   std::unique_ptr<RecordsService> service_;
+  std::unique_ptr<BackupStore> backups_;
+  std::unique_ptr<common::Authorizer> admin_authorizer_;  // outlives admin_
+  std::unique_ptr<RecordsAdminService> admin_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;
   absl::Status close_status_;
