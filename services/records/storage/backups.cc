@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 
 constexpr char kMetadataHeader[] = "dangbo-records-backup 1";
 
-std::string RandomLogId() {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  return absl::StrFormat("%016x%016x", gen(), gen());
-}
-
 // app_metadata: a header line, then key=value lines with C-escaped values.
 std::string EncodeMetadata(const BackupRecord& r) {
   return absl::StrCat(

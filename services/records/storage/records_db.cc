@@ -13,15 +13,12 @@
 #include "services/records/storage/revision.h"
 
 namespace records {
-namespace {
 
 std::string RandomLogId() {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
   return absl::StrFormat("%016x%016x", gen(), gen());
 }
-
-}  // namespace
 
 absl::StatusOr<uint64_t> ReadMetaUint64(const common::Store& store, absl::string_view key,
                                         uint64_t fallback) {

@@ -25,6 +25,10 @@
 
 namespace records {
 
+// A fresh random change-log id (32 hex digits): a new database, or a restored copy, gets one
+// so that followers notice they must relist.
+std::string RandomLogId();
+
 inline constexpr char kServiceIdentity[] = "records";
 inline constexpr int kSchemaVersion = 1;
 
