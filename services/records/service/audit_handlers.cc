@@ -1,4 +1,7 @@
 // ListAuditEvents.
+#include <algorithm>
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -36,6 +39,14 @@ absl::StatusOr<AuditFilter> ParseAuditFilter(absl::string_view filter) {
   return f;
 }
 
+// A page examines at most this many entries; pages may be short, even empty, with a token
+// (AIP-158), so a call's cost does not grow with the log.
+constexpr int kScanBudget = 10000;
+
+absl::Time TimeOf(const v1::AuditEvent& e) {
+  return absl::FromUnixSeconds(e.time().seconds()) + absl::Nanoseconds(e.time().nanos());
+}
+
 bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
   for (const common::FilterTerm& t : f.terms) {
     const std::string& v = t.value.text;
@@ -52,8 +63,7 @@ bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
     if (t.field == "request_id" && e.request_id() != v) return false;
     if (t.field == "result" && v1::AuditEvent::Result_Name(e.result()) != v) return false;
   }
-  const absl::Time time =
-      absl::FromUnixSeconds(e.time().seconds()) + absl::Nanoseconds(e.time().nanos());
+  const absl::Time time = TimeOf(e);
   for (const auto& [op, bound] : f.time_bounds) {
     switch (op) {
       case common::FilterOp::kGe:
@@ -78,6 +88,62 @@ bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
   return true;
 }
 
+// The audit log on a snapshot: sequences first()..last(), gapless (every audited commit
+// writes exactly one entry and entries are never trimmed), times non-decreasing.
+class AuditLog {
+ public:
+  AuditLog(const RecordsDb& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+
+  absl::Status Init() {
+    std::unique_ptr<rocksdb::Iterator> it =
+        db_.store()->NewIterator(db_.cf(keys::kAudit), snapshot_);
+    it->SeekToFirst();
+    if (it->Valid() && !keys::ParseSequenceKey(it->key().ToString(), &first_)) {
+      return absl::DataLossError("an audit key is corrupt");
+    }
+    it->SeekToLast();
+    if (it->Valid() && !keys::ParseSequenceKey(it->key().ToString(), &last_)) {
+      return absl::DataLossError("an audit key is corrupt");
+    }
+    if (!it->status().ok()) return common::FromRocksDb(it->status(), "read the audit log");
+    if (last_ == 0) first_ = 1;  // empty
+    return absl::OkStatus();
+  }
+  uint64_t first() const { return first_; }
+  uint64_t last() const { return last_; }
+  int64_t size() const { return last_ >= first_ ? static_cast<int64_t>(last_ - first_ + 1) : 0; }
+  bool InRange(const rocksdb::Slice& key) const {
+    uint64_t seq = 0;
+    return keys::ParseSequenceKey(absl::string_view(key.data(), key.size()), &seq) &&
+           seq >= first_ && seq <= last_;
+  }
+
+  // The first sequence whose time is >= `t` (last() + 1 when none): a binary search.
+  absl::StatusOr<uint64_t> FirstAtOrAfter(absl::Time t) const {
+    uint64_t lo = first_, hi = last_ + 1;
+    while (lo < hi) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      absl::StatusOr<std::string> value =
+          db_.store()->Get(db_.cf(keys::kAudit), keys::SequenceKey(mid), snapshot_);
+      if (!value.ok()) return value.status();
+      v1::AuditEvent event;
+      if (!event.ParseFromString(*value)) return absl::DataLossError("an audit entry is corrupt");
+      if (TimeOf(event) >= t) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+ private:
+  const RecordsDb& db_;
+  const rocksdb::Snapshot* snapshot_;
+  uint64_t first_ = 1;
+  uint64_t last_ = 0;
+};
+
 }  // namespace
 
 grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerContext* context,
@@ -95,45 +161,91 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const bool desc = !order.empty() && order[0].desc;
         std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
+        AuditLog log(*db_, snapshot->get());
+        RETURN_IF_ERROR(log.Init());
+        // Where the scan starts: just after the page token's key, or where the time bounds
+        // begin (audit times never decrease along the sequence).
+        uint64_t from = desc ? log.last() : log.first();
+        if (!after.empty()) {
+          uint64_t seq = 0;
+          if (!keys::ParseSequenceKey(after, &seq)) {
+            return common::InvalidField("page_token", "is not a token of this list");
+          }
+          from = desc ? seq - 1 : seq + 1;
+        }
+        std::optional<absl::Time> lower, upper;
+        for (const auto& [op, bound] : filter.time_bounds) {
+          if (op == common::FilterOp::kGe || op == common::FilterOp::kGt ||
+              op == common::FilterOp::kEq) {
+            lower = lower.has_value() ? std::max(*lower, bound) : bound;
+          }
+          if (op == common::FilterOp::kLe || op == common::FilterOp::kLt ||
+              op == common::FilterOp::kEq) {
+            upper = upper.has_value() ? std::min(*upper, bound) : bound;
+          }
+        }
+        if (!desc && lower.has_value()) {
+          ASSIGN_OR_RETURN(uint64_t first_in_range, log.FirstAtOrAfter(*lower));
+          from = std::max(from, first_in_range);
+        }
+        if (desc && upper.has_value()) {
+          ASSIGN_OR_RETURN(uint64_t first_after, log.FirstAtOrAfter(*upper + absl::Nanoseconds(1)));
+          from = std::min(from, first_after - 1);
+        }
         std::unique_ptr<rocksdb::Iterator> it =
             db_->store()->NewIterator(db_->cf(keys::kAudit), snapshot->get());
-        if (desc) {
-          it->SeekToLast();
-        } else {
-          it->SeekToFirst();
+        it->Seek(keys::SequenceKey(from));
+        if (desc && (!it->Valid() || it->key() != keys::SequenceKey(from))) {
+          it->SeekForPrev(keys::SequenceKey(from));
         }
-        int total = 0;
+        int examined = 0;
+        int matched = 0;
         bool more = false;
-        std::string last_returned;
-        for (; it->Valid(); desc ? it->Prev() : it->Next()) {
-          const std::string key = it->key().ToString();
+        bool passed_bound = false;
+        std::string last_key;
+        for (; it->Valid() && log.InRange(it->key()); desc ? it->Prev() : it->Next()) {
+          if (response->audit_events_size() >= page_size || examined >= kScanBudget) {
+            more = true;  // a short page when the budget ran out: the next one goes on
+            break;
+          }
+          ++examined;
+          last_key = it->key().ToString();
           v1::AuditEvent event;
           if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
             return absl::DataLossError("an audit entry is corrupt");
           }
-          if (!AuditMatches(event, filter)) continue;
-          ++total;
-          const bool in_range = after.empty() || (desc ? key < after : key > after);
-          if (in_range) {
-            if (response->audit_events_size() < page_size) {
-              if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
-                event.clear_before();
-                event.clear_after();
-              }
-              if (event.before().has_member())
-                MaskReply(ctx, event.mutable_before()->mutable_member());
-              if (event.after().has_member())
-                MaskReply(ctx, event.mutable_after()->mutable_member());
-              *response->add_audit_events() = std::move(event);
-              last_returned = key;
-            } else {
-              more = true;
-            }
+          const absl::Time time = TimeOf(event);
+          if ((!desc && upper.has_value() && time > *upper) ||
+              (desc && lower.has_value() && time < *lower)) {
+            passed_bound = true;  // nothing further can match
+            break;
           }
-          if (total >= kExactTotalLimit && more) break;
+          if (!AuditMatches(event, filter)) continue;
+          ++matched;
+          if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
+            event.clear_before();
+            event.clear_after();
+          }
+          if (event.before().has_member()) MaskReply(ctx, event.mutable_before()->mutable_member());
+          if (event.after().has_member()) MaskReply(ctx, event.mutable_after()->mutable_member());
+          *response->add_audit_events() = std::move(event);
         }
-        response->set_total_size(total);
-        if (more) response->set_next_page_token(common::MakePageToken(last_returned, scope));
+        if (!it->status().ok()) return common::FromRocksDb(it->status(), "scan the audit log");
+        if (more && !passed_bound) {
+          response->set_next_page_token(common::MakePageToken(last_key, scope));
+        }
+        // total_size: exact without a filter (the log is gapless) or when this page saw the
+        // whole log; otherwise estimated from this page's match ratio.
+        const int64_t size = log.size();
+        int64_t total = 0;
+        if (request->filter().empty()) {
+          total = size;
+        } else if (after.empty() && !more) {  // skipped entries lie outside the time bounds
+          total = matched;
+        } else if (examined > 0) {
+          total = std::max<int64_t>(matched, size * matched / examined);
+        }
+        response->set_total_size(static_cast<int>(std::min<int64_t>(total, INT32_MAX)));
         return absl::OkStatus();
       });
 }

@@ -1,10 +1,13 @@
 // ImportMembers (client stream) and ExportMembers (server stream).
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/list_query.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
@@ -50,12 +53,22 @@ void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse
 
 // One import: rows are validated as they arrive and committed in chunks; the next chunk is
 // read only when the previous one is durable.
+//
+// Cancellation (the client cancels, or the deadline passes) stops the import at a chunk
+// boundary: a chunk already submitted commits completely (its rows are in the commit queue
+// and cannot be recalled), the rows read since are dropped, no further row is read. How far
+// it got is reported in the status (CANCELLED or DEADLINE_EXCEEDED, ErrorInfo metadata
+// committedRows / lastCommittedRow / discardedRows) and, since a cancelled client never sees
+// that status, in an audit entry (method ImportMembers, result FAILED, the header's
+// request_id, the same numbers in the summary). Resending with the same request_id resumes.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequest> {
  public:
-  // Ends at once with the authorization error when `caller` is not OK.
-  ImportReactor(RecordsDb* db, const absl::StatusOr<common::Principal>& caller,
+  // Ends at once with the authorization error when `caller` is not OK. `context` is the
+  // call's; it outlives the reactor.
+  ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
+                const absl::StatusOr<common::Principal>& caller,
                 v1::ImportMembersResponse* response, int chunk_rows)
-      : db_(db), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
+      : db_(db), context_(context), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
     if (!caller.ok()) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       failed_ = true;
@@ -67,9 +80,10 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client finished sending
+    if (!ok) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
-      done_reading_ = true;
+      if (context_->IsCancelled()) return StopLocked();
+      done_reading_ = true;  // the client finished sending
       CommitChunkLocked();
       return;
     }
@@ -88,6 +102,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   }
 
   void OnDone() override { delete this; }
+  // A pending read then completes with ok=false (and stops the import); a chunk in flight
+  // finishes committing first.
   void OnCancel() override {}
 
  private:
@@ -140,9 +156,10 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   }
 
   // The row as a write plan (the rules of AdmitMember, plus recognition).
-  absl::StatusOr<WritePlan> PlanRow(const v1::ImportMemberRow& row) {
-    ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(*db_, parent_.organization));
-    RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
+  // `org` and `cells` are read once per chunk (the commit guards their revisions).
+  absl::StatusOr<WritePlan> PlanRow(const v1::ImportMemberRow& row,
+                                    const Versioned<v1::Organization>& org,
+                                    std::map<std::string, Versioned<v1::Cell>>* cells) {
     const std::string id = row.member_id().empty() ? NewMemberId() : row.member_id();
     const std::string name = domain::MemberNameOf(parent_.organization, id);
     if (LoadMember(*db_, parent_.organization, id).ok()) {
@@ -150,7 +167,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
           absl::AlreadyExistsError(absl::StrCat("member ", name, " already exists")),
           "MEMBER_ALREADY_EXISTS");
     }
-    ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCellByName(*db_, row.cell(), "cell"));
+    auto cached = cells->find(row.cell());
+    if (cached == cells->end()) {
+      ASSIGN_OR_RETURN(Versioned<v1::Cell> loaded, LoadCellByName(*db_, row.cell(), "cell"));
+      cached = cells->emplace(row.cell(), std::move(loaded)).first;
+    }
+    const Versioned<v1::Cell>& cell = cached->second;
     if (OrganizationIdOf(row.cell()) != parent_.organization) {
       return common::RuleViolation("CELL_OTHER_ORGANIZATION", row.cell(),
                                    "cell: must be a cell of the import's organization");
@@ -184,8 +206,15 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     chunk_.clear();
     std::set<std::string> unique_in_chunk;
     std::vector<std::pair<int, WritePlan>> plans;
+    absl::StatusOr<Versioned<v1::Organization>> org = LoadOrganization(*db_, parent_.organization);
+    if (org.ok()) {
+      if (absl::Status writable = domain::CheckOrganizationWritable(org->value); !writable.ok()) {
+        org = writable;
+      }
+    }
+    std::map<std::string, Versioned<v1::Cell>> cells;
     for (const v1::ImportMemberRow& row : rows) {
-      absl::StatusOr<WritePlan> plan = PlanRow(row);
+      absl::StatusOr<WritePlan> plan = org.ok() ? PlanRow(row, *org, &cells) : org.status();
       if (plan.ok()) {
         // Two rows of one chunk may not claim the same identifier.
         for (const std::string& key :
@@ -218,6 +247,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
             std::lock_guard<std::recursive_mutex> lock(mu_);
             if (status.ok()) {
               response_->set_committed(response_->committed() + 1);
+              last_committed_row_ = std::max(last_committed_row_, row);
             } else if (absl::IsAborted(status)) {
               AddRowErrors(row,
                            common::WithReason(absl::AlreadyExistsError(
@@ -235,11 +265,50 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
 
   void AfterChunkLocked() {
     if (failed_) return;
+    if (context_->IsCancelled()) return StopLocked();
     if (done_reading_) {
       FinishLocked(absl::OkStatus());
     } else {
       StartRead(&request_);
     }
+  }
+
+  // The call was cancelled (or its deadline passed) and no chunk is in flight: drop the rows
+  // not yet submitted, report how far the import got and end.
+  void StopLocked() {
+    if (finished_) return;
+    const int discarded = static_cast<int>(chunk_.size());
+    chunk_.clear();
+    // The client's timer fires (and cancels) a moment before the server's copy of the
+    // deadline, which was started when the call arrived.
+    const bool expired =
+        context_->deadline() <= std::chrono::system_clock::now() + std::chrono::milliseconds(500);
+    const std::string last =
+        last_committed_row_ > 0 ? absl::StrCat(last_committed_row_) : std::string("none");
+    const std::string message = absl::StrCat(
+        "ImportMembers ", expired ? "ran out of time (deadline exceeded)" : "was cancelled",
+        " after ", response_->received(), " rows received: ", response_->committed(),
+        " rows committed by this call (last committed row ", last, "), ",
+        response_->already_committed(), " already committed earlier, ", discarded,
+        " rows received after the last committed chunk not written; resend with the same "
+        "request_id to resume");
+    absl::Status status = common::WithReason(
+        expired ? absl::DeadlineExceededError(message) : absl::CancelledError(message),
+        expired ? "IMPORT_DEADLINE_EXCEEDED" : "IMPORT_CANCELLED",
+        {{"committedRows", absl::StrCat(response_->committed())},
+         {"lastCommittedRow", absl::StrCat(last_committed_row_)},
+         {"alreadyCommittedRows", absl::StrCat(response_->already_committed())},
+         {"discardedRows", absl::StrCat(discarded)},
+         {"receivedRows", absl::StrCat(response_->received())}});
+    if (have_header_) AuditFailure(db_, ctx_, header_.parent(), status);
+    common::LogInfo("import stopped", {{"parent", header_.parent()},
+                                       {"request_id", header_.request_id()},
+                                       {"committed", response_->committed()},
+                                       {"last_committed_row", last_committed_row_},
+                                       {"discarded", discarded},
+                                       {"deadline_exceeded", expired}});
+    failed_ = true;
+    FinishLocked(status);
   }
 
   void FinishLocked(const absl::Status& status) {
@@ -255,6 +324,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   }
 
   RecordsDb* db_;
+  grpc::CallbackServerContext* context_;
   v1::ImportMembersResponse* response_;
   const int chunk_rows_;
   CallContext ctx_;
@@ -266,16 +336,23 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   std::set<int> rows_seen_;
   std::vector<v1::ImportMemberRow> chunk_;
   int in_flight_ = 0;
+  int last_committed_row_ = 0;  // the highest row number this call committed
   bool done_reading_ = false;
   bool failed_ = false;
   bool finished_ = false;
 };
 
-// Streams the listed members one write at a time.
+// Streams the listed members one write at a time, reading them a page at a time: memory is
+// bounded by one page whatever the size of the list, and the next write starts only when the
+// previous one completed (gRPC flow control holds it while the client reads slowly).
 class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
  public:
-  ExportReactor(std::vector<v1::Member> members, absl::Status error)
-      : members_(std::move(members)) {
+  static constexpr int kPageSize = 256;
+
+  // Ends at once with `error` when it is not OK.
+  ExportReactor(const RecordsDb* db, MemberQuery query, CallContext ctx, v1::MemberView view,
+                absl::Status error)
+      : db_(db), query_(std::move(query)), ctx_(std::move(ctx)), view_(view) {
     if (!error.ok()) {
       Finish(common::ToGrpcStatus(error));
       return;
@@ -293,52 +370,70 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
  private:
   void Next() {
-    if (next_ >= members_.size()) {
-      Finish(grpc::Status::OK);
-      return;
+    while (next_ >= page_.size()) {  // pages may be short, even empty
+      if (!first_page_ && after_key_.empty()) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      first_page_ = false;
+      page_.clear();
+      next_ = 0;
+      absl::StatusOr<MemberPage> page = ScanMembers(*db_, query_, after_key_, kPageSize);
+      if (!page.ok()) {
+        Finish(common::ToGrpcStatus(page.status()));
+        return;
+      }
+      page_ = std::move(page->members);
+      after_key_ = std::move(page->next_key);
+      for (v1::Member& m : page_) {
+        PresentMember(&m, view_);
+        MaskReply(ctx_, &m);
+      }
     }
-    StartWrite(&members_[next_++]);
+    StartWrite(&page_[next_++]);
   }
-  std::vector<v1::Member> members_;
+
+  const RecordsDb* db_;
+  const MemberQuery query_;
+  const CallContext ctx_;
+  const v1::MemberView view_;
+  std::vector<v1::Member> page_;
   size_t next_ = 0;
+  std::string after_key_;  // the last key of the page read; empty after the last page
+  bool first_page_ = true;
 };
 
 }  // namespace
 
 grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
     grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
-  return new ImportReactor(db_, authorizer_->Authorize(*context, "ImportMembers"), response,
-                           options_.import_chunk_rows);
+  return new ImportReactor(db_, context, authorizer_->Authorize(*context, "ImportMembers"),
+                           response, options_.import_chunk_rows);
 }
 
 grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
     grpc::CallbackServerContext* context, const v1::ExportMembersRequest* request) {
-  std::vector<v1::Member> members;
+  MemberQuery query;
+  CallContext ctx;
   absl::Status status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers"));
-    const CallContext ctx = MakeCallContext(caller, "ExportMembers");
+    ctx = MakeCallContext(caller, "ExportMembers");
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
-    ASSIGN_OR_RETURN(MemberQuery query,
+    ASSIGN_OR_RETURN(query,
                      ParseMemberQuery(parent.organization, request->filter(), request->order_by()));
     RETURN_IF_ERROR(CheckQueryPermitted(query, ctx));
     RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-    ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, "", 0));
-    const v1::MemberView view =
-        request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
-    for (v1::Member& m : page.members) {
-      PresentMember(&m, view);
-      MaskReply(ctx, &m);
-    }
-    members = std::move(page.members);
-    // Exports are audited with the stated purpose.
+    // Exports are audited with the stated purpose, before anything is sent.
     AuditExport(db_, ctx, request->parent(),
-                absl::StrCat("ExportMembers filter \"", request->filter(), "\", ", members.size(),
-                             " members; purpose: ", request->purpose()));
+                absl::StrCat("ExportMembers filter \"", request->filter(), "\", order \"",
+                             request->order_by(), "\"; purpose: ", request->purpose()));
     return absl::OkStatus();
   }();
-  return new ExportReactor(std::move(members), status);
+  const v1::MemberView view =
+      request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
+  return new ExportReactor(db_, std::move(query), std::move(ctx), view, status);
 }
 
 }  // namespace records

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
@@ -202,39 +203,72 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   for (const common::FilterTerm& t : q.terms) {
     covered &= (by_cell && t.field == "cell") || (by_state && t.field == "state");
   }
+  if (!after_key.empty() && !absl::StartsWith(after_key, prefix)) {
+    return common::InvalidField("page_token", "does not belong to this filter and order");
+  }
   std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kIndex), snap);
   const std::string end = keys::PrefixSuccessor(prefix);
+  // The page: from just after `after_key` (a seek, whatever the page's depth), at most
+  // page_size matches and at most kScanBudget index entries examined.
+  const std::string& from = after_key.empty() ? (q.desc ? end : prefix) : after_key;
   if (q.desc) {
-    it->SeekForPrev(end);
-    if (it->Valid() && it->key().compare(end) >= 0) it->Prev();
+    if (from.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(from);
+    }
+    if (it->Valid() && (after_key.empty() ? it->key().compare(from) >= 0 && !from.empty()
+                                          : it->key() == after_key)) {
+      it->Prev();
+    }
   } else {
-    it->Seek(prefix);
+    it->Seek(from);
+    if (!after_key.empty() && it->Valid() && it->key() == after_key) it->Next();
   }
-  std::string last_returned;
+  int examined = 0;
+  int matched = 0;
+  std::string last_key;
   bool more = false;
   for (; it->Valid() && it->key().starts_with(prefix); q.desc ? it->Prev() : it->Next()) {
-    const std::string key = it->key().ToString();
+    if (full() || examined >= kScanBudget) {
+      more = true;  // a short page when the budget ran out: the client continues from here
+      break;
+    }
+    ++examined;
+    last_key = it->key().ToString();
     std::string id = it->value().ToString();
     if (by_cell && !id.empty()) id = id.substr(1);  // state byte first
-    const bool in_page_range = after_key.empty() || (q.desc ? key < after_key : key > after_key);
     v1::Member m;
-    bool found = true;
-    if (!covered || (in_page_range && !full())) {
-      RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
-      if (!found || !MemberMatches(m, q.terms)) continue;
-    }
-    if (page.total < kExactTotalLimit) ++page.total;
-    if (!in_page_range) continue;
-    if (full()) {
-      more = true;
-      if (page.total >= kExactTotalLimit) break;
-      continue;
-    }
+    bool found = false;
+    RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
+    if (!found || !MemberMatches(m, q.terms)) continue;
+    ++matched;
     page.members.push_back(std::move(m));
-    last_returned = key;
   }
   if (!it->status().ok()) return common::FromRocksDb(it->status(), "scan members");
-  page.next_key = more ? last_returned : std::string();
+  page.next_key = more ? last_key : std::string();
+  // total_size: the list's index entries, counted from the start of the range up to
+  // kExactTotalLimit without reading members. Exact when the index alone decides membership
+  // (covered) and there are at most kExactTotalLimit; with other filters, exact when this
+  // page saw the whole range, otherwise estimated from the match ratio of this page.
+  if (after_key.empty() && !more) {
+    page.total = matched;
+    return page;
+  }
+  int entries = 0;
+  std::unique_ptr<rocksdb::Iterator> counter = db.store()->NewIterator(db.cf(keys::kIndex), snap);
+  for (counter->Seek(prefix);
+       counter->Valid() && counter->key().starts_with(prefix) && entries < kExactTotalLimit;
+       counter->Next()) {
+    ++entries;
+  }
+  if (!counter->status().ok()) return common::FromRocksDb(counter->status(), "count members");
+  if (covered || examined == 0) {
+    page.total = entries;
+  } else {
+    page.total =
+        std::max(matched, static_cast<int>(static_cast<int64_t>(entries) * matched / examined));
+  }
   return page;
 }
 

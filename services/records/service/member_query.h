@@ -43,14 +43,22 @@ absl::Status CheckQueryPermitted(const MemberQuery& query, const CallContext& ct
 // True when `member` satisfies every term.
 bool MemberMatches(const v1::Member& member, const std::vector<common::FilterTerm>& terms);
 
+// A page examines at most this many index entries (pages may be short, even empty, with a
+// next key: AIP-158), so a call's cost does not grow with the list.
+inline constexpr int kScanBudget = 10000;
+
 struct MemberPage {
   std::vector<v1::Member> members;
   std::string next_key;  // empty: the last page
-  int total = 0;         // matches across all pages, exact up to kExactTotalLimit
+  // Matches across all pages: exact when the index alone decides the list (no filter,
+  // cell, state) and it has at most kExactTotalLimit entries, or when the page saw the whole
+  // list; otherwise an estimate (see ListMembersResponse.total_size).
+  int total = 0;
 };
 
 // The members after `after_key` (a key from an earlier page), at most `page_size` (<= 0:
-// all, for exports).
+// all; name, national_id and party_card_number queries only, whose candidates are sorted in
+// memory). Index range scans seek to `after_key` and examine at most kScanBudget entries.
 absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& query,
                                        const std::string& after_key, int page_size);
 
