@@ -23,6 +23,10 @@ using ::dangbo::records::v1::ChangeEvent;
 using ::google::protobuf::util::TimeUtil;
 namespace records = ::dangbo::records::v1;
 
+// Events applied per WriteBatch at most while catching up (records sends a heartbeat each
+// time it has delivered everything committed, which flushes a partial batch at once).
+constexpr size_t kMaxBatchEvents = 1024;
+
 absl::Time FromProto(const google::protobuf::Timestamp& t) {
   return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
 }
@@ -219,7 +223,15 @@ absl::Status RecordsFollower::FollowOnce() {
       std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat_interval)));
   std::unique_ptr<grpc::ClientReader<ChangeEvent>> reader = stub_->WatchChanges(&context, request);
   ChangeEvent event;
+  ChangeEvent last_pending;
+  std::vector<ReadModelChange> pending;
   absl::Status apply_error;
+  auto flush = [&] {
+    if (pending.empty() || !apply_error.ok()) return;
+    apply_error = ApplyBatch(pending, last_pending);
+    if (apply_error.ok()) position.set_last_applied_sequence(last_pending.sequence());
+    pending.clear();
+  };
   while (reader->Read(&event)) {
     {
       absl::MutexLock lock(&mu_);
@@ -230,6 +242,11 @@ absl::Status RecordsFollower::FollowOnce() {
       }
     }
     if (event.heartbeat()) {
+      flush();
+      if (!apply_error.ok()) {
+        context.TryCancel();
+        break;
+      }
       absl::MutexLock lock(&mu_);
       head_ = event.sequence();
       if (head_ == position_.last_applied_sequence()) {
@@ -240,14 +257,18 @@ absl::Status RecordsFollower::FollowOnce() {
       }
       continue;
     }
-    if (event.sequence() <= position.last_applied_sequence()) continue;  // already applied
-    apply_error = ApplyEvent(event);
+    const uint64_t applied =
+        pending.empty() ? position.last_applied_sequence() : last_pending.sequence();
+    if (event.sequence() <= applied) continue;  // already applied
+    pending.push_back(ChangeFor(event));
+    last_pending = std::move(event);
+    if (pending.size() >= kMaxBatchEvents) flush();
     if (!apply_error.ok()) {
       context.TryCancel();
       break;
     }
-    position.set_last_applied_sequence(event.sequence());
   }
+  flush();  // what arrived before the stream ended is complete: keep it
   grpc::Status finished = reader->Finish();
   Deactivate();
   if (!apply_error.ok()) return apply_error;
@@ -255,7 +276,7 @@ absl::Status RecordsFollower::FollowOnce() {
   return common::FromGrpcStatus(finished);
 }
 
-absl::Status RecordsFollower::ApplyEvent(const ChangeEvent& event) {
+ReadModelChange RecordsFollower::ChangeFor(const ChangeEvent& event) {
   ReadModelChange change;
   change.resource_name = event.resource_name();
   const bool deleted = event.change_kind() == ChangeEvent::DELETED;
@@ -279,14 +300,20 @@ absl::Status RecordsFollower::ApplyEvent(const ChangeEvent& event) {
     case ChangeEvent::RESOURCE_NOT_SET:
       break;  // nothing to fold, but the position still moves
   }
+  return change;
+}
+
+absl::Status RecordsFollower::ApplyBatch(const std::vector<ReadModelChange>& changes,
+                                         const ChangeEvent& last) {
   FollowerState next;
   {
     absl::MutexLock lock(&mu_);
     next = position_;
   }
-  next.set_last_applied_sequence(event.sequence());
-  *next.mutable_last_applied_commit_time() = event.commit_time();
-  if (absl::Status s = store_->Apply(change, next); !s.ok()) return s;
+  next.set_last_applied_sequence(last.sequence());
+  *next.mutable_last_applied_commit_time() = last.commit_time();
+  if (absl::Status s = store_->Apply(changes, next); !s.ok()) return s;
+  events_applied_.fetch_add(changes.size(), std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
   position_ = next;
   if (head_ != next.last_applied_sequence()) state_ = Freshness::CATCHING_UP;

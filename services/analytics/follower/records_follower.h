@@ -21,7 +21,6 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <memory>
 #include <string>
 #include <thread>
 
@@ -71,6 +70,8 @@ class RecordsFollower {
 
   dangbo::analytics::v1::Freshness GetFreshness() const;
   dangbo::analytics::v1::GetFollowerStatusResponse Status() const;
+  // Change events applied to the read model since Start (heartbeats and rebuilds not counted).
+  uint64_t events_applied() const { return events_applied_.load(std::memory_order_relaxed); }
 
  private:
   // Deadline and credentials metadata of every call to records.
@@ -79,7 +80,11 @@ class RecordsFollower {
   void Run();
   absl::Status FollowOnce();
   absl::Status Rebuild();
-  absl::Status ApplyEvent(const dangbo::records::v1::ChangeEvent& event);
+  // Events are applied in batches: one WriteBatch (and one sync) per heartbeat or per
+  // kMaxBatchEvents events, never holding back an event once records says it is caught up.
+  static ReadModelChange ChangeFor(const dangbo::records::v1::ChangeEvent& event);
+  absl::Status ApplyBatch(const std::vector<ReadModelChange>& changes,
+                          const dangbo::records::v1::ChangeEvent& last);
   void RecordError(const absl::Status& status);
   void SetState(dangbo::analytics::v1::Freshness::State state);
   bool Sleep(absl::Duration duration);  // false when stopping
@@ -105,6 +110,7 @@ class RecordsFollower {
   std::optional<absl::Time> connected_since_ ABSL_GUARDED_BY(mu_);
   int reconnects_ ABSL_GUARDED_BY(mu_) = 0;
   int rebuilds_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> events_applied_{0};
   std::string last_error_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> last_error_time_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,5 +1,6 @@
 #include "services/analytics/store/read_model_store.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/analytics/store/analytics_db.h"
@@ -78,55 +79,72 @@ absl::Status ReadModelStore::SaveFollowerState(const FollowerState& state) {
   return db_->Write(&batch);
 }
 
-absl::Status ReadModelStore::Apply(const ReadModelChange& change, const FollowerState& state) {
+absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
+                                   const FollowerState& state) {
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* contrib_cf = db_->cf(kContribFamily);
-  ContributionMap old;
-  if (absl::StatusOr<std::string> raw = db_->Get(contrib_cf, change.resource_name); raw.ok()) {
-    Contribution proto;
-    if (proto.ParseFromString(*raw)) old = FromProto(proto);
-  }
-  // The difference, per (org, year).
-  std::map<std::pair<std::string, int>, Counters> delta;
-  for (const auto& [key, counters] : old) {
-    Counters& d = delta[key];
-    for (int i = 0; i < kNumStatFields; ++i) d[i] -= counters[i];
-  }
-  for (const auto& [key, counters] : change.contribution) {
-    Counters& d = delta[key];
-    for (int i = 0; i < kNumStatFields; ++i) d[i] += counters[i];
-  }
   rocksdb::ColumnFamilyHandle* stats_cf = db_->cf(kStatsFamily);
-  for (const auto& [key, d] : delta) {
-    bool zero = true;
-    for (int64_t v : d) zero &= v == 0;
-    if (zero) continue;
-    const std::string stats_key = StatsKey(key.first, key.second);
-    Counters current{};
-    if (absl::StatusOr<std::string> raw = db_->Get(stats_cf, stats_key); raw.ok()) {
-      current = Decode(*raw);
+  // What this batch has made of each resource's contribution and each (org, year)'s
+  // counters so far: later changes in the batch read these, not the database.
+  absl::flat_hash_map<std::string, ContributionMap> contributions;
+  std::map<std::pair<std::string, int>, Counters> stats;
+  for (const ReadModelChange& change : changes) {
+    ContributionMap old;
+    if (auto it = contributions.find(change.resource_name); it != contributions.end()) {
+      old = std::move(it->second);
+    } else if (absl::StatusOr<std::string> raw = db_->Get(contrib_cf, change.resource_name);
+               raw.ok()) {
+      Contribution proto;
+      if (proto.ParseFromString(*raw)) old = FromProto(proto);
     }
+    // The difference, per (org, year).
+    std::map<std::pair<std::string, int>, Counters> delta;
+    for (const auto& [key, counters] : old) {
+      Counters& d = delta[key];
+      for (int i = 0; i < kNumStatFields; ++i) d[i] -= counters[i];
+    }
+    for (const auto& [key, counters] : change.contribution) {
+      Counters& d = delta[key];
+      for (int i = 0; i < kNumStatFields; ++i) d[i] += counters[i];
+    }
+    for (const auto& [key, d] : delta) {
+      bool zero = true;
+      for (int64_t v : d) zero &= v == 0;
+      if (zero) continue;
+      auto [it, inserted] = stats.try_emplace(key);
+      if (inserted) {
+        it->second = Counters{};
+        if (absl::StatusOr<std::string> raw = db_->Get(stats_cf, StatsKey(key.first, key.second));
+            raw.ok()) {
+          it->second = Decode(*raw);
+        }
+      }
+      for (int i = 0; i < kNumStatFields; ++i) it->second[i] += d[i];
+    }
+    contributions[change.resource_name] = change.contribution;
+    if (change.organization.has_value()) {
+      batch.Put(db_->cf(kOrgsFamily), OrganizationIdOf(change.organization->name()),
+                Trimmed(*change.organization));
+    } else if (change.delete_organization) {
+      batch.Delete(db_->cf(kOrgsFamily), OrganizationIdOf(change.resource_name));
+    }
+  }
+  for (const auto& [key, counters] : stats) {
     bool all_zero = true;
-    for (int i = 0; i < kNumStatFields; ++i) {
-      current[i] += d[i];
-      all_zero &= current[i] == 0;
-    }
+    for (int64_t v : counters) all_zero &= v == 0;
+    const std::string stats_key = StatsKey(key.first, key.second);
     if (all_zero) {
       batch.Delete(stats_cf, stats_key);
     } else {
-      batch.Put(stats_cf, stats_key, Encode(current));
+      batch.Put(stats_cf, stats_key, Encode(counters));
     }
   }
-  if (change.contribution.empty()) {
-    batch.Delete(contrib_cf, change.resource_name);
-  } else {
-    batch.Put(contrib_cf, change.resource_name, ToProto(change.contribution).SerializeAsString());
-  }
-  if (change.organization.has_value()) {
-    batch.Put(db_->cf(kOrgsFamily), OrganizationIdOf(change.organization->name()),
-              Trimmed(*change.organization));
-  } else if (change.delete_organization) {
-    batch.Delete(db_->cf(kOrgsFamily), OrganizationIdOf(change.resource_name));
+  for (const auto& [resource, contribution] : contributions) {
+    if (contribution.empty()) {
+      batch.Delete(contrib_cf, resource);
+    } else {
+      batch.Put(contrib_cf, resource, ToProto(contribution).SerializeAsString());
+    }
   }
   batch.Put(db_->cf(kMetaFamily), kFollowerKey, state.SerializeAsString());
   return db_->Write(&batch);

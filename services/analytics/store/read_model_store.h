@@ -45,8 +45,10 @@ class ReadModelStore {
   // Stores the position alone (e.g. the log id learned before the first event).
   absl::Status SaveFollowerState(const FollowerState& state);
 
-  // Applies `change` (old contribution out, new in) and stores `state`, in one WriteBatch.
-  absl::Status Apply(const ReadModelChange& change, const FollowerState& state);
+  // Applies `changes` in order (each: the resource's old contribution out, the new one in)
+  // and stores `state`, all in one WriteBatch: a follower batches many events per write
+  // (one sync instead of one per event) and the statistics still move with the position.
+  absl::Status Apply(const std::vector<ReadModelChange>& changes, const FollowerState& state);
 
   // Replaces the whole read model (after a relist) and the position, in one WriteBatch.
   absl::Status ReplaceAll(const std::vector<dangbo::records::v1::Organization>& organizations,

@@ -24,8 +24,9 @@ absl::Status OutOfRange(absl::string_view reason, std::string message) {
 }
 
 // One WatchChanges stream: the backlog from the change log, then live events as the hub
-// pumps it, one write in flight at a time; heartbeats when idle and once the backlog is
-// delivered.
+// pumps it, one write in flight at a time; heartbeats when idle and each time every
+// committed event has been delivered (so a follower may apply events in batches and flush
+// on the heartbeat without waiting for the idle interval).
 class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, public ChangeStream {
  public:
   // Ends at once with `error` when it is not OK.
@@ -140,7 +141,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, pub
       buffer_.pop_front();
       Write(now);
       if (buffer_.empty() && scanned_ >= db_->commits()->last_sequence()) {
-        caught_up_heartbeat_due_ = !backlog_heartbeat_sent_;
+        caught_up_heartbeat_due_ = true;
       }
       return;
     }
