@@ -4,6 +4,8 @@
 #   make run    install, build, start records + analytics on loopback with the seed data
 #   make test   install, build, run every test (ctest), then a short run of each fuzz target
 #   make fuzz   long fuzz runs: FUZZ_SECONDS per target (default 600), corpus in build-fuzz/corpus
+#   make bench  the benchmark of issue 7 at national scale (BENCH_MEMBERS, default 5.5 M);
+#               make bench-quick: 10k members, short runs (< 3 minutes). Results in BENCH_OUT.
 
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -23,7 +25,8 @@ export CCACHE_NOHASHDIR := 1
 
 PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages.txt | xargs)
 
-.PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz
+.PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz \
+	bench-build bench bench-quick
 
 all: build
 
@@ -32,6 +35,7 @@ help:
 	@echo "make test   - install deps, build, run all tests"
 	@echo "make build  - build only;  make deps - install missing Debian packages"
 	@echo "make fuzz   - long libFuzzer runs (FUZZ_SECONDS per target; fuzz-smoke: short ones)"
+	@echo "make bench  - benchmark vs a bare gRPC server and etcd (bench-quick: < 3 minutes)"
 
 # Installs only what is missing; apt-get update first when something is.
 deps:
@@ -84,3 +88,22 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Benchmarks (tests/bench/harness/README.md): our servers vs the bare reference server and
+# etcd, h2load on CPU 1, servers on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS, BENCH_CELLS,
+# BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS, BENCH_WARMUP override.
+BENCH_OUT ?= $(BUILD_DIR)/bench
+BENCH_TARGETS := records_server analytics_server bench_tool bench_bare_server \
+	$(if $(wildcard tests/bench/dataset/CMakeLists.txt),bench_dataset)
+export BENCH_MEMBERS BENCH_SMALL_MEMBERS BENCH_CELLS BENCH_ORGANIZATIONS BENCH_DURATION \
+	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL
+
+bench-build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_TARGETS)
+
+bench: bench-build
+	python3 tests/bench/harness/run_bench.py --full --build_dir $(BUILD_DIR) --out_dir $(BENCH_OUT)
+
+bench-quick: bench-build
+	python3 tests/bench/harness/run_bench.py --quick --build_dir $(BUILD_DIR) \
+	  --out_dir $(BENCH_OUT)-quick

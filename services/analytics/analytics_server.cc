@@ -2,6 +2,7 @@
 
 #include "common/errors.h"
 #include "common/logging.h"
+#include "services/analytics/service/bench_targets.h"
 #include "services/analytics/store/analytics_db.h"
 
 namespace analytics {
@@ -32,6 +33,10 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   server->runner_->ApplySecurity(config.security);
   if (absl::Status s = server->runner_->Start(); !s.ok()) return s;
   server->follower_->Start();
+  if (config.bench_random_targets) {
+    StartBenchTargets(server->read_model_.get());
+    server->bench_targets_ = true;
+  }
   return server;
 }
 
@@ -44,6 +49,7 @@ void AnalyticsServer::Shutdown() {
   shut_down_ = true;
   if (follower_ != nullptr) follower_->Stop();
   if (runner_ != nullptr) runner_->Shutdown();
+  if (bench_targets_) StopBenchTargets();
   if (db_ != nullptr) {
     if (absl::Status s = db_->Close(); !s.ok()) {
       common::LogError("closing the store failed", {{"error", s.ToString()}});

@@ -34,6 +34,8 @@ struct AnalyticsConfig {
   std::shared_ptr<common::TokenStore> tokens;
   // TLS, reflection, stream limits, per-principal rate (common/security.h).
   common::SecurityConfig security;
+  // BENCHMARK ONLY (service/bench_targets.h): "organizations/~random" picks a random one.
+  bool bench_random_targets = false;
 };
 
 class AnalyticsServer {
@@ -63,6 +65,7 @@ class AnalyticsServer {
   std::unique_ptr<AnalyticsServiceImpl> service_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;
+  bool bench_targets_ = false;  // --bench_random_targets started the sampler
 };
 
 // Runs until a termination signal; returns the process exit code (0 after a clean stop).

@@ -2,6 +2,7 @@
 
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "services/records/service/bench_targets.h"
 
 namespace records {
 
@@ -45,6 +46,10 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   s->runner_->AddShutdownHook([admin] { admin->Stop(); });
   s->runner_->ApplySecurity(config.security);
   RETURN_IF_ERROR(s->runner_->Start());
+  if (config.bench_random_targets) {
+    StartBenchTargets(s->db_.get());
+    s->bench_targets_ = true;
+  }
   return s;
 }
 
@@ -56,6 +61,7 @@ absl::Status RecordsServer::Shutdown() {
   if (shut_down_) return close_status_;
   shut_down_ = true;
   if (runner_ != nullptr) runner_->Shutdown();
+  if (bench_targets_) StopBenchTargets();
   if (admin_ != nullptr) admin_->Stop();  // a running backup reads the database
   trimmer_.reset();
   if (db_ != nullptr) close_status_ = db_->Close();

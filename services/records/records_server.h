@@ -62,6 +62,7 @@ class RecordsServer {
   std::unique_ptr<RecordsAdminService> admin_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;
+  bool bench_targets_ = false;  // --bench_random_targets started the sampler
   absl::Status close_status_;
 };
 

@@ -23,6 +23,7 @@
 #include "services/analytics/domain/term.h"
 #include "services/analytics/domain/term_summary.h"
 #include "services/analytics/follower/party_statistics.h"
+#include "services/analytics/service/bench_targets.h"
 #include "services/analytics/service/resource_names.h"
 
 namespace analytics {
@@ -233,6 +234,8 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListObservations(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
     grpc::CallbackServerContext* ctx, const v1::GetYearlyPerformanceRequest* request,
     v1::GetYearlyPerformanceResponse* response) {
+  v1::GetYearlyPerformanceRequest random;  // bench only (--bench_random_targets, bench_targets.h)
+  request = ResolveBenchTarget(request, &random);
   return Serve(ctx, "GetYearlyPerformance", [&](const common::Principal&) {
     return DoGetYearlyPerformance(*request, response);
   });

@@ -10,6 +10,7 @@
 #include "services/records/domain/organization_rules.h"
 #include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
+#include "services/records/service/bench_targets.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/member_changes.h"
 #include "services/records/service/member_query.h"
@@ -124,6 +125,8 @@ WritePlan NewMemberPlan(const RecordsDb& db, const NewMemberTarget& t, v1::Membe
 grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext* context,
                                                     const v1::GetMemberRequest* request,
                                                     v1::Member* response) {
+  v1::GetMemberRequest random;  // bench only (--bench_random_targets, bench_targets.h)
+  request = ResolveBenchTarget(request, &random);
   return ReplyNow(*authorizer_, context, "GetMember", [&](const CallContext& ctx) -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMemberByName(*db_, request->name(), "name"));
@@ -138,6 +141,8 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContext* context,
                                                       const v1::ListMembersRequest* request,
                                                       v1::ListMembersResponse* response) {
+  v1::ListMembersRequest random;  // bench only (--bench_random_targets, bench_targets.h)
+  request = ResolveBenchTarget(request, &random);
   return ReplyNow(
       *authorizer_, context, "ListMembers", [&](const CallContext& ctx) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));

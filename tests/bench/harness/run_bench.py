@@ -1,0 +1,717 @@
+#!/usr/bin/env python3
+"""The benchmark runner of issue 7 (tests/bench/harness/README.md).
+
+Starts, in one run on this machine: records + analytics (our servers, with the bench-only
+--bench_random_targets), the bare reference server (bench_bare_server: same gRPC build and
+API style, answers from memory), and etcd (Debian's etcd-server, loopback, temporary data
+dir). Drives each with h2load (nghttp2-client) sending gRPC frames, the server pinned to
+CPU 0 and h2load to CPU 1. Every measured request is checked to have ended with grpc-status
+0 through the servers' own counters (records/analytics: dangbo_grpc_requests_total on
+/metrics; etcd: grpc_server_handled_total; bare server: the counts it prints at exit); any
+mismatch fails the run. Writes bench.md (table) and bench.json (every figure and ratio, load
+average, exact commands) to --out_dir.
+
+Modes: --smoke (ctest: tiny, seconds), --quick (make bench-quick, < 3 minutes), default full
+(make bench). Sizes and durations can be overridden by flags or BENCH_* variables.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+RECORDS = "dangbo.records.v1.RecordsService"
+ANALYTICS = "dangbo.analytics.v1.AnalyticsService"
+RANDOM_MEMBER = "organizations/-/members/~random"
+RANDOM_PARENT = "organizations/~random"
+RANDOM_ORG = "organizations/~random"
+
+MODES = {
+    # members: the large dataset; small_members: the "cost flat with size" baseline;
+    # cells / organizations 0: proportional to members (5.5 M : 300,000 : 55,000).
+    "smoke": dict(members=400, small_members=100, organizations=0, cells=0, duration=0.3,
+                  svc_duration=0.2, runs=3, warmup=0.2),
+    "quick": dict(members=10000, small_members=1000, organizations=0, cells=0, duration=1.5,
+                  svc_duration=0.8, runs=3, warmup=0.5),
+    "full": dict(members=5500000, small_members=10000, organizations=0, cells=0,
+                 duration=10.0, svc_duration=5.0, runs=3, warmup=2.0),
+}
+
+
+def env(name):
+    """A BENCH_* override; None when unset or empty (make exports empty variables)."""
+    return os.environ.get(name) or None
+
+
+class BenchError(Exception):
+    pass
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build_dir)
+        self.out = os.path.abspath(args.out_dir)
+        os.makedirs(self.out, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix="dangbo-bench-")
+        self.commands = []
+        self.procs = []
+        self.results = {}
+        cpus = os.cpu_count() or 1
+        self.pin_server = ["taskset", "-c", "0"] if cpus >= 2 else []
+        self.pin_client = ["taskset", "-c", "1"] if cpus >= 2 else []
+        self.bin = {
+            "records": self._binary("services/records/records_server"),
+            "analytics": self._binary("services/analytics/analytics_server"),
+            "tool": self._binary("tests/bench/harness/bench_tool"),
+            "bare": self._binary("tests/bench/harness/bench_bare_server"),
+        }
+        dataset = os.path.join(self.build, "tests/bench/dataset/bench_dataset")
+        self.bin["dataset"] = dataset if os.access(dataset, os.X_OK) else None
+        for tool in ("h2load", "etcd", "taskset"):
+            if shutil.which(tool) is None:
+                raise BenchError(f"{tool} not found (deploy/apt-packages.txt: nghttp2-client, "
+                                 "etcd-server, util-linux)")
+
+    def _binary(self, rel):
+        path = os.path.join(self.build, rel)
+        if not os.access(path, os.X_OK):
+            raise BenchError(f"missing binary {path}: build it first")
+        return path
+
+    # --- processes -------------------------------------------------------------------
+
+    def log(self, msg):
+        print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    def run(self, cmd, check=True, **kw):
+        self.commands.append(shlex.join(cmd))
+        p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+        if check and p.returncode != 0:
+            raise BenchError(f"command failed ({p.returncode}): {shlex.join(cmd)}\n"
+                             f"{p.stdout[-2000:]}{p.stderr[-2000:]}")
+        return p
+
+    def start(self, name, cmd, stdout=None):
+        self.commands.append(shlex.join(cmd))
+        log = open(os.path.join(self.tmp, name + ".log"), "w")
+        p = subprocess.Popen(cmd, stdout=stdout or log, stderr=log, text=True)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, timeout=30):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def cleanup(self):
+        for p in list(self.procs):
+            self.stop(p, timeout=10)
+        if not self.args.keep_tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @staticmethod
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def wait_file(self, path, proc, what, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(path) and open(path).read().strip():
+                return open(path).read().strip()
+            if proc.poll() is not None:
+                raise BenchError(f"{what} exited ({proc.returncode}); log in {self.tmp}")
+            time.sleep(0.02)
+        raise BenchError(f"{what} did not start within {timeout}s")
+
+    def call(self, port, method, rtype, text, resp_type=None, out=None, check=True):
+        cmd = [self.bin["tool"], "call", f"--target=127.0.0.1:{port}", f"--method={method}",
+               f"--type={rtype}", f"--text={text}"]
+        if resp_type:
+            cmd.append(f"--response_type={resp_type}")
+        if out:
+            cmd.append(f"--out={out}")
+        return self.run(cmd, check=check)
+
+    def wait_call(self, port, method, rtype, text, what, timeout=600, **kw):
+        deadline = time.time() + timeout
+        while True:
+            p = self.call(port, method, rtype, text, check=False, **kw)
+            if p.returncode == 0:
+                # Keep only the successful attempt in the command list.
+                return p
+            self.commands.pop()
+            if time.time() > deadline:
+                raise BenchError(f"{what}: {p.stderr.strip()}")
+            time.sleep(0.2)
+
+    # --- servers ---------------------------------------------------------------------
+
+    def start_records(self, tag):
+        data = os.path.join(self.tmp, f"records-{tag}")
+        port_file = os.path.join(self.tmp, f"records-{tag}.port")
+        metrics = self.free_port()
+        cmd = self.pin_server + [
+            self.bin["records"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
+            f"--metrics_port={metrics}", "--rate_limit=0", "--backup_dir=none",
+            f"--log_level={self.args.log_level}", "--bench_random_targets"]
+        t0 = time.time()
+        p = self.start(f"records-{tag}", cmd)
+        port = int(self.wait_file(port_file, p, "records"))
+        return dict(proc=p, port=port, metrics=metrics, data=data, cmd=cmd,
+                    port_file=port_file, started_s=time.time() - t0)
+
+    def start_analytics(self, tag, records_port):
+        data = os.path.join(self.tmp, f"analytics-{tag}")
+        port_file = os.path.join(self.tmp, f"analytics-{tag}.port")
+        metrics = self.free_port()
+        cmd = self.pin_server + [
+            self.bin["analytics"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
+            f"--metrics_port={metrics}", "--rate_limit=0", f"--log_level={self.args.log_level}",
+            f"--records_target=127.0.0.1:{records_port}", "--bench_random_targets"]
+        p = self.start(f"analytics-{tag}", cmd)
+        port = int(self.wait_file(port_file, p, "analytics"))
+        return dict(proc=p, port=port, metrics=metrics)
+
+    def load_dataset(self, port, members, analytics_port):
+        """bench_dataset (tests/bench/dataset) when built, else bench_tool's small loader."""
+        c = self.cfg
+        cells = c["cells"] or max(1, members * 300000 // 5500000)
+        orgs = c["organizations"] or max(1, min(cells, members * 55000 // 5500000))
+        manifest = os.path.join(self.tmp, f"dataset-{members}.json")
+        if self.bin["dataset"]:
+            cmd = self.pin_client + [
+                self.bin["dataset"], f"--target=127.0.0.1:{port}", f"--members={members}",
+                f"--analytics_target=127.0.0.1:{analytics_port}", "--seed=1",
+                f"--manifest={manifest}"]
+            if c["cells"]:
+                cmd.append(f"--cells={c['cells']}")
+            if c["organizations"]:
+                cmd.append(f"--organizations={c['organizations']}")
+        else:
+            cmd = self.pin_client + [
+                self.bin["tool"], "load", f"--target=127.0.0.1:{port}", f"--members={members}",
+                f"--cells={cells}", f"--organizations={orgs}"]
+        t0 = time.time()
+        self.run(cmd)
+        secs = time.time() - t0
+        out = dict(members=members, seconds=round(secs, 3),
+                   members_per_s=round(members / secs, 1),
+                   tool=os.path.basename(cmd[len(self.pin_client)]))
+        if os.path.exists(manifest):
+            out["manifest"] = json.load(open(manifest))
+        return out
+
+    def start_etcd(self):
+        client, peer, metrics = self.free_port(), self.free_port(), self.free_port()
+        data = os.path.join(self.tmp, "etcd")
+        cmd = self.pin_server + [
+            "etcd", "--name=bench", f"--data-dir={data}",
+            f"--listen-client-urls=http://127.0.0.1:{client}",
+            f"--advertise-client-urls=http://127.0.0.1:{client}",
+            f"--listen-peer-urls=http://127.0.0.1:{peer}",
+            f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
+            f"--initial-cluster=bench=http://127.0.0.1:{peer}",
+            f"--listen-metrics-urls=http://127.0.0.1:{metrics}", "--log-level=warn"]
+        p = self.start("etcd", cmd)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{metrics}/health", timeout=1).read()
+                break
+            except Exception:
+                if p.poll() is not None or time.time() > deadline:
+                    raise BenchError(f"etcd did not start; log in {self.tmp}/etcd.log")
+                time.sleep(0.1)
+        return dict(proc=p, port=client, metrics=metrics, cmd=cmd)
+
+    def start_bare(self, member, lst, yearly):
+        port_file = os.path.join(self.tmp, "bare.port")
+        out = open(os.path.join(self.tmp, "bare.counts"), "w")
+        cmd = self.pin_server + [
+            self.bin["bare"], f"--port_file={port_file}", f"--member_file={member}",
+            f"--list_file={lst}", f"--yearly_file={yearly}"]
+        p = self.start("bare", cmd, stdout=out)
+        port = int(self.wait_file(port_file, p, "bench_bare_server"))
+        return dict(proc=p, port=port, counts=out.name,
+                    expected={"GetMember": 0, "ListMembers": 0, "GetYearlyPerformance": 0})
+
+    # --- frames ----------------------------------------------------------------------
+
+    def frame(self, name, rtype, text):
+        path = os.path.join(self.tmp, name + ".frame")
+        self.run([self.bin["tool"], "frame", f"--type={rtype}", f"--text={text}",
+                  f"--out={path}"])
+        return path
+
+    @staticmethod
+    def varint(n):
+        out = bytearray()
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            if n:
+                out.append(b | 0x80)
+            else:
+                out.append(b)
+                return bytes(out)
+
+    def etcd_frame(self, name, fields):
+        """A gRPC frame of a message of bytes fields {number: value} (RangeRequest, PutRequest)."""
+        body = b"".join(self.varint(num << 3 | 2) + self.varint(len(v)) + v
+                        for num, v in sorted(fields.items()))
+        path = os.path.join(self.tmp, name + ".frame")
+        with open(path, "wb") as f:
+            f.write(b"\0" + len(body).to_bytes(4, "big") + body)
+        return path
+
+    # --- counters --------------------------------------------------------------------
+
+    def scrape(self, port):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            return r.read().decode()
+
+    @staticmethod
+    def counter(text, name, labels):
+        total = 0.0
+        for line in text.splitlines():
+            if not line.startswith(name + "{"):
+                continue
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def ok_count(self, target):
+        kind = target["kind"]
+        if kind == "dangbo":
+            return self.counter(self.scrape(target["metrics"]), "dangbo_grpc_requests_total",
+                                {"method": target["method"], "code": "OK"})
+        if kind == "etcd":
+            return self.counter(self.scrape(target["metrics"]), "grpc_server_handled_total",
+                                {"grpc_method": target["method"], "grpc_code": "OK"})
+        return None  # bare: checked from its exit counts
+
+    # --- h2load ----------------------------------------------------------------------
+
+    def h2load(self, target, frame, clients, streams, n, log_file=None):
+        url = f"http://127.0.0.1:{target['port']}/{target['path']}"
+        cmd = self.pin_client + [
+            "h2load", f"-c{clients}", f"-m{streams}", "-t1", f"-n{n}", "-d", frame,
+            "-H", "content-type: application/grpc", "-H", "te: trailers"]
+        if log_file:
+            cmd.append(f"--log-file={log_file}")
+        cmd.append(url)
+        before = self.ok_count(target)
+        p = self.run(cmd)
+        after = self.ok_count(target)
+        out = p.stdout
+        m = re.search(r"finished in ([\d.]+)(m?s), ([\d.]+) req/s", out)
+        st = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                       r"(\d+) failed, (\d+) errored, (\d+) timeout", out)
+        if not m or not st:
+            raise BenchError(f"cannot read h2load output:\n{out}")
+        done, succeeded = int(st.group(3)), int(st.group(4))
+        if done != n or succeeded != n:
+            raise BenchError(f"h2load: {succeeded}/{n} succeeded (HTTP) for {url}\n{out}")
+        if target["kind"] == "bare":
+            target["bare"]["expected"][target["method"]] += n
+        elif after - before != n:
+            raise BenchError(f"{url}: {int(after - before)} of {n} requests ended with "
+                             "grpc-status 0 (server counters): not every request succeeded")
+        self.commands[-1] += "   # checked: every request grpc-status 0"
+        return float(m.group(3))
+
+    @staticmethod
+    def percentiles(log_file):
+        lat = []
+        with open(log_file) as f:
+            for line in f:
+                parts = line.split("\t")
+                if len(parts) >= 3:
+                    lat.append(int(parts[2]))
+        lat.sort()
+        if not lat:
+            return None, None
+
+        def pct(q):
+            return lat[min(len(lat) - 1, int(q * len(lat)))] / 1000.0
+
+        return pct(0.50), pct(0.99)
+
+    def measure(self, key, target, frame, clients, streams):
+        """Warm-up, then `runs` runs of about `duration` seconds each: min/median/max."""
+        c = self.cfg
+        svc = clients == 1 and streams == 1
+        duration = c["svc_duration"] if svc else c["duration"]
+        warm_n = max(20, 4 * clients * streams)
+        t0 = time.time()
+        rate = self.h2load(target, frame, clients, streams, warm_n)
+        elapsed = time.time() - t0
+        while elapsed < c["warmup"]:  # warm until the warm-up time is spent
+            warm_n = int(min(warm_n * 4, max(warm_n, rate * c["warmup"])))
+            t0 = time.time()
+            rate = self.h2load(target, frame, clients, streams, warm_n)
+            elapsed += time.time() - t0
+        n = max(clients * streams * 2, int(rate * duration))
+        qps, p50s, p99s = [], [], []
+        for i in range(c["runs"]):
+            log_file = os.path.join(self.tmp, f"{key}.{i}.log")
+            qps.append(self.h2load(target, frame, clients, streams, n, log_file))
+            p50, p99 = self.percentiles(log_file)
+            p50s.append(p50)
+            p99s.append(p99)
+        r = dict(server=target["name"], method=target["path"], connections=clients,
+                 streams=streams, requests_per_run=n, runs=c["runs"],
+                 qps=dict(min=min(qps), median=statistics.median(qps), max=max(qps)),
+                 p50_ms=dict(min=min(p50s), median=statistics.median(p50s), max=max(p50s)),
+                 p99_ms=dict(min=min(p99s), median=statistics.median(p99s), max=max(p99s)))
+        self.results[key] = r
+        self.log(f"{key}: {r['qps']['median']:.0f} req/s, p50 {r['p50_ms']['median']:.3f} ms, "
+                 f"p99 {r['p99_ms']['median']:.3f} ms")
+        return r
+
+    # --- the run ---------------------------------------------------------------------
+
+    def dataset_servers(self, tag, members):
+        rec = self.start_records(tag)
+        ana = self.start_analytics(tag, rec["port"])
+        load = self.load_dataset(rec["port"], members, ana["port"])
+        self.log(f"{tag}: loaded {members} members in {load['seconds']} s ({load['tool']})")
+        # The bench-only samplers answer once ready (records: key sample; analytics: the
+        # follower has caught up and the organization count is stable).
+        self.wait_call(rec["port"], f"/{RECORDS}/GetMember", "dangbo.records.v1.GetMemberRequest",
+                       f'name: "{RANDOM_MEMBER}"', "records bench targets")
+        self.wait_call(ana["port"], f"/{ANALYTICS}/GetYearlyPerformance",
+                       "dangbo.analytics.v1.GetYearlyPerformanceRequest",
+                       f'organization: "{RANDOM_ORG}" year: {self.year}', "analytics bench targets",
+                       timeout=3600)  # the follower may still be catching up
+        return rec, ana, load
+
+    def targets(self, rec, ana, tag):
+        def t(server, svc, method):
+            s = rec if svc == RECORDS else ana
+            return dict(kind="dangbo", name=f"{server} ({tag})", port=s["port"],
+                        metrics=s["metrics"], method=method, path=f"{svc}/{method}")
+        return (t("records", RECORDS, "GetMember"), t("records", RECORDS, "ListMembers"),
+                t("analytics", ANALYTICS, "GetYearlyPerformance"))
+
+    def main(self):
+        c = self.cfg
+        a = self.args
+        self.year = a.year
+        frames = {
+            "get": self.frame("get", "dangbo.records.v1.GetMemberRequest",
+                              f'name: "{RANDOM_MEMBER}"'),
+            "list": self.frame("list", "dangbo.records.v1.ListMembersRequest",
+                               f'parent: "{RANDOM_PARENT}" page_size: 50'),
+            "yearly": self.frame("yearly", "dangbo.analytics.v1.GetYearlyPerformanceRequest",
+                                 f'organization: "{RANDOM_ORG}" year: {self.year}'),
+        }
+
+        # Small dataset: service times only (the baseline of "cost flat with size").
+        rec, ana, small_load = self.dataset_servers("small", c["small_members"])
+        get_t, list_t, yearly_t = self.targets(rec, ana, "small")
+        self.measure("small.get_member.svc", get_t, frames["get"], 1, 1)
+        self.measure("small.list_members.svc", list_t, frames["list"], 1, 1)
+        self.measure("small.yearly.svc", yearly_t, frames["yearly"], 1, 1)
+        self.stop(ana["proc"])
+        self.stop(rec["proc"])
+        shutil.rmtree(rec["data"], ignore_errors=True)
+
+        # Large dataset: everything.
+        rec, ana, large_load = self.dataset_servers("large", c["members"])
+        get_t, list_t, yearly_t = self.targets(rec, ana, "large")
+
+        # Responses for the bare server: a real member, page and report, captured from ours.
+        member_bin = os.path.join(self.tmp, "member.bin")
+        p = self.call(rec["port"], f"/{RECORDS}/GetMember", "dangbo.records.v1.GetMemberRequest",
+                      f'name: "{RANDOM_MEMBER}"', resp_type="dangbo.records.v1.Member",
+                      out=member_bin)
+        cell = re.search(r'^cell: "([^"]+)"', p.stdout, re.M).group(1)
+        list_bin = os.path.join(self.tmp, "list.bin")
+        org = cell.split("/cells/")[0]
+        self.call(rec["port"], f"/{RECORDS}/ListMembers", "dangbo.records.v1.ListMembersRequest",
+                  f'parent: "{org}" page_size: 50 filter: "cell = \\"{cell}\\""', out=list_bin)
+        yearly_bin = os.path.join(self.tmp, "yearly.bin")
+        self.call(ana["port"], f"/{ANALYTICS}/GetYearlyPerformance",
+                  "dangbo.analytics.v1.GetYearlyPerformanceRequest",
+                  f'organization: "{RANDOM_ORG}" year: {self.year}', out=yearly_bin)
+        sizes = {k: os.path.getsize(v) for k, v in
+                 (("member", member_bin), ("list_page", list_bin), ("yearly", yearly_bin))}
+
+        bare = self.start_bare(member_bin, list_bin, yearly_bin)
+
+        def bare_t(svc, method):
+            return dict(kind="bare", name="bare", port=bare["port"], method=method,
+                        path=f"{svc}/{method}", bare=bare)
+
+        etcd = self.start_etcd()
+        member_bytes = open(member_bin, "rb").read()
+        etcd_key = b"organizations/bench/members/m0000001"
+        put_frame = self.etcd_frame("etcd_put", {1: etcd_key, 2: member_bytes})
+        range_frame = self.etcd_frame("etcd_range", {1: etcd_key})
+        etcd_put = dict(kind="etcd", name="etcd", port=etcd["port"], metrics=etcd["metrics"],
+                        method="Put", path="etcdserverpb.KV/Put")
+        etcd_range = dict(etcd_put, method="Range", path="etcdserverpb.KV/Range")
+        self.h2load(etcd_put, put_frame, 1, 1, 1)  # the key Range reads
+
+        C, M = 16, 32
+        for name, t, f in (("get_member", get_t, frames["get"]),
+                           ("bare.get_member", bare_t(RECORDS, "GetMember"), frames["get"]),
+                           ("etcd.range", etcd_range, range_frame),
+                           ("list_members", list_t, frames["list"]),
+                           ("bare.list_members", bare_t(RECORDS, "ListMembers"), frames["list"]),
+                           ("yearly", yearly_t, frames["yearly"]),
+                           ("bare.yearly", bare_t(ANALYTICS, "GetYearlyPerformance"),
+                            frames["yearly"])):
+            self.measure(f"{name}.tput", t, f, C, M)
+            self.measure(f"{name}.svc", t, f, 1, 1)
+
+        # Durable writes at 512 in flight: AdmitMember (server-generated id, no request_id:
+        # the same body admits a new member each time) vs etcd Put of a Member-sized value.
+        admit = self.frame("admit", "dangbo.records.v1.AdmitMemberRequest",
+                           f'parent: "{org}" cell: "{cell}" '
+                           'member { full_name: "Nguyễn Văn Bền" gender: MALE '
+                           'birth_date { year: 1990 month: 4 day: 30 } } '
+                           'decision { number: "1-QĐ/ĐU" date { year: 2024 month: 5 day: 10 } '
+                           'issuing_body: "Ban Thường vụ Đảng ủy" } '
+                           'ceremony_date { year: 2024 month: 5 day: 19 }')
+        admit_t = dict(get_t, method="AdmitMember", path=f"{RECORDS}/AdmitMember")
+        self.measure("admit_member.tput", admit_t, admit, C, M)
+        self.measure("etcd.put.tput", etcd_put, put_frame, C, M)
+
+        rss_mib = None
+        try:
+            for line in open(f"/proc/{rec['proc'].pid}/status"):
+                if line.startswith("VmHWM:"):
+                    rss_mib = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            pass
+
+        self.stop(bare["proc"])
+        counts = json.loads(open(bare["counts"]).read() or "{}")
+        if counts != bare["expected"]:
+            raise BenchError(f"bare server OK replies {counts} != requests sent "
+                             f"{bare['expected']}")
+        self.commands.append("# bare server OK replies at exit: " + json.dumps(counts) +
+                             " (= requests sent)")
+        self.stop(etcd["proc"])
+        self.stop(ana["proc"])
+        sync = self.measure_initial_sync(rec)
+        self.stop(rec["proc"])
+
+        # records open-to-SERVING on the large data directory.
+        os.remove(rec["port_file"])
+        t0 = time.time()
+        p = self.start("records-reopen", rec["cmd"])
+        self.wait_file(rec["port_file"], p, "records (reopen)")
+        open_s = time.time() - t0
+        self.stop(p)
+
+        self.report(dict(small=small_load, large=large_load), sizes, rss_mib, open_s, sync)
+
+    def measure_initial_sync(self, rec):
+        """A fresh analytics following the large records from the start: change events/s
+        until its last applied sequence reaches records' head."""
+        p = self.call(rec["port"], f"/{RECORDS}/GetChangeLogState",
+                      "dangbo.records.v1.GetChangeLogStateRequest", "",
+                      resp_type="dangbo.records.v1.GetChangeLogStateResponse")
+        m = re.search(r"^last_sequence: (\d+)", p.stdout, re.M)
+        head = int(m.group(1)) if m else 0
+        t0 = time.time()
+        ana = self.start_analytics("sync", rec["port"])
+        applied = 0
+        while applied < head:
+            p = self.call(ana["port"], f"/{ANALYTICS}/GetFollowerStatus",
+                          "dangbo.analytics.v1.GetFollowerStatusRequest", "",
+                          resp_type="dangbo.analytics.v1.GetFollowerStatusResponse", check=False)
+            self.commands.pop()
+            m = re.search(r"last_applied_sequence: (\d+)", p.stdout)
+            applied = int(m.group(1)) if m else 0
+            if time.time() - t0 > 3600:
+                raise BenchError("analytics initial sync did not finish within an hour")
+            if applied < head:
+                time.sleep(0.05)
+        secs = time.time() - t0
+        self.commands.append(f"# analytics initial sync: polled GetFollowerStatus until "
+                             f"last_applied_sequence >= {head} (records' GetChangeLogState)")
+        self.stop(ana["proc"])
+        self.log(f"analytics initial sync: {head} events in {secs:.2f} s")
+        return dict(events=head, seconds=round(secs, 3),
+                    events_per_s=round(head / secs, 1) if secs > 0 else None)
+
+    # --- output ----------------------------------------------------------------------
+
+    def report(self, loads, sizes, rss_mib, open_s, sync):
+        r = self.results
+
+        def q(k):
+            return r[k]["qps"]["median"]
+
+        def p50(k):
+            return r[k]["p50_ms"]["median"]
+
+        ratios = [
+            ("GetMember QPS / bare", q("get_member.tput") / q("bare.get_member.tput"), ">=", 0.75),
+            ("GetMember QPS / etcd Range", q("get_member.tput") / q("etcd.range.tput"), ">=", 3.0),
+            ("GetMember service-time p99 (ms)", r["get_member.svc"]["p99_ms"]["median"], "<=", 1.0),
+            ("ListMembers QPS / bare", q("list_members.tput") / q("bare.list_members.tput"),
+             ">=", 0.3),
+            ("AdmitMember (durable) QPS / etcd Put, 512 in flight",
+             q("admit_member.tput") / q("etcd.put.tput"), ">=", 1.2),
+            ("GetYearlyPerformance QPS / bare", q("yearly.tput") / q("bare.yearly.tput"),
+             ">=", 0.5),
+            ("GetMember p50 large / small", p50("get_member.svc") / p50("small.get_member.svc"),
+             "<=", 1.3),
+            ("ListMembers p50 large / small",
+             p50("list_members.svc") / p50("small.list_members.svc"), "<=", 1.3),
+            ("GetYearlyPerformance p50 large / small", p50("yearly.svc") / p50("small.yearly.svc"),
+             "<=", 1.3),
+            ("ImportMembers (members/s, bench_dataset's import phase)",
+             loads["large"].get("manifest", {}).get("import_members_per_second",
+                                                    loads["large"]["members_per_s"]),
+             ">=", 50000.0),
+            ("analytics initial sync (events/s, includes process start)",
+             sync["events_per_s"] or 0.0, ">=", 100000.0),
+            ("records open-to-SERVING, large (s)", open_s, "<=", 5.0),
+            ("records peak RSS (MiB)", rss_mib if rss_mib is not None else float("nan"), "<=",
+             1024.0),
+        ]
+        rows = []
+        for name, value, op, target in ratios:
+            met = value >= target if op == ">=" else value <= target
+            rows.append(dict(name=name, value=round(value, 4), target=f"{op} {target}",
+                             met=bool(met)))
+        load = os.getloadavg()
+        doc = dict(
+            mode=self.args.mode, date=datetime.datetime.utcnow().isoformat() + "Z",
+            host=dict(cpus=os.cpu_count(), loadavg_before=self.loadavg_before,
+                      loadavg_after=list(load), kernel=os.uname().release),
+            config=self.cfg, datasets=loads, response_bytes=sizes, results=r, ratios=rows,
+            records_open_to_serving_s=round(open_s, 3), records_peak_rss_mib=rss_mib,
+            analytics_initial_sync=sync,
+            commands=self.commands)
+        with open(os.path.join(self.out, "bench.json"), "w") as f:
+            json.dump(doc, f, indent=1, ensure_ascii=False)
+
+        def fmt(x):
+            return f"{x:,.0f}" if x >= 100 else f"{x:.3f}"
+
+        lines = [
+            f"dangbo benchmark ({self.args.mode}), {doc['date']}: {loads['large']['members']:,} "
+            f"members (small: {loads['small']['members']:,}); {os.cpu_count()} CPUs, server on "
+            f"CPU 0, h2load on CPU 1; load average before {self.fmt_load(self.loadavg_before)}, "
+            f"after {self.fmt_load(load)}; {self.cfg['runs']} runs, median (min–max).",
+            "",
+            "| case | server | c×m | req/s | p50 ms | p99 ms |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for k, v in r.items():
+            lines.append(
+                f"| {k} | {v['server']} | {v['connections']}×{v['streams']} | "
+                f"{fmt(v['qps']['median'])} ({fmt(v['qps']['min'])}–{fmt(v['qps']['max'])}) | "
+                f"{v['p50_ms']['median']:.3f} | {v['p99_ms']['median']:.3f} |")
+        lines += ["", "| target | value | goal | met |", "| --- | --- | --- | --- |"]
+        for row in rows:
+            lines.append(f"| {row['name']} | {row['value']:.3f} | {row['target']} | "
+                         f"{'yes' if row['met'] else 'NO'} |")
+        lines += ["", f"Response sizes (bytes): {sizes}. Exact commands: bench.json `commands`."]
+        md = "\n".join(lines) + "\n"
+        with open(os.path.join(self.out, "bench.md"), "w") as f:
+            f.write(md)
+        print(md)
+        self.log(f"wrote {self.out}/bench.md and bench.json")
+
+    @staticmethod
+    def fmt_load(l):
+        return " ".join(f"{x:.2f}" for x in l)
+
+
+def check_output(out):
+    """The smoke test's assertions: the table and the JSON exist and hold every case."""
+    doc = json.load(open(os.path.join(out, "bench.json")))
+    md = open(os.path.join(out, "bench.md")).read()
+    cases = ["get_member.tput", "bare.get_member.tput", "etcd.range.tput", "list_members.tput",
+             "bare.list_members.tput", "yearly.tput", "bare.yearly.tput", "admit_member.tput",
+             "etcd.put.tput", "small.get_member.svc", "get_member.svc"]
+    for case in cases:
+        r = doc["results"].get(case)
+        if r is None or not r["qps"]["median"] > 0 or r["p99_ms"]["median"] is None:
+            raise BenchError(f"bench.json: no figures for {case}")
+        if f"| {case} |" not in md:
+            raise BenchError(f"bench.md: no row for {case}")
+    if len(doc["ratios"]) < 13 or not doc["commands"] or "loadavg_after" not in doc["host"]:
+        raise BenchError("bench.json: ratios, commands or load average missing")
+    print("smoke: bench.md and bench.json hold every case")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--smoke", dest="mode", action="store_const", const="smoke")
+    mode.add_argument("--quick", dest="mode", action="store_const", const="quick")
+    mode.add_argument("--full", dest="mode", action="store_const", const="full")
+    ap.add_argument("--build_dir", default=os.environ.get("BUILD_DIR", "build"))
+    ap.add_argument("--out_dir", default=env("BENCH_OUT") or "bench-results")
+    ap.add_argument("--members", type=int, default=env("BENCH_MEMBERS"))
+    ap.add_argument("--small_members", type=int, default=env("BENCH_SMALL_MEMBERS"))
+    ap.add_argument("--organizations", type=int, default=env("BENCH_ORGANIZATIONS"))
+    ap.add_argument("--cells", type=int, default=env("BENCH_CELLS"))
+    ap.add_argument("--duration", type=float, default=env("BENCH_DURATION"),
+                    help="seconds per throughput run")
+    ap.add_argument("--svc_duration", type=float, default=env("BENCH_SVC_DURATION"),
+                    help="seconds per service-time (1x1) run")
+    ap.add_argument("--runs", type=int, default=env("BENCH_RUNS"))
+    ap.add_argument("--warmup", type=float, default=env("BENCH_WARMUP"))
+    ap.add_argument("--year", type=int, default=int(env("BENCH_YEAR") or "2024"))
+    ap.add_argument("--log_level", default=env("BENCH_LOG_LEVEL") or "warning",
+                    help="our servers' --log_level (info logs one line per RPC)")
+    ap.add_argument("--keep_tmp", action="store_true")
+    args = ap.parse_args()
+    args.mode = args.mode or "full"
+    cfg = dict(MODES[args.mode])
+    for k in cfg:
+        v = getattr(args, k, None)
+        if v is not None:
+            cfg[k] = type(cfg[k])(v)
+    if cfg["runs"] < 3:
+        ap.error("--runs: at least 3")
+    runner = None
+    try:
+        runner = Runner(args)
+        runner.cfg = cfg
+        runner.loadavg_before = list(os.getloadavg())
+        runner.main()
+        if args.mode == "smoke":
+            check_output(runner.out)
+    except BenchError as e:
+        print(f"bench: FAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if runner:
+            runner.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
