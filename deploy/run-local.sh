@@ -7,6 +7,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 DATA_DIR=${DATA_DIR:-$PWD/.data}
 RECORDS_PORT=${RECORDS_PORT:-50051}
 ANALYTICS_PORT=${ANALYTICS_PORT:-50052}
+RECORDS_METRICS_PORT=${RECORDS_METRICS_PORT:-9091}      # /metrics (0: off)
+ANALYTICS_METRICS_PORT=${ANALYTICS_METRICS_PORT:-9092}
 
 mkdir -p "$DATA_DIR"
 # A development CA, server certificates and one token per role (kept across runs).
@@ -29,7 +31,7 @@ stop() {
 trap stop INT TERM EXIT
 
 wait_for_port() {  # name port log
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 600); do  # 30 s: a loaded machine
     if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then
       echo "$1 failed to start; its log:" >&2; cat "$3" >&2; exit 1
@@ -41,7 +43,8 @@ wait_for_port() {  # name port log
 
 "$BUILD_DIR/services/records/records_server" --listen=127.0.0.1 --port="$RECORDS_PORT" \
   --data_dir="$DATA_DIR/records" --tls_cert="$CERTS/records.pem" --tls_key="$CERTS/records.key" \
-  --token_file="$CERTS/tokens" --reflection=true 2>>"$DATA_DIR/records.log" &
+  --token_file="$CERTS/tokens" --reflection=true --metrics_port="$RECORDS_METRICS_PORT" \
+  2>>"$DATA_DIR/records.log" &
 pids+=($!)
 wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
 
@@ -53,15 +56,17 @@ wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
   --data_dir="$DATA_DIR/analytics" --tls_cert="$CERTS/analytics.pem" \
   --tls_key="$CERTS/analytics.key" --token_file="$CERTS/tokens" --reflection=true \
   --records_target="127.0.0.1:$RECORDS_PORT" --records_tls_ca="$CERTS/ca.pem" \
-  --records_token_file="$CERTS/analytics.token" 2>>"$DATA_DIR/analytics.log" &
+  --records_token_file="$CERTS/analytics.token" --metrics_port="$ANALYTICS_METRICS_PORT" \
+  2>>"$DATA_DIR/analytics.log" &
 pids+=($!)
 wait_for_port analytics "$ANALYTICS_PORT" "$DATA_DIR/analytics.log"
 
 cat <<TEXT
 
 dangbo is running (logs: $DATA_DIR/records.log, $DATA_DIR/analytics.log)
-  records    127.0.0.1:$RECORDS_PORT
-  analytics  127.0.0.1:$ANALYTICS_PORT
+  records    127.0.0.1:$RECORDS_PORT    metrics http://127.0.0.1:$RECORDS_METRICS_PORT/metrics
+  analytics  127.0.0.1:$ANALYTICS_PORT    metrics http://127.0.0.1:$ANALYTICS_METRICS_PORT/metrics
+Runbook: deploy/OPERATIONS.md (its commands are replayed against this by ctest -R runbook).
 
 Both speak TLS (development CA: $CERTS/ca.pem) and want a bearer token; one token per role
 (viewer, editor, inspector, admin, service) is in $CERTS/tokens.plain. In this shell:

@@ -1,7 +1,10 @@
 #include "services/analytics/analytics_server.h"
 
 #include "common/errors.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/store_metrics.h"
+#include "services/analytics/follower/follower_metrics.h"
 #include "services/analytics/service/bench_targets.h"
 #include "services/analytics/store/analytics_db.h"
 
@@ -19,6 +22,10 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   server->indicators_ = std::make_unique<IndicatorStore>(server->db_.get());
   server->read_model_ = std::make_unique<ReadModelStore>(server->db_.get());
   server->follower_ = std::make_unique<RecordsFollower>(server->read_model_.get(), config.follower);
+  server->store_metrics_ = common::RegisterStoreMetrics(server->db_.get(), "analytics");
+  if (!config.follower.records_target.empty()) {
+    server->follower_metrics_ = RegisterFollowerMetrics(server->follower_.get(), absl::Now());
+  }
   server->authorizer_ =
       std::make_unique<common::Authorizer>("dangbo.analytics.v1.AnalyticsService", config.tokens,
                                           common::NewRateLimiter(config.security));
@@ -47,6 +54,8 @@ void AnalyticsServer::RunUntilSignal() { runner_->RunUntilSignal(); }
 void AnalyticsServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  follower_metrics_.Reset();
+  store_metrics_.Reset();
   if (follower_ != nullptr) follower_->Stop();
   if (runner_ != nullptr) runner_->Shutdown();
   if (bench_targets_) StopBenchTargets();

@@ -16,6 +16,7 @@
 #include "common/auth.h"
 #include "common/authorizer.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "common/server.h"
 #include "common/security.h"
 #include "common/store.h"
@@ -61,6 +62,9 @@ class AnalyticsServer {
   std::unique_ptr<IndicatorStore> indicators_;
   std::unique_ptr<ReadModelStore> read_model_;
   std::unique_ptr<RecordsFollower> follower_;
+  // RocksDB stats and follower lag on /metrics; reset before what they read goes away.
+  common::MetricsRegistration store_metrics_;
+  common::MetricsRegistration follower_metrics_;
   std::unique_ptr<common::Authorizer> authorizer_;
   std::unique_ptr<AnalyticsServiceImpl> service_;
   std::unique_ptr<common::ServerRunner> runner_;

@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "services/records/service/bench_targets.h"
+#include "common/store_metrics.h"
 
 namespace records {
 
@@ -13,6 +14,7 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   db_options.store.block_cache_bytes = config.server.block_cache_mb << 20;
   db_options.store.sync_writes = config.server.sync_writes;
   ASSIGN_OR_RETURN(s->db_, RecordsDb::Open(db_options));
+  s->store_metrics_ = common::RegisterStoreMetrics(s->db_->store(), "records");
   RetentionOptions retention;
   retention.change_log_retention = config.change_log_retention;
   retention.change_log_max_events = config.change_log_retention_events;
@@ -64,6 +66,7 @@ absl::Status RecordsServer::Shutdown() {
   if (bench_targets_) StopBenchTargets();
   if (admin_ != nullptr) admin_->Stop();  // a running backup reads the database
   trimmer_.reset();
+  store_metrics_.Reset();
   if (db_ != nullptr) close_status_ = db_->Close();
   return close_status_;
 }

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/authorizer.h"
+#include "common/metrics.h"
 #include "common/server.h"
 #include "services/records/config.h"
 #include "services/records/service/admin_service.h"
@@ -53,6 +54,7 @@ class RecordsServer {
   RecordsServer() = default;
 
   std::unique_ptr<RecordsDb> db_;
+  common::MetricsRegistration store_metrics_;  // RocksDB stats on /metrics; reset before db_ closes
   std::unique_ptr<Trimmer> trimmer_;
   std::unique_ptr<ChangeHub> hub_;
   std::unique_ptr<common::Authorizer> authorizer_;  // outlives service_

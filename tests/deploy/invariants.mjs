@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 // The intent of dangbo's manifests, checked on a rendered overlay (what schema validation
 // cannot see): probes, non-root and read-only containers, memory limits and a block cache
-// that fits in them, one records replica with a volume, analytics behind an HPA, headless
-// Services for client-side balancing, network policies, pinned images.
+// that fits in them, one replica with a volume per RocksDB (records and analytics), headless
+// Services for client-side balancing, network policies, pinned images, and transport
+// security: TLS servers are probed on their plaintext health-only port, plaintext ones must
+// say --insecure, and a rendering whose Namespace is labelled
+// dangbo.gov.vn/environment=production is TLS with tokens everywhere (no DANGBO_INSECURE).
 //
-//   node invariants.mjs [--flags records=FILE --flags analytics=FILE] rendered.yaml
+//   node invariants.mjs [--flags records=FILE --flags analytics=FILE] [--secrets FILE] rendered.yaml
 // FILE lists the server's flag names, one a line (run.sh extracts them from `--helpfull`);
 // with it, every DANGBO_* key of the service's ConfigMap must name a real flag, because the
-// server refuses to start on one that does not.
+// server refuses to start on one that does not. With --secrets (the secrets.yaml that
+// deploy/k8s/make-secrets.sh writes), every Secret a pod mounts must be in it, holding every
+// file a DANGBO_* variable names under that mount.
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { readFileSync } from "node:fs";
 import { describe, loadManifests } from "./manifests.mjs";
 
 const SERVICES = {
   records: { workload: "StatefulSet", grpcPort: 50051, metricsPort: 9091 },
-  analytics: { workload: "Deployment", grpcPort: 50052, metricsPort: 9092 },
+  analytics: { workload: "StatefulSet", grpcPort: 50052, metricsPort: 9092 },
 };
 const UID = 65532;
 
@@ -109,7 +114,14 @@ function checkPodSecurity(c, doc, spec) {
   }
 }
 
-function checkServer(c, service) {
+// The read-only Secret volume mounted at a directory holding `file`, if any.
+function secretMountFor(spec, container, file) {
+  const m = (container.volumeMounts ?? []).find((x) => file?.startsWith(`${x.mountPath}/`));
+  const vol = (spec.volumes ?? []).find((v) => v.name === m?.name);
+  return m?.readOnly === true && vol?.secret !== undefined ? vol.secret : undefined;
+}
+
+function checkServer(c, service, production) {
   const want = SERVICES[service];
   const workloads = c.find(want.workload, service);
   c.check(`${service}: one ${want.workload} named ${service}`, workloads.length === 1,
@@ -122,14 +134,53 @@ function checkServer(c, service) {
   const ct = (spec.containers ?? [])[0] ?? {};
   const env = c.environment(ct);
 
-  // Probes: native gRPC on the numeric gRPC port; liveness on "liveness", readiness on "".
+  // Transport: TLS (certificate and key from a Secret) with the kubelet's plaintext probes on
+  // the health-only port, or plaintext that says so (the server refuses it otherwise).
+  const tls = env.DANGBO_TLS_CERT !== undefined || env.DANGBO_TLS_KEY !== undefined;
+  const healthPort = Number(env.DANGBO_HEALTH_PORT);
+  let probePort = want.grpcPort;
+  if (tls) {
+    for (const key of ["DANGBO_TLS_CERT", "DANGBO_TLS_KEY"]) {
+      c.check(`${who}: ${key} is a file of a read-only Secret mount`,
+              secretMountFor(spec, ct, env[key]) !== undefined, `${key}=${env[key]}`);
+    }
+    c.check(`${who}: TLS: DANGBO_HEALTH_PORT set for the kubelet's plaintext probes`,
+            Number.isInteger(healthPort) && healthPort > 0 && healthPort !== want.grpcPort,
+            `DANGBO_HEALTH_PORT=${env.DANGBO_HEALTH_PORT}`);
+    c.check(`${who}: TLS: container port health = DANGBO_HEALTH_PORT`,
+            (ct.ports ?? []).some((p) => p.name === "health" && p.containerPort === healthPort));
+    probePort = healthPort;
+  } else {
+    c.check(`${who}: plaintext gRPC says DANGBO_INSECURE=true (the server refuses it otherwise)`,
+            env.DANGBO_INSECURE === "true");
+  }
+  if (env.DANGBO_TOKEN_FILE !== undefined) {
+    c.check(`${who}: DANGBO_TOKEN_FILE is a file of a read-only Secret mount`,
+            secretMountFor(spec, ct, env.DANGBO_TOKEN_FILE) !== undefined);
+  }
+  if (production) {
+    c.check(`${who}: production: no DANGBO_INSECURE`, env.DANGBO_INSECURE === undefined,
+            `DANGBO_INSECURE=${env.DANGBO_INSECURE}`);
+    c.check(`${who}: production: TLS (DANGBO_TLS_CERT and DANGBO_TLS_KEY)`,
+            env.DANGBO_TLS_CERT !== undefined && env.DANGBO_TLS_KEY !== undefined);
+    c.check(`${who}: production: bearer tokens (DANGBO_TOKEN_FILE)`, env.DANGBO_TOKEN_FILE !== undefined);
+    if (service === "analytics") {
+      for (const key of ["DANGBO_RECORDS_TLS_CA", "DANGBO_RECORDS_TOKEN_FILE"]) {
+        c.check(`${who}: production: ${key} is a file of a read-only Secret mount`,
+                secretMountFor(spec, ct, env[key]) !== undefined, `${key}=${env[key]}`);
+      }
+    }
+  }
+
+  // Probes: native gRPC (on the gRPC port, or the health-only port with TLS); liveness on
+  // "liveness", readiness on "".
   for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
     for (const cont of spec.containers ?? []) {
       const p = cont[probe];
       c.check(`${who} container ${cont.name}: ${probe} present`, p !== undefined);
       if (!p) continue;
-      c.check(`${who} ${cont.name}: ${probe} is a gRPC probe on port ${want.grpcPort}`,
-              p.grpc?.port === want.grpcPort, JSON.stringify(p));
+      c.check(`${who} ${cont.name}: ${probe} is a gRPC probe on port ${probePort}`,
+              p.grpc?.port === probePort, JSON.stringify(p));
       const svc = p.grpc?.service ?? "";
       const expected = probe === "readinessProbe" ? "" : "liveness";
       c.check(`${who} ${cont.name}: ${probe} checks health service "${expected}"`, svc === expected,
@@ -162,10 +213,11 @@ function checkServer(c, service) {
   c.check(`${who}: block cache <= 50% of the memory limit`, cache <= limit * 0.5,
           `${cache} MiB cache, ${limit} MiB limit`);
 
-  // Data: the data directory is a volume (the root filesystem is read-only).
+  // Data: the data directory is on a volume (the root filesystem is read-only).
   const mounts = ct.volumeMounts ?? [];
-  const dataMount = mounts.find((m) => m.mountPath === env.DANGBO_DATA_DIR);
-  c.check(`${who}: DANGBO_DATA_DIR is a mounted volume`, dataMount !== undefined,
+  const dataMount = mounts.find((m) => m.mountPath === env.DANGBO_DATA_DIR ||
+                                       env.DANGBO_DATA_DIR?.startsWith(`${m.mountPath}/`));
+  c.check(`${who}: DANGBO_DATA_DIR is on a mounted volume`, dataMount !== undefined,
           `DANGBO_DATA_DIR=${env.DANGBO_DATA_DIR}`);
   for (const path of ["/etc/dangbo/tls", "/etc/dangbo/tokens"]) {
     const m = mounts.find((x) => x.mountPath === path);
@@ -194,24 +246,13 @@ function checkServer(c, service) {
             `mount ${dataMount?.name}, templates ${templates}`);
     c.check(`${who}: serviceName is a headless Service`,
             headless.some((s) => s.metadata?.name === w.spec.serviceName), w.spec.serviceName);
-    c.check(`${service}: no HPA scales records`,
+    c.check(`${service}: no HPA scales ${service}`,
             !c.find("HorizontalPodAutoscaler").some((h) => h.spec?.scaleTargetRef?.name === service));
     const pdb = c.find("PodDisruptionBudget").find((p) => p.spec?.selector?.matchLabels?.["app.kubernetes.io/name"] === service);
     c.check(`${service}: PDB maxUnavailable 1 (minAvailable would block drains)`,
             pdb?.spec?.maxUnavailable === 1 && pdb?.spec?.minAvailable === undefined);
-  } else {
-    c.check(`${who}: at least 2 replicas`, w.spec.replicas >= 2, `replicas=${w.spec.replicas}`);
-    const hpa = c.find("HorizontalPodAutoscaler").find((h) => h.spec?.scaleTargetRef?.kind === "Deployment" &&
-        h.spec?.scaleTargetRef?.name === service);
-    c.check(`${service}: has an autoscaling/v2 HPA`, hpa?.apiVersion === "autoscaling/v2");
-    c.check(`${service}: HPA minReplicas >= 2`, hpa?.spec?.minReplicas >= 2);
-    c.check(`${service}: HPA on CPU utilization`, (hpa?.spec?.metrics ?? []).some((m) =>
-        m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization"));
-    const pdb = c.find("PodDisruptionBudget").find((p) => p.spec?.selector?.matchLabels?.["app.kubernetes.io/name"] === service);
-    c.check(`${service}: PDB minAvailable >= 1`, pdb?.spec?.minAvailable >= 1);
-    c.check(`${who}: topologySpreadConstraints`, (spec.topologySpreadConstraints ?? []).length > 0);
-    c.check(`${who}: read model on an emptyDir`,
-            (spec.volumes ?? []).some((v) => v.name === dataMount?.name && v.emptyDir !== undefined));
+  }
+  if (service === "analytics") {
     c.check(`${who}: DANGBO_MAX_CONNECTION_AGE set (clients re-resolve)`,
             seconds(env.DANGBO_MAX_CONNECTION_AGE ?? "") > 0);
     const ns = w.metadata?.namespace;
@@ -226,6 +267,32 @@ function checkServer(c, service) {
     for (const key of Object.keys(env).filter((k) => k.startsWith("DANGBO_"))) {
       c.check(`${who}: ${key} names a flag of ${service}_server`,
               flags.has(key.slice("DANGBO_".length).toLowerCase()));
+    }
+  }
+}
+
+function checkSecrets(c, secrets) {
+  const byName = new Map(secrets.filter((d) => d.kind === "Secret").map((d) => [d.metadata?.name, d]));
+  for (const doc of c.docs) {
+    const spec = podSpecOf(doc);
+    if (!spec) continue;
+    for (const vol of spec.volumes ?? []) {
+      if (!vol.secret) continue;
+      const secret = byName.get(vol.secret.secretName);
+      c.check(`${describe(doc)}: Secret ${vol.secret.secretName} is created by make-secrets.sh`,
+              secret !== undefined);
+      if (!secret) continue;
+      for (const ct of spec.containers ?? []) {
+        const env = c.environment(ct);
+        const mount = (ct.volumeMounts ?? []).find((m) => m.name === vol.name);
+        if (!mount) continue;
+        for (const [key, value] of Object.entries(env)) {
+          if (!String(value).startsWith(`${mount.mountPath}/`)) continue;
+          const file = String(value).slice(mount.mountPath.length + 1);
+          c.check(`${describe(doc)}: ${key}=${value} is key ${file} of Secret ${secret.metadata.name}`,
+                  Object.keys(secret.data ?? {}).includes(file));
+        }
+      }
     }
   }
 }
@@ -257,10 +324,13 @@ function checkNetworkPolicies(c) {
 function main(argv) {
   const flags = {};
   const files = [];
+  let secretsFile;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--flags") {
       const [service, file] = argv[++i].split("=");
       flags[service] = new Set(readFileSync(file, "utf8").split("\n").map((s) => s.trim()).filter(Boolean));
+    } else if (argv[i] === "--secrets") {
+      secretsFile = argv[++i];
     } else {
       files.push(argv[i]);
     }
@@ -275,8 +345,17 @@ function main(argv) {
     const spec = podSpecOf(doc);
     if (spec) checkPodSecurity(c, doc, spec);
   }
-  for (const service of Object.keys(SERVICES)) checkServer(c, service);
+  const production = docs.some((d) => d.kind === "Namespace" &&
+      d.metadata?.labels?.["dangbo.gov.vn/environment"] === "production");
+  for (const service of Object.keys(SERVICES)) checkServer(c, service, production);
+  if (production) {
+    for (const job of c.find("CronJob")) {
+      const text = JSON.stringify(job.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []);
+      c.check(`${describe(job)}: production: no -plaintext call`, !text.includes("-plaintext"));
+    }
+  }
   checkNetworkPolicies(c);
+  if (secretsFile) checkSecrets(c, loadManifests([secretsFile]).map((d) => d.doc));
   const namespaces = new Set(docs.filter((d) => d.kind !== "Namespace").map((d) => d.metadata?.namespace));
   c.check("every object has one namespace (the overlay's)", namespaces.size === 1 && !namespaces.has(undefined),
           [...namespaces].join(","));

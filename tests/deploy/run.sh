@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The deploy test (ctest label "deploy"): renders every overlay under deploy/k8s/overlays with
 # `kubectl kustomize`, validates each object against the Kubernetes schema strictly
-# (validate.mjs), checks the manifests' invariants (invariants.mjs), and checks that every
-# broken fixture under fixtures/ is caught. Needs kubectl, node (>= 20) and npm; a missing
+# (validate.mjs), checks the manifests' invariants (invariants.mjs) — for prod also against
+# the Secrets deploy/k8s/make-secrets.sh creates — and checks that every broken fixture under
+# fixtures/ is caught. Needs kubectl, node (>= 20), npm and openssl; a missing
 # tool is a failure, never a skip. Installs the pinned validator (package-lock.json) into
 # node_modules/ on first use.
 #
@@ -21,9 +22,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-for tool in kubectl node npm; do
+for tool in kubectl node npm openssl; do
   if ! command -v "$tool" >/dev/null; then
-    echo "run.sh: FAILED: $tool is not installed; the deploy test needs kubectl, node and npm" >&2
+    echo "run.sh: FAILED: $tool is not installed; the deploy test needs kubectl, node, npm and openssl" >&2
     exit 1
   fi
 done
@@ -70,7 +71,18 @@ for dir in "$root"/deploy/k8s/overlays/*/; do
     continue
   fi
   node "$here/validate.mjs" "$out" || fail "schema validation of overlay $name"
-  node "$here/invariants.mjs" "${flag_args[@]}" "$out" || fail "invariants of overlay $name"
+  secret_args=()
+  if [[ $name == prod ]]; then
+    # The Secrets prod mounts, as deploy/k8s/make-secrets.sh creates them (and schema-valid).
+    ns=$(sed -n 's/^namespace: *//p' "$dir/kustomization.yaml")
+    if "$root/deploy/k8s/make-secrets.sh" "$ns" "$work/secrets" >/dev/null; then
+      node "$here/validate.mjs" "$work/secrets/secrets.yaml" || fail "schema validation of make-secrets.sh output"
+      secret_args=(--secrets "$work/secrets/secrets.yaml")
+    else
+      fail "deploy/k8s/make-secrets.sh $ns"
+    fi
+  fi
+  node "$here/invariants.mjs" "${flag_args[@]}" "${secret_args[@]}" "$out" || fail "invariants of overlay $name"
 done
 [[ $overlays -ge 2 ]] || fail "expected the dev and prod overlays, found $overlays overlay(s)"
 

@@ -1,8 +1,11 @@
 // The /metrics endpoint of both real server binaries, scraped over HTTP like Prometheus does:
-// request counters move with the calls made, and the process metrics are there.
+// request counters move with the calls made, the process metrics and each service's RocksDB
+// statistics are there, and analytics reports its follower lag, back to zero once caught up.
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -12,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "tests/support/process.h"
+#include "tests/support/reflection_client.h"
 
 namespace {
 
@@ -147,6 +151,28 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   EXPECT_EQ(Get(port, "/nothing-here").status, 404);
 }
 
+TEST_P(MetricsEndpointTest, ReportsTheRocksDbStatisticsOfItsStore) {
+  const int port = StartServer({"--block_cache_mb=16"});
+  ASSERT_GT(port, 0);
+  const Scrape scrape = Get(port, "/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  const std::string db = "{db=\"" + std::string(GetParam().name) + "\"}";
+  const std::string default_cf = "{db=\"" + std::string(GetParam().name) + "\",cf=\"default\"}";
+  // Sized from --block_cache_mb (the Kubernetes manifests derive it from the memory limit).
+  EXPECT_EQ(Value(scrape.body, "dangbo_rocksdb_block_cache_capacity_bytes" + db), 16 << 20)
+      << scrape.body;
+  EXPECT_GE(Value(scrape.body, "dangbo_rocksdb_block_cache_usage_bytes" + db), 0);
+  EXPECT_GE(Value(scrape.body, "dangbo_rocksdb_running_compactions" + db), 0);
+  EXPECT_EQ(Value(scrape.body, "dangbo_rocksdb_background_errors" + db), 0);
+  EXPECT_EQ(Value(scrape.body, "dangbo_rocksdb_write_stopped" + db), 0);
+  for (const char* family :
+       {"dangbo_rocksdb_sst_files_bytes", "dangbo_rocksdb_live_data_bytes",
+        "dangbo_rocksdb_pending_compaction_bytes", "dangbo_rocksdb_memtable_bytes"}) {
+    EXPECT_THAT(scrape.body, HasSubstr("# TYPE " + std::string(family) + " gauge\n"));
+    EXPECT_GE(Value(scrape.body, family + default_cf), 0) << family;
+  }
+}
+
 TEST_P(MetricsEndpointTest, MetricsPortZeroTurnsTheEndpointOff) {
   const int port = StartServer({"--metrics_port=0"});
   EXPECT_EQ(port, 0);  // no file written
@@ -159,5 +185,93 @@ INSTANTIATE_TEST_SUITE_P(Services, MetricsEndpointTest,
                          [](const ::testing::TestParamInfo<Binary>& info) {
                            return std::string(info.param.name);
                          });
+
+// analytics following records (both real binaries): the lag series are there from the start
+// and come back to zero once analytics has applied everything records committed.
+TEST(FollowerMetricsTest, LagComesBackToZeroOnceAnalyticsHasCaughtUp) {
+  TempDir dir;
+  auto records = ServerProcess::Start(RECORDS_SERVER_BINARY,
+                                      {"--data_dir=" + dir.Sub("records"), "--metrics_port=0"});
+  ASSERT_TRUE(records.ok()) << records.status();
+  auto analytics = ServerProcess::Start(
+      ANALYTICS_SERVER_BINARY,
+      {"--data_dir=" + dir.Sub("analytics"), "--records_target=" + (*records)->address(),
+       "--follower_max_backoff=500ms", "--metrics_port_file=" + dir.Sub("metrics_port")});
+  ASSERT_TRUE(analytics.ok()) << analytics.status();
+  int port = 0;
+  std::ifstream(dir.Sub("metrics_port")) >> port;
+  ASSERT_GT(port, 0);
+
+  const Scrape first = Get(port, "/metrics");
+  ASSERT_EQ(first.status, 200);
+  for (const char* family :
+       {"dangbo_follower_lag_events", "dangbo_follower_lag_seconds", "dangbo_follower_following",
+        "dangbo_follower_last_applied_sequence", "dangbo_follower_source_head_sequence"}) {
+    EXPECT_THAT(first.body, HasSubstr("# TYPE " + std::string(family) + " gauge\n"));
+  }
+  EXPECT_THAT(first.body, HasSubstr("# TYPE dangbo_follower_events_applied_total counter\n"));
+  EXPECT_THAT(first.body, HasSubstr("dangbo_follower_state{state=\"CURRENT\"} "));
+
+  // Three changes in records: an organization and two cells.
+  testing_support::ReflectionClient client(
+      grpc::CreateChannel((*records)->address(), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(client
+                  .CallJson("dangbo.records.v1.RecordsService/CreateOrganization",
+                            R"({"organizationId":"hq","organization":{"code":"HQLA",
+                                "displayName":"Đảng bộ Cục Hải quan Long An",
+                                "validFrom":{"year":2005,"month":1,"day":1}}})")
+                  .ok());
+  for (const char* cell : {"c1", "c2"}) {
+    absl::StatusOr<std::string> created =
+        client.CallJson("dangbo.records.v1.RecordsService/CreateCell",
+                        std::string(R"({"parent":"organizations/hq","cellId":")") + cell +
+                            R"(","cell":{"displayName":"Chi bộ )" + cell +
+                            R"(","establishedDate":{"year":2005,"month":3,"day":1}}})");
+    ASSERT_TRUE(created.ok()) << created.status();
+  }
+  absl::StatusOr<std::string> log =
+      client.CallJson("dangbo.records.v1.RecordsService/GetChangeLogState", "{}");
+  ASSERT_TRUE(log.ok()) << log.status();
+  const std::string key = "\"lastSequence\":\"";
+  const size_t at = log->find(key);
+  ASSERT_NE(at, std::string::npos) << *log;
+  const double head = std::stod(log->substr(at + key.size()));
+  ASSERT_GE(head, 3);
+
+  // Generous: the machine is shared; the follower applies within milliseconds when idle.
+  Scrape caught_up;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    caught_up = Get(port, "/metrics");
+    if (Value(caught_up.body, "dangbo_follower_last_applied_sequence") >= head &&
+        Value(caught_up.body, "dangbo_follower_lag_seconds") == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_last_applied_sequence"), head) << caught_up.body;
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_lag_events"), 0);
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_lag_seconds"), 0);
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_following"), 1);
+  // A new follower on a new log streams every event from the start (no rebuild).
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_events_applied_total"), head);
+  EXPECT_EQ(Value(caught_up.body, "dangbo_follower_rebuilds_total"), 0);
+
+  // Records stops: analytics no longer follows, and its lag in seconds starts to grow.
+  ASSERT_EQ((*records)->Stop(SIGTERM), 0);
+  Scrape disconnected;
+  const auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < stop_deadline) {
+    disconnected = Get(port, "/metrics");
+    if (Value(disconnected.body, "dangbo_follower_following") == 0 &&
+        Value(disconnected.body, "dangbo_follower_lag_seconds") > 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Value(disconnected.body, "dangbo_follower_following"), 0) << disconnected.body;
+  EXPECT_GT(Value(disconnected.body, "dangbo_follower_lag_seconds"), 0);
+  EXPECT_EQ(Value(disconnected.body, "dangbo_follower_state{state=\"DISCONNECTED\"}"), 1);
+}
 
 }  // namespace

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Creates what the prod overlay's Secrets hold, for one namespace: a CA, server certificates
+# for records and analytics whose SANs are their in-cluster names (and localhost/127.0.0.1 for
+# `kubectl port-forward`), one bearer token per role, and DIR/secrets.yaml with the six
+# Secrets (kubectl create secret --dry-run=client: no cluster needed). Existing files are
+# kept, so running it again only rewrites secrets.yaml.
+#
+#   deploy/k8s/make-secrets.sh NAMESPACE DIR
+#   kubectl -n NAMESPACE apply -f DIR/secrets.yaml
+#
+# DIR keeps the CA key and the plaintext tokens (tokens.plain: principal role token): store it
+# offline. Hand each operator their token; the servers only see hashes (DIR/tokens).
+set -euo pipefail
+ns=${1:?usage: make-secrets.sh NAMESPACE DIR}
+dir=${2:?usage: make-secrets.sh NAMESPACE DIR}
+mkdir -p "$dir"
+cd "$dir"
+umask 077
+
+if [[ ! -f ca.crt ]]; then
+  openssl req -x509 -newkey rsa:3072 -nodes -days 1095 -subj "/CN=dangbo $ns CA" \
+    -keyout ca.key -out ca.crt 2>/dev/null
+fi
+
+issue() {  # service
+  local s=$1
+  [[ -f $s.crt ]] && return 0
+  openssl req -newkey rsa:3072 -nodes -subj "/CN=$s.$ns.svc" -keyout "$s.key" -out "$s.csr" \
+    2>/dev/null
+  local sans="DNS:$s,DNS:$s-headless,DNS:$s.$ns,DNS:$s-headless.$ns"
+  sans+=",DNS:$s.$ns.svc,DNS:$s-headless.$ns.svc"
+  sans+=",DNS:$s.$ns.svc.cluster.local,DNS:$s-headless.$ns.svc.cluster.local"
+  sans+=",DNS:$s-0.$s-headless.$ns.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$sans" > "$s.ext"
+  openssl x509 -req -in "$s.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
+    -extfile "$s.ext" -out "$s.crt" 2>/dev/null
+  rm -f "$s.csr" "$s.ext"
+}
+issue records
+issue analytics
+
+# principal role: operators per role, analytics' service identity, the backup CronJob.
+if [[ ! -f tokens.plain ]]; then
+  : > tokens.plain
+  for entry in "ops-admin admin" "ops-editor editor" "ops-inspector inspector" \
+               "ops-viewer viewer" "analytics service" "records-backup admin"; do
+    set -- $entry
+    printf '%s %s %s\n' "$1" "$2" "$(openssl rand -hex 32)" >> tokens.plain
+  done
+fi
+{
+  echo "# dangbo tokens for namespace $ns (sha256 of each token, principal, role)"
+  while read -r principal role token; do
+    printf 'sha256:%s %s %s\n' "$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)" \
+      "$principal" "$role"
+  done < tokens.plain
+} > tokens
+token_of() { awk -v p="$1" '$1 == p { printf "%s", $3 }' tokens.plain; }
+token_of analytics > analytics.token
+token_of records-backup > backup.token
+
+secret() { kubectl create secret "$@" --namespace "$ns" --dry-run=client -o yaml; echo "---"; }
+{
+  secret tls records-tls --cert=records.crt --key=records.key
+  secret tls analytics-tls --cert=analytics.crt --key=analytics.key
+  secret generic dangbo-ca --from-file=ca.crt=ca.crt
+  secret generic dangbo-tokens --from-file=tokens=tokens
+  secret generic analytics-records-token --from-file=token=analytics.token
+  secret generic dangbo-backup-token --from-file=token=backup.token
+} > secrets.yaml
+echo "wrote $dir/secrets.yaml (namespace $ns); apply with: kubectl apply -f $dir/secrets.yaml"
