@@ -1,19 +1,27 @@
 #include "common/store.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_buffer_manager.h"
 
 namespace common {
 namespace {
@@ -24,8 +32,11 @@ bool Supports(rocksdb::CompressionType type) {
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                           int bloom_bits_per_key) {
+                                           int bloom_bits_per_key, size_t memtable_budget) {
   rocksdb::ColumnFamilyOptions cf;
+  // A family's memtable is switched (and flushed) at half the budget, so that one busy family
+  // does not take the whole budget for itself.
+  cf.write_buffer_size = std::min<size_t>(memtable_budget / 2, size_t{64} << 20);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key, false));
@@ -53,6 +64,39 @@ class SilentLogger : public rocksdb::Logger {
   void Logv(const char*, va_list) override {}
 };
 
+// RocksDB's info log, sent to the service's own log (JSON lines on stderr) from WARN up, and
+// never to a LOG file in the data directory: RocksDB's file logger aborts the process (Debian
+// builds RocksDB with assertions) when it writes again after the disk was full.
+class ServiceLogger : public rocksdb::Logger {
+ public:
+  explicit ServiceLogger(std::string path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), path_(std::move(path)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char line[1024];
+    vsnprintf(line, sizeof(line), format, ap);
+    Log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError : LogLevel::kWarning,
+        "rocksdb", {{"path", path_}, {"detail", line}});
+  }
+
+ private:
+  const std::string path_;
+};
+
+// Turns off RocksDB's own recovery from a full disk, which waits until a whole write buffer
+// (64 MiB) is free and polls every 5 s: Store::Write resumes the database itself.
+class NoSpaceRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    if (bg_error.IsNoSpace()) *auto_recovery = false;
+  }
+};
+
 // Opens the database at `path` read-only with a silent logger and hands a view of it to
 // `verify`.
 absl::Status VerifyExisting(const std::string& path, const std::vector<std::string>& families,
@@ -77,8 +121,8 @@ absl::Status VerifyExisting(const std::string& path, const std::vector<std::stri
     for (rocksdb::ColumnFamilyHandle* handle : handles) {
       if (handle->GetName() == family) {
         std::string value;
-        rocksdb::Status got = db->Get(rocksdb::ReadOptions(), handle,
-                                      rocksdb::Slice(key.data(), key.size()), &value);
+        rocksdb::Status got =
+            db->Get(rocksdb::ReadOptions(), handle, rocksdb::Slice(key.data(), key.size()), &value);
         if (!got.ok()) {
           return FromRocksDb(got, absl::StrCat("read ", path));
         }
@@ -126,7 +170,12 @@ absl::Status FromRocksDb(const rocksdb::Status& status, absl::string_view contex
       return absl::FailedPreconditionError(message);
     case rocksdb::Status::kIOError:
       if (status.IsNoSpace()) {
-        return absl::ResourceExhaustedError(message);
+        // RocksDB's text names files; the client gets what it can act on.
+        return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                              context,
+                              ": the disk is full (no space left on the data volume); writes are "
+                              "refused until space is freed, then resume without a restart")),
+                          "DISK_FULL");
       }
       return absl::UnavailableError(message);
     default:
@@ -139,13 +188,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     return absl::InvalidArgumentError("store path is empty");
   }
   auto cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
+  // Memtables of all families together get a quarter of the cache's size and are charged to
+  // the cache: cache plus memtables stay within block_cache_bytes, however many families
+  // take writes (unbounded, each family's memtables could take 2 x 64 MiB).
+  const size_t memtable_budget = static_cast<size_t>(options.block_cache_bytes) / 4;
   rocksdb::DBOptions db_options;
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(memtable_budget, cache);
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = int64_t{256} << 20;
+  db_options.info_log = std::make_shared<ServiceLogger>(options.path);
+  db_options.listeners.push_back(std::make_shared<NoSpaceRecovery>());
 
   // Open every family already on disk (a newer version may have added some) plus the ones
   // asked for.
@@ -165,7 +222,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
 
   const rocksdb::ColumnFamilyOptions cf_options =
-      FamilyOptions(cache, options.bloom_bits_per_key);
+      FamilyOptions(cache, options.bloom_bits_per_key, memtable_budget);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     descriptors.emplace_back(name, cf_options);
@@ -239,7 +296,25 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch) { return Write(batch, sync
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
-  return FromRocksDb(db_->Write(options, batch), "write");
+  rocksdb::Status s = db_->Write(options, batch);
+  // A failed write applied nothing; once the database is resumed it can be written again.
+  if (s.IsIOError() && Resume()) s = db_->Write(options, batch);
+  return FromRocksDb(s, "write");
+}
+
+bool Store::Resume() {
+  std::lock_guard<std::mutex> lock(resume_mu_);
+  const absl::Time now = absl::Now();
+  if (now < next_resume_) return false;
+  next_resume_ = now + kResumeInterval;
+  const rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    LogInfo("database resumed after a write error", {{"path", path_}});
+    return true;
+  }
+  LogWarning("database not resumed yet",
+             {{"path", path_}, {"error", s.ToString()}, {"retry_after_ms", kResumeIntervalMs}});
+  return false;
 }
 
 absl::StatusOr<std::string> Store::Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key,

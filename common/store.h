@@ -19,12 +19,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -35,8 +37,7 @@ namespace common {
 struct ExistingDatabase {
   std::vector<std::string> column_families;
   // The value of `key` in `family`; NOT_FOUND when the family or the key is absent.
-  std::function<absl::StatusOr<std::string>(absl::string_view family, absl::string_view key)>
-      get;
+  std::function<absl::StatusOr<std::string>(absl::string_view family, absl::string_view key)> get;
   // True when any column family holds a key.
   std::function<bool()> has_data;
 };
@@ -46,6 +47,8 @@ struct StoreOptions {
   // Column families the caller uses, besides "default". Families that exist on disk but are
   // not listed (written by a newer version) are opened too and left alone.
   std::vector<std::string> column_families;
+  // The RocksDB memory budget: the block cache, which is also charged for the memtables
+  // (a quarter of it, across all column families).
   int64_t block_cache_bytes = int64_t{256} << 20;
   int bloom_bits_per_key = 10;
   bool sync_writes = true;
@@ -57,9 +60,9 @@ struct StoreOptions {
 };
 
 // Translates a RocksDB status: NotFound -> NOT_FOUND, Busy/TryAgain -> ABORTED/UNAVAILABLE,
-// NoSpace -> RESOURCE_EXHAUSTED, IOError -> UNAVAILABLE, Corruption -> DATA_LOSS,
-// InvalidArgument -> FAILED_PRECONDITION, anything else -> INTERNAL. `context` says what was
-// being done ("open /var/lib/records").
+// NoSpace -> RESOURCE_EXHAUSTED (reason DISK_FULL), IOError -> UNAVAILABLE, Corruption ->
+// DATA_LOSS, InvalidArgument -> FAILED_PRECONDITION, anything else -> INTERNAL. `context` says what
+// was being done ("open /var/lib/records").
 absl::Status FromRocksDb(const rocksdb::Status& status, absl::string_view context);
 
 class Store {
@@ -78,7 +81,11 @@ class Store {
   // Every column family on disk, "default" included.
   std::vector<std::string> ColumnFamilyNames() const;
 
-  // Applies the batch atomically; synced per options.sync_writes.
+  // Applies the batch atomically; synced per options.sync_writes. After a write error (the
+  // disk was full, an I/O error) RocksDB refuses every write until it is resumed: Write then
+  // tries DB::Resume() — at most once a second — and, when that succeeds, writes the batch
+  // again. On a full disk the error is RESOURCE_EXHAUSTED with reason DISK_FULL; reads keep
+  // working throughout.
   absl::Status Write(rocksdb::WriteBatch* batch);
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
 
@@ -100,8 +107,7 @@ class Store {
 
    private:
     friend class Store;
-    Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot)
-        : db_(db), snapshot_(snapshot) {}
+    Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
     rocksdb::DB* db_;
     const rocksdb::Snapshot* snapshot_;
   };
@@ -116,12 +122,20 @@ class Store {
 
  private:
   Store() = default;
+  // Resumes the database after a background error; false when it is still stopped or was
+  // tried less than kResumeInterval ago.
+  bool Resume();
+
+  static constexpr int kResumeIntervalMs = 1000;
+  static constexpr absl::Duration kResumeInterval = absl::Milliseconds(kResumeIntervalMs);
 
   std::string path_;
   bool sync_writes_ = true;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;
+  std::mutex resume_mu_;
+  absl::Time next_resume_ = absl::InfinitePast();
 };
 
 }  // namespace common

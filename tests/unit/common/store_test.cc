@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/errors.h"
 #include "gtest/gtest.h"
 
 namespace common {
@@ -111,6 +112,7 @@ TEST_F(StoreTest, MapsRocksDbStatuses) {
   EXPECT_EQ(FromRocksDb(rocksdb::Status::Corruption(), "x").code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(FromRocksDb(rocksdb::Status::NoSpace(), "x").code(),
             absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorReason(FromRocksDb(rocksdb::Status::NoSpace(), "x")), "DISK_FULL");
   EXPECT_EQ(FromRocksDb(rocksdb::Status::Busy(), "x").code(), absl::StatusCode::kAborted);
   EXPECT_TRUE(FromRocksDb(rocksdb::Status::OK(), "x").ok());
 }
