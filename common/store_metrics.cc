@@ -34,6 +34,9 @@ std::vector<MetricFamily> CollectStoreMetrics(const Store& store, const std::str
        "Size of the column family's active and unflushed memtables.", P::kCurSizeAllMemTables},
       {"dangbo_rocksdb_estimated_keys", "Estimated number of keys in the column family.",
        P::kEstimateNumKeys},
+      {"dangbo_rocksdb_table_readers_bytes",
+       "Memory of the column family's open SST readers outside the block cache.",
+       P::kEstimateTableReadersMem},
   };
   const Property per_database[] = {
       {"dangbo_rocksdb_block_cache_usage_bytes", "Memory used by the block cache.",

@@ -54,9 +54,10 @@ const MetricLabels kMembers = {{"db", "records"}, {"cf", "members"}};
 const MetricLabels kDb = {{"db", "records"}};
 
 TEST_F(StoreMetricsTest, ReportsEveryColumnFamilyAndTheSharedBlockCache) {
-  for (const char* name : {"dangbo_rocksdb_sst_files_bytes", "dangbo_rocksdb_live_data_bytes",
-                           "dangbo_rocksdb_pending_compaction_bytes",
-                           "dangbo_rocksdb_memtable_bytes", "dangbo_rocksdb_estimated_keys"}) {
+  for (const char* name :
+       {"dangbo_rocksdb_sst_files_bytes", "dangbo_rocksdb_live_data_bytes",
+        "dangbo_rocksdb_pending_compaction_bytes", "dangbo_rocksdb_memtable_bytes",
+        "dangbo_rocksdb_estimated_keys", "dangbo_rocksdb_table_readers_bytes"}) {
     EXPECT_GE(Value(name, kMembers), 0) << name;
     EXPECT_GE(Value(name, {{"db", "records"}, {"cf", "default"}}), 0) << name;
   }
