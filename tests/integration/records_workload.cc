@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -172,9 +173,9 @@ std::string EventEtag(const rv1::ChangeEvent& event) {
   }
 }
 
-// The current etag of a resource, or the error reading it.
-grpc::Status CurrentEtag(rv1::RecordsService::Stub* stub, const std::string& name,
-                         std::string* etag) {
+// The current etag of a resource, or the error reading it (one attempt).
+grpc::Status CurrentEtagOnce(rv1::RecordsService::Stub* stub, const std::string& name,
+                             std::string* etag) {
   grpc::Status s;
   if (name.find("/members/") != std::string::npos) {
     rv1::GetMemberRequest get;
@@ -200,6 +201,19 @@ grpc::Status CurrentEtag(rv1::RecordsService::Stub* stub, const std::string& nam
     rv1::Organization o;
     s = stub->GetOrganization(Context("verify").get(), get, &o);
     *etag = o.etag();
+  }
+  return s;
+}
+
+// As CurrentEtagOnce, retried while the server's per-principal rate limit refuses the read:
+// verification reads thousands of resources back to back, like any bulk reader.
+grpc::Status CurrentEtag(rv1::RecordsService::Stub* stub, const std::string& name,
+                         std::string* etag) {
+  grpc::Status s;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    s = CurrentEtagOnce(stub, name, etag);
+    if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return s;
 }
