@@ -23,6 +23,12 @@ absl::Status RateLimiter::Acquire(absl::string_view principal, absl::Time now) {
   double wait_seconds = 0;
   {
     absl::MutexLock lock(&shard.mu);
+    if (shard.buckets.size() >= kSweepAt) {
+      absl::erase_if(shard.buckets, [&](const auto& entry) {
+        const Bucket& b = entry.second;
+        return b.tokens + std::max(0.0, absl::ToDoubleSeconds(now - b.updated)) * rate_ >= burst_;
+      });
+    }
     auto [it, inserted] = shard.buckets.try_emplace(std::string(principal), Bucket{burst_, now});
     Bucket& bucket = it->second;
     if (!inserted) {
@@ -42,11 +48,20 @@ absl::Status RateLimiter::Acquire(absl::string_view principal, absl::Time now) {
   retry.mutable_retry_delay()->set_nanos(
       static_cast<int32_t>(absl::ToInt64Nanoseconds(delay % absl::Seconds(1))));
   absl::Status status = absl::ResourceExhaustedError(
-      absl::StrCat("request rate of ", principal, " is over ", rate_,
-                   " per second; retry after ", absl::FormatDuration(delay)));
+      absl::StrCat("request rate of ", principal, " is over ", rate_, " per second; retry after ",
+                   absl::FormatDuration(delay)));
   status.SetPayload("type.googleapis.com/google.rpc.RetryInfo",
                     absl::Cord(retry.SerializeAsString()));
   return WithReason(std::move(status), "RATE_LIMITED", {{"principal", std::string(principal)}});
+}
+
+size_t RateLimiter::TrackedPrincipals() {
+  size_t total = 0;
+  for (Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    total += shard.buckets.size();
+  }
+  return total;
 }
 
 }  // namespace common

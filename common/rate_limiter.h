@@ -26,6 +26,13 @@ class RateLimiter {
   absl::Status Acquire(absl::string_view principal) { return Acquire(principal, absl::Now()); }
   absl::Status Acquire(absl::string_view principal, absl::Time now);  // for tests
 
+  // Principals with a bucket now. A bucket that has refilled completely behaves exactly like
+  // a new one, so a shard that grows past kSweepAt drops those: memory follows the callers
+  // active in the last burst/rate seconds, however many distinct names callers send.
+  size_t TrackedPrincipals();
+
+  static constexpr size_t kSweepAt = 1024;  // buckets per shard
+
  private:
   struct Bucket {
     double tokens;

@@ -4,10 +4,11 @@
 
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "common/authorizer.h"
 #include "common/errors.h"
-#include "common/rate_limiter.h"
 #include "common/permissions.h"
+#include "common/rate_limiter.h"
 #include "dangbo/analytics/v1/analytics_service.pb.h"
 #include "dangbo/records/v1/admin_service.pb.h"
 #include "dangbo/records/v1/records_service.pb.h"
@@ -66,8 +67,8 @@ TEST_F(AuthTest, KnownTokensMapToPrincipalsAndRoles) {
 TEST_F(AuthTest, EveryFailureIsTheSameUnauthenticated) {
   auto store = TokenStore::Open(path_);
   ASSERT_TRUE(store.ok());
-  for (const char* header : {"", "Bearer ", "Bearer wrong", "Basic admin-secret",
-                             "admin-secret", "Bearer admin-secret "}) {
+  for (const char* header : {"", "Bearer ", "Bearer wrong", "Basic admin-secret", "admin-secret",
+                             "Bearer admin-secret "}) {
     auto p = (*store)->Authenticate(header);
     ASSERT_FALSE(p.ok()) << header;
     EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
@@ -157,8 +158,7 @@ TEST(PermissionsTest, EveryMethodOfEveryServiceHasAnEntry) {
     const auto* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
     ASSERT_NE(service, nullptr) << method;
-    EXPECT_NE(service->FindMethodByName(method.substr(method.rfind('/') + 1)), nullptr)
-        << method;
+    EXPECT_NE(service->FindMethodByName(method.substr(method.rfind('/') + 1)), nullptr) << method;
   }
 }
 
@@ -187,6 +187,30 @@ TEST(RateLimiterTest, AllowsTheBurstThenRefillsAtTheRate) {
   // 100 ms later one token is back.
   EXPECT_TRUE(limiter.Acquire("alice", t0 + absl::Milliseconds(100)).ok());
   EXPECT_FALSE(limiter.Acquire("alice", t0 + absl::Milliseconds(100)).ok());
+}
+
+// Without a token file the principal is whatever name the caller sends: a stream of new
+// names must not grow the limiter without bound, and dropping buckets must never reset a
+// caller that is still being limited.
+TEST(RateLimiterTest, BucketsOfIdleCallersAreDroppedButLimitedCallersAreKept) {
+  RateLimiter limiter(10, 2);  // a bucket refills completely in 0.2 s
+  absl::Time now = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 100000; ++i) {
+    now += absl::Microseconds(100);  // 10 s in all
+    ASSERT_TRUE(limiter.Acquire(absl::StrCat("caller-", i), now).ok());
+  }
+  EXPECT_LE(limiter.TrackedPrincipals(), 16 * RateLimiter::kSweepAt);
+
+  // 20,000 callers at one instant (more than a shard holds before sweeping), each of which
+  // has used one of its two tokens: none is dropped, so each is refused after one more call.
+  RateLimiter busy(10, 2);
+  constexpr int kCallers = 20000;
+  for (int i = 0; i < kCallers; ++i) ASSERT_TRUE(busy.Acquire(absl::StrCat("n", i), now).ok());
+  EXPECT_EQ(busy.TrackedPrincipals(), static_cast<size_t>(kCallers));
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_TRUE(busy.Acquire(absl::StrCat("n", i), now).ok());
+    ASSERT_FALSE(busy.Acquire(absl::StrCat("n", i), now).ok()) << "n" << i << " was reset";
+  }
 }
 
 TEST(RateLimiterTest, ZeroRateIsUnlimited) {
