@@ -16,6 +16,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "tests/integration/records_workload.h"
 #include "tests/support/process.h"
 
 namespace {
@@ -26,21 +27,8 @@ using testing_support::FreePort;
 using testing_support::ServerProcess;
 using testing_support::TempDir;
 
-google::type::Date Day(int y, int m, int d) {
-  google::type::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
-
-dangbo::common::v1::DecisionRef Decision(const std::string& number, const google::type::Date& d) {
-  dangbo::common::v1::DecisionRef decision;
-  decision.set_number(number);
-  *decision.mutable_date() = d;
-  decision.set_issuing_body("Đảng ủy Cục Hải quan Long An");
-  return decision;
-}
+using reliability::Day;
+using reliability::Decision;
 
 std::unique_ptr<grpc::ClientContext> Context() {
   auto c = std::make_unique<grpc::ClientContext>();
