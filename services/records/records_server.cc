@@ -2,8 +2,8 @@
 
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "services/records/service/bench_targets.h"
 #include "common/store_metrics.h"
+#include "services/records/service/bench_targets.h"
 
 namespace records {
 
@@ -20,8 +20,8 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   retention.change_log_max_events = config.change_log_retention_events;
   retention.interval = config.retention_interval;
   s->trimmer_ = std::make_unique<Trimmer>(s->db_.get(), retention);
-  s->hub_ = std::make_unique<ChangeHub>();
-  ChangeHub* hub = s->hub_.get();
+  s->hub_ = std::make_unique<common::ChangeHub>();
+  common::ChangeHub* hub = s->hub_.get();
   s->db_->commits()->SetCommitListener([hub](uint64_t last) { hub->Notify(last); });
   RecordsServiceOptions service_options;
   service_options.change_log_retention = config.change_log_retention;

@@ -20,11 +20,11 @@
 
 #include "absl/status/statusor.h"
 #include "common/authorizer.h"
+#include "common/change_hub.h"
 #include "common/metrics.h"
 #include "common/server.h"
 #include "services/records/config.h"
 #include "services/records/service/admin_service.h"
-#include "services/records/service/change_hub.h"
 #include "services/records/service/records_service.h"
 #include "services/records/storage/backups.h"
 #include "services/records/storage/records_db.h"
@@ -41,7 +41,7 @@ class RecordsServer {
   std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
   RecordsDb* db() const { return db_.get(); }
   Trimmer* trimmer() const { return trimmer_.get(); }
-  ChangeHub* hub() const { return hub_.get(); }
+  common::ChangeHub* hub() const { return hub_.get(); }
   // Null when config.backup_dir is empty.
   BackupStore* backups() const { return backups_.get(); }
 
@@ -56,7 +56,7 @@ class RecordsServer {
   std::unique_ptr<RecordsDb> db_;
   common::MetricsRegistration store_metrics_;  // RocksDB stats on /metrics; reset before db_ closes
   std::unique_ptr<Trimmer> trimmer_;
-  std::unique_ptr<ChangeHub> hub_;
+  std::unique_ptr<common::ChangeHub> hub_;
   std::unique_ptr<common::Authorizer> authorizer_;  // outlives service_
   std::unique_ptr<RecordsService> service_;
   std::unique_ptr<BackupStore> backups_;

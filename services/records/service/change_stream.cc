@@ -27,10 +27,11 @@ absl::Status OutOfRange(absl::string_view reason, std::string message) {
 // pumps it, one write in flight at a time; heartbeats when idle and each time every
 // committed event has been delivered (so a follower may apply events in batches and flush
 // on the heartbeat without waiting for the idle interval).
-class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, public ChangeStream {
+class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>,
+                           public common::ChangeStream {
  public:
   // Ends at once with `error` when it is not OK.
-  WatchReactor(RecordsDb* db, ChangeHub* hub, const v1::WatchChangesRequest& request,
+  WatchReactor(RecordsDb* db, common::ChangeHub* hub, const v1::WatchChangesRequest& request,
                absl::Status error, bool pii_read)
       : db_(db), hub_(hub), pii_read_(pii_read) {
     if (!error.ok()) {
@@ -182,7 +183,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>, pub
   }
 
   RecordsDb* db_;
-  ChangeHub* hub_;
+  common::ChangeHub* hub_;
   const bool pii_read_;  // members' personal data is sent unmasked
   std::mutex mu_;
   bool registered_ = false;

@@ -68,8 +68,8 @@ bool OrganizationMatches(const v1::Organization& org,
 
 }  // namespace
 
-RecordsService::RecordsService(RecordsDb* db, ChangeHub* hub, const common::Authorizer* authorizer,
-                               RecordsServiceOptions options)
+RecordsService::RecordsService(RecordsDb* db, common::ChangeHub* hub,
+                               const common::Authorizer* authorizer, RecordsServiceOptions options)
     : db_(db), hub_(hub), authorizer_(authorizer), options_(options) {}
 
 grpc::ServerUnaryReactor* RecordsService::CreateOrganization(

@@ -18,8 +18,8 @@
 
 #include "absl/time/time.h"
 #include "common/authorizer.h"
+#include "common/change_hub.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
-#include "services/records/service/change_hub.h"
 #include "services/records/storage/records_db.h"
 
 namespace records {
@@ -35,7 +35,7 @@ class RecordsService final : public v1::RecordsService::CallbackService {
  public:
   // `db`, `hub` and `authorizer` are not owned and must outlive the service. Every handler
   // authorizes its call with `authorizer` first (before validation and existence checks).
-  RecordsService(RecordsDb* db, ChangeHub* hub, const common::Authorizer* authorizer,
+  RecordsService(RecordsDb* db, common::ChangeHub* hub, const common::Authorizer* authorizer,
                  RecordsServiceOptions options);
 
   grpc::ServerUnaryReactor* CreateOrganization(grpc::CallbackServerContext* context,
@@ -169,7 +169,7 @@ class RecordsService final : public v1::RecordsService::CallbackService {
 
  private:
   RecordsDb* db_;
-  ChangeHub* hub_;
+  common::ChangeHub* hub_;
   const common::Authorizer* authorizer_;
   RecordsServiceOptions options_;
 };

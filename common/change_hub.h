@@ -1,10 +1,11 @@
-// File: services/records/service/change_hub.h
+// File: common/change_hub.h
 //
-// The open WatchChanges streams and the one small thread that feeds them. The commit queue's
-// listener calls Notify() after each group commits; the hub thread then pumps every stream
-// (each stream sends at most one message at a time and reads the next events from the change
-// log itself), and every 100 ms gives streams the chance to send idle heartbeats. Reactor
-// threads never wait: a stream whose write completes pumps itself.
+// The open change streams of a service (records' WatchChanges, the analytics writer's
+// WatchIndicatorChanges) and the one small thread that feeds them. The writer calls Notify()
+// after each commit; the hub thread then pumps every stream (each stream sends at most one
+// message at a time and reads the next events from its log itself), and every 100 ms gives
+// streams the chance to send idle heartbeats. Reactor threads never wait: a stream whose
+// write completes pumps itself.
 //
 // Shutdown() ends every open stream with UNAVAILABLE ("server shutting down") and refuses new
 // ones; the server registers it as a ServerRunner shutdown hook.
@@ -20,9 +21,9 @@
 
 #include "absl/time/time.h"
 
-namespace records {
+namespace common {
 
-// What the hub drives; implemented by the WatchChanges reactor.
+// What the hub drives; implemented by each stream's reactor.
 class ChangeStream {
  public:
   virtual ~ChangeStream() = default;
@@ -62,4 +63,4 @@ class ChangeHub {
   std::thread thread_;
 };
 
-}  // namespace records
+}  // namespace common

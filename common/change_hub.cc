@@ -1,10 +1,10 @@
-#include "services/records/service/change_hub.h"
+#include "common/change_hub.h"
 
 #include <vector>
 
 #include "absl/time/clock.h"
 
-namespace records {
+namespace common {
 
 ChangeHub::ChangeHub() {
   thread_ = std::thread([this] { Run(); });
@@ -64,4 +64,4 @@ void ChangeHub::Run() {
   }
 }
 
-}  // namespace records
+}  // namespace common
