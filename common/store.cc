@@ -46,6 +46,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key, false));
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Partitioned filters and a two-level index: a point lookup reads one 4 KiB partition, not
+  // the whole filter of a large file. Whole filters run to megabytes at national scale; they
+  // did not stay in a cache shard, and every lookup re-read and parsed them (import fell to
+  // 120 members/s at 0.5 M members).
+  table.partition_filters = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.level_compaction_dynamic_level_bytes = true;
@@ -191,7 +200,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   if (options.path.empty()) {
     return absl::InvalidArgumentError("store path is empty");
   }
-  auto cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
+  rocksdb::LRUCacheOptions cache_options;
+  cache_options.capacity = static_cast<size_t>(options.block_cache_bytes);
+  // Fewer, larger shards (at least 8 MiB each, at most 16): a shard must hold the largest
+  // blocks with room to spare, and the high-priority half keeps index and filter blocks.
+  cache_options.num_shard_bits = 0;
+  while (cache_options.num_shard_bits < 4 &&
+         (cache_options.capacity >> (cache_options.num_shard_bits + 1)) >= (size_t{8} << 20)) {
+    ++cache_options.num_shard_bits;
+  }
+  cache_options.high_pri_pool_ratio = 0.5;
+  auto cache = rocksdb::NewLRUCache(cache_options);
   // Memtables of all families together get a quarter of the cache's size and are charged to
   // the cache: cache plus memtables stay within block_cache_bytes, however many families
   // take writes (unbounded, each family's memtables could take 2 x 64 MiB).
