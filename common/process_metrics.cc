@@ -11,8 +11,38 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 
+// jemalloc's control interface, when the binary links jemalloc (the servers do); null
+// otherwise (tests, tools), and the allocator gauges are then left out.
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
+    __attribute__((weak));
+
 namespace common {
 namespace {
+
+// jemalloc's statistics, refreshed: allocated (live heap), active (pages holding it),
+// resident (pages the allocator keeps mapped, incl. its own metadata and dirty pages).
+struct HeapStats {
+  double allocated = 0;
+  double active = 0;
+  double resident = 0;
+  double metadata = 0;
+};
+
+bool ReadHeapStats(HeapStats* out) {
+  if (mallctl == nullptr) return false;
+  uint64_t epoch = 1;
+  size_t epoch_size = sizeof(epoch);
+  if (mallctl("epoch", &epoch, &epoch_size, &epoch, epoch_size) != 0) return false;
+  auto read = [](const char* name, double* value) {
+    size_t v = 0;
+    size_t size = sizeof(v);
+    if (mallctl(name, &v, &size, nullptr, 0) != 0) return false;
+    *value = static_cast<double>(v);
+    return true;
+  };
+  return read("stats.allocated", &out->allocated) && read("stats.active", &out->active) &&
+         read("stats.resident", &out->resident) && read("stats.metadata", &out->metadata);
+}
 
 struct ProcStat {
   double cpu_seconds = 0;
@@ -100,6 +130,23 @@ MetricsRegistration RegisterProcessMetrics(MetricsRegistry* registry, absl::stri
                     stat.start_time_seconds),
         GaugeFamily("process_threads", "Number of OS threads in the process.", stat.threads),
     };
+    HeapStats heap;
+    if (ReadHeapStats(&heap)) {
+      families.push_back(GaugeFamily("dangbo_heap_allocated_bytes",
+                                     "Bytes the program has allocated and not freed (jemalloc).",
+                                     heap.allocated));
+      families.push_back(GaugeFamily("dangbo_heap_active_bytes",
+                                     "Bytes in pages holding live allocations (jemalloc).",
+                                     heap.active));
+      families.push_back(GaugeFamily(
+          "dangbo_heap_resident_bytes",
+          "Bytes the allocator keeps resident: live pages, dirty pages not yet returned, metadata "
+          "(jemalloc).",
+          heap.resident));
+      families.push_back(GaugeFamily("dangbo_heap_metadata_bytes",
+                                     "Bytes of the allocator's own metadata (jemalloc).",
+                                     heap.metadata));
+    }
     families.push_back({"process_cpu_seconds_total",
                         "User and system CPU time, in seconds.",
                         MetricType::kCounter,

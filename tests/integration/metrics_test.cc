@@ -13,7 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/process.h"
 #include "tests/support/reflection_client.h"
 
@@ -30,36 +30,12 @@ struct Binary {
 
 std::ostream& operator<<(std::ostream& os, const Binary& b) { return os << b.name; }
 
-struct Scrape {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-};
+using testing_support::Scrape;
 
-Scrape Get(int port, const std::string& path) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(5, 0);
-  client.set_read_timeout(5, 0);
-  Scrape scrape;
-  if (auto response = client.Get(path.c_str())) {
-    scrape.status = response->status;
-    scrape.content_type = response->get_header_value("Content-Type");
-    scrape.body = response->body;
-  }
-  return scrape;
-}
+Scrape Get(int port, const std::string& path) { return testing_support::ScrapeHttp(port, path); }
 
-// The value of the sample `series` (name{labels}) in a scrape, or -1 when absent.
 double Value(const std::string& body, const std::string& series) {
-  const std::string prefix = series + " ";
-  size_t at = 0;
-  while ((at = body.find(prefix, at)) != std::string::npos) {
-    if (at == 0 || body[at - 1] == '\n') {
-      return std::stod(body.substr(at + prefix.size()));
-    }
-    at += prefix.size();
-  }
-  return -1;
+  return testing_support::SampleValue(body, series);
 }
 
 const char kChecksOk[] =
@@ -144,6 +120,10 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   EXPECT_GT(Value(scrape.body, "process_resident_memory_bytes"), 1 << 20);
   EXPECT_GT(Value(scrape.body, "process_open_fds"), 2);
   EXPECT_GT(Value(scrape.body, "process_start_time_seconds"), 1.6e9);
+  // The servers link jemalloc: its live heap and what it keeps resident.
+  const double allocated = Value(scrape.body, "dangbo_heap_allocated_bytes");
+  EXPECT_GT(allocated, 1 << 20);
+  EXPECT_GE(Value(scrape.body, "dangbo_heap_resident_bytes"), allocated);
   EXPECT_THAT(scrape.body,
               HasSubstr("dangbo_build_info{service=\"" + std::string(GetParam().name) + "\""));
   // The service's own methods are listed from the start.

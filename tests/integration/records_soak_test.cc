@@ -31,6 +31,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/records_workload.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/process.h"
 
 namespace reliability {
@@ -79,6 +80,7 @@ int64_t ResidentBytes(pid_t pid) {
 }
 
 double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+double MiB(double bytes) { return bytes / (1 << 20); }
 
 // Per-method call outcomes.
 class Tally {
@@ -137,7 +139,7 @@ class RecordsSoakTest : public ::testing::Test {
   void StartRecords(bool rate_limited) {
     std::vector<std::string> args = {"--data_dir=" + dir_.Sub("records"),
                                      "--port=" + std::to_string(records_port_),
-                                     "--metrics_port=0",
+                                     "--metrics_port=" + std::to_string(metrics_port_),
                                      "--sync_writes=true",
                                      "--backup_dir=none",
                                      "--block_cache_mb=32"};
@@ -362,6 +364,7 @@ class RecordsSoakTest : public ::testing::Test {
 
   TempDir dir_;
   int records_port_ = FreePort();
+  int metrics_port_ = FreePort();
   std::unique_ptr<ServerProcess> records_;
   std::unique_ptr<rv1::RecordsService::Stub> stub_;
   Ledger ledger_;
@@ -377,8 +380,27 @@ class RecordsSoakTest : public ::testing::Test {
 
 TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   const absl::Duration duration = SoakDuration();
-  const absl::Duration warm_up = std::clamp(duration / 4, absl::Seconds(10), absl::Seconds(60));
+  // Warm-up lasts until the block cache (memtables included) is 90 % full — what it holds
+  // until then is growth by design — but at least 10 s and at most half the run.
+  const absl::Duration min_warm_up = absl::Seconds(10);
+  const absl::Duration max_warm_up = std::max(min_warm_up, duration / 2);
   ASSERT_NO_FATAL_FAILURE(StartRecords(/*rate_limited=*/true));
+  const int metrics_port = metrics_port_;
+  // Block cache use and capacity, and jemalloc's heap figures, from records' /metrics.
+  struct Memory {
+    double cache = -1, capacity = -1, allocated = -1, resident = -1;
+  };
+  auto memory = [metrics_port] {
+    const std::string body = testing_support::ScrapeHttp(metrics_port).body;
+    Memory m;
+    m.cache = testing_support::SampleValue(
+        body, "dangbo_rocksdb_block_cache_usage_bytes{db=\"records\"}");
+    m.capacity = testing_support::SampleValue(
+        body, "dangbo_rocksdb_block_cache_capacity_bytes{db=\"records\"}");
+    m.allocated = testing_support::SampleValue(body, "dangbo_heap_allocated_bytes");
+    m.resident = testing_support::SampleValue(body, "dangbo_heap_resident_bytes");
+    return m;
+  };
   ASSERT_NO_FATAL_FAILURE(CreateOrganizationAndCells(stub_.get(), kCells));
   auto analytics = ServerProcess::Start(
       ANALYTICS_SERVER_BINARY,
@@ -400,6 +422,8 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   // Sample RSS once a second; remember it at the end of the warm-up and at the end.
   int64_t rss_warm = -1, rss_end = -1, rss_peak = 0, analytics_rss_warm = -1,
           analytics_rss_end = -1;
+  Memory memory_warm, memory_end;
+  absl::Duration warm_up = max_warm_up;
   std::vector<int64_t> trajectory;  // one sample a second
   while (absl::Now() < start + duration) {
     absl::SleepFor(absl::Seconds(1));
@@ -408,9 +432,15 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
     trajectory.push_back(rss_end);
     analytics_rss_end = ResidentBytes((*analytics)->pid());
     rss_peak = std::max(rss_peak, rss_end);
-    if (rss_warm < 0 && absl::Now() >= start + warm_up) {
+    memory_end = memory();
+    const absl::Duration elapsed = absl::Now() - start;
+    const bool cache_full =
+        memory_end.capacity > 0 && memory_end.cache >= 0.9 * memory_end.capacity;
+    if (rss_warm < 0 && elapsed >= min_warm_up && (cache_full || elapsed >= max_warm_up)) {
+      warm_up = elapsed;
       rss_warm = rss_end;
       analytics_rss_warm = analytics_rss_end;
+      memory_warm = memory_end;
     }
   }
   stop_.store(true);
@@ -448,6 +478,16 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
                     "s:", absl::StrFormat("%.0f", MiB(trajectory[i])));
   }
   std::printf("  records RSS over time (MiB): %s\n", samples.c_str());
+  std::printf(
+      "  records block cache (memtables included): after warm-up %.1f MiB, end %.1f MiB, "
+      "capacity %.1f MiB\n",
+      MiB(memory_warm.cache), MiB(memory_end.cache), MiB(memory_end.capacity));
+  if (memory_end.allocated >= 0) {
+    std::printf(
+        "  records heap (jemalloc): allocated %.1f -> %.1f MiB, resident %.1f -> %.1f MiB\n",
+        MiB(memory_warm.allocated), MiB(memory_end.allocated), MiB(memory_warm.resident),
+        MiB(memory_end.resident));
+  }
   std::printf("  analytics RSS: start %.1f MiB, after warm-up %.1f MiB, end %.1f MiB\n",
               MiB(analytics_rss_start), MiB(analytics_rss_warm), MiB(analytics_rss_end));
 

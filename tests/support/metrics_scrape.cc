@@ -1,0 +1,32 @@
+#include "tests/support/metrics_scrape.h"
+
+#include "httplib.h"
+
+namespace testing_support {
+
+Scrape ScrapeHttp(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(5, 0);
+  Scrape scrape;
+  if (auto response = client.Get(path.c_str())) {
+    scrape.status = response->status;
+    scrape.content_type = response->get_header_value("Content-Type");
+    scrape.body = response->body;
+  }
+  return scrape;
+}
+
+double SampleValue(const std::string& body, const std::string& series) {
+  const std::string prefix = series + " ";
+  size_t at = 0;
+  while ((at = body.find(prefix, at)) != std::string::npos) {
+    if (at == 0 || body[at - 1] == '\n') {
+      return std::stod(body.substr(at + prefix.size()));
+    }
+    at += prefix.size();
+  }
+  return -1;
+}
+
+}  // namespace testing_support
