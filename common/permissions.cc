@@ -24,29 +24,28 @@ std::map<std::string, std::string, std::less<>> BuildTable() {
        "GetChangeLogState"},
       kRecordsRead);
   add(kRecords, {"WatchChanges"}, kRecordsWatch);
-  add(kRecords,
-      {"CreateOrganization", "UpdateOrganization", "CloseOrganization", "CreateCell",
-       "UpdateCell", "MergeCell", "DissolveCell", "SetCellCommittee", "RateCell",
-       "UpdateMember", "AdmitMember", "ReceiveMember", "RecognizeFullMember", "TransferMember",
-       "RemoveMember", "ExpelMember", "RecordMemberDeath", "ReadmitMember",
-       "CorrectMemberEvent", "RateMember", "ImportMembers"},
+  add(kRecords, {"CreateOrganization",  "UpdateOrganization", "CloseOrganization",
+                 "CreateCell",          "UpdateCell",         "MergeCell",
+                 "DissolveCell",        "SetCellCommittee",   "RateCell",
+                 "UpdateMember",        "AdmitMember",        "ReceiveMember",
+                 "RecognizeFullMember", "TransferMember",     "RemoveMember",
+                 "ExpelMember",         "RecordMemberDeath",  "ReadmitMember",
+                 "CorrectMemberEvent",  "RateMember",         "ImportMembers"},
       kRecordsWrite);
   // Inspection and discipline are the inspection commission's work.
   add(kRecords,
-      {"DisciplineMember", "CreateInspectionPlan", "UpdateInspectionPlan",
-       "NotifyInspectionItem", "StartInspectionItem", "ConcludeInspectionItem",
-       "CloseInspectionItem", "CancelInspectionItem", "UpdateRecommendation"},
+      {"DisciplineMember", "CreateInspectionPlan", "UpdateInspectionPlan", "NotifyInspectionItem",
+       "StartInspectionItem", "ConcludeInspectionItem", "CloseInspectionItem",
+       "CancelInspectionItem", "UpdateRecommendation"},
       kInspectionsWrite);
   add(kRecords, {"ListAuditEvents"}, kAuditRead);
-  add(kRecordsAdmin, {"CreateBackup", "ListBackups", "VerifyBackup", "DeleteBackup"},
-      kAdminBackup);
+  add(kRecordsAdmin, {"CreateBackup", "ListBackups", "VerifyBackup", "DeleteBackup"}, kAdminBackup);
   add(kAnalytics,
-      {"GetIndicator", "ListIndicators", "ListObservations", "GetYearlyPerformance",
-       "CompareYears", "GetTermSummary", "RankOrganizations", "GetIndicatorSeries",
-       "GetPartyStatistics", "ListPartyStatistics", "GetFollowerStatus"},
+      {"GetIndicator", "ListIndicators", "ListObservations", "GetYearlyPerformance", "CompareYears",
+       "GetTermSummary", "RankOrganizations", "GetIndicatorSeries", "GetPartyStatistics",
+       "ListPartyStatistics", "GetFollowerStatus", "WatchIndicatorChanges"},
       kAnalyticsRead);
-  add(kAnalytics,
-      {"CreateIndicator", "UpdateIndicator", "DeleteIndicator", "RecordObservations"},
+  add(kAnalytics, {"CreateIndicator", "UpdateIndicator", "DeleteIndicator", "RecordObservations"},
       kAnalyticsWrite);
   add("/grpc.health.v1.Health/", {"Check", "Watch"}, "");
   return t;

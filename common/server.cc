@@ -28,9 +28,7 @@ namespace {
 
 int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
 
-int ClampInt(int64_t v) {
-  return v > INT32_MAX ? INT32_MAX : static_cast<int>(v);
-}
+int ClampInt(int64_t v) { return v > INT32_MAX ? INT32_MAX : static_cast<int>(v); }
 
 sigset_t TerminationSignals() {
   sigset_t set;
@@ -155,8 +153,7 @@ absl::Status ServerRunner::Start() {
       }
     }
   }
-  SetServing(true);
-  server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+  SetServing(start_serving_);
 
   if (!config_.port_file.empty()) {
     std::ofstream out(config_.port_file, std::ios::trunc);
@@ -230,8 +227,7 @@ void ServerRunner::Shutdown() {
   if (metrics_http_ != nullptr) {
     metrics_http_->Stop();  // after the RPCs, so the drain can still be scraped
   }
-  LogInfo("stopped", {{"service", config_.service},
-                      {"shutdown_ms", Millis(absl::Now() - start)}});
+  LogInfo("stopped", {{"service", config_.service}, {"shutdown_ms", Millis(absl::Now() - start)}});
 }
 
 }  // namespace common

@@ -32,8 +32,8 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config.h"
-#include "common/security.h"
 #include "common/metrics.h"
+#include "common/security.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 
@@ -82,6 +82,10 @@ class ServerRunner {
   void SetPlaintextHealthPort(int port) { health_port_ = port; }
   int health_port() const { return health_port_bound_; }
 
+  // Start() reports NOT_SERVING (readiness) until SetServing(true): for a server that must
+  // sync before it answers (an analytics read replica). Liveness stays SERVING.
+  void StartNotServing() { start_serving_ = false; }
+
   // Binds and starts serving. UNAVAILABLE when the address cannot be bound.
   absl::Status Start();
 
@@ -108,6 +112,7 @@ class ServerRunner {
   std::vector<std::function<void()>> shutdown_hooks_;
   std::shared_ptr<grpc::ServerCredentials> credentials_;
   bool reflection_ = true;
+  bool start_serving_ = true;
   int max_concurrent_streams_ = 0;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Creates what the prod overlay's Secrets hold, for one namespace: a CA, server certificates
-# for records and analytics whose SANs are their in-cluster names (and localhost/127.0.0.1 for
-# `kubectl port-forward`), one bearer token per role, and DIR/secrets.yaml with the six
-# Secrets (kubectl create secret --dry-run=client: no cluster needed). Existing files are
-# kept, so running it again only rewrites secrets.yaml.
+# for records, analytics-writer and analytics (the replicas) whose SANs are their in-cluster
+# names (and localhost/127.0.0.1 for `kubectl port-forward`), one bearer token per role, and
+# DIR/secrets.yaml with the seven Secrets (kubectl create secret --dry-run=client: no cluster
+# needed). Existing files are kept, so running it again only adds what is missing (e.g. the
+# analytics-writer certificate in a DIR made before the writer existed) and rewrites
+# secrets.yaml.
 #
 #   deploy/k8s/make-secrets.sh NAMESPACE DIR
 #   kubectl -n NAMESPACE apply -f DIR/secrets.yaml
@@ -22,24 +24,31 @@ if [[ ! -f ca.crt ]]; then
     -keyout ca.key -out ca.crt 2>/dev/null
 fi
 
-issue() {  # service
+issue() {  # name host... : a certificate for NAME, valid for each in-cluster HOST as
+           # HOST, HOST.NS, HOST.NS.svc and HOST.NS.svc.cluster.local
   local s=$1
+  shift
   [[ -f $s.crt ]] && return 0
   openssl req -newkey rsa:3072 -nodes -subj "/CN=$s.$ns.svc" -keyout "$s.key" -out "$s.csr" \
     2>/dev/null
-  local sans="DNS:$s,DNS:$s-headless,DNS:$s.$ns,DNS:$s-headless.$ns"
-  sans+=",DNS:$s.$ns.svc,DNS:$s-headless.$ns.svc"
-  sans+=",DNS:$s.$ns.svc.cluster.local,DNS:$s-headless.$ns.svc.cluster.local"
-  sans+=",DNS:$s-0.$s-headless.$ns.svc.cluster.local,DNS:localhost,IP:127.0.0.1"
+  local sans="" host
+  for host in "$@"; do
+    sans+="DNS:$host,DNS:$host.$ns,DNS:$host.$ns.svc,DNS:$host.$ns.svc.cluster.local,"
+  done
+  sans+="DNS:localhost,IP:127.0.0.1"
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$sans" > "$s.ext"
   openssl x509 -req -in "$s.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
     -extfile "$s.ext" -out "$s.crt" 2>/dev/null
   rm -f "$s.csr" "$s.ext"
 }
-issue records
-issue analytics
+# Services (records-headless, analytics-writer: what the clients and the replicas dial) and
+# the StatefulSets' pod names.
+issue records records records-headless records-0.records-headless
+issue analytics-writer analytics-writer analytics-writer-0.analytics-writer
+issue analytics analytics
 
-# principal role: operators per role, analytics' service identity, the backup CronJob.
+# principal role: operators per role, analytics' service identity (the writer and the replicas
+# present it to records, the replicas to the writer), the backup CronJob.
 if [[ ! -f tokens.plain ]]; then
   : > tokens.plain
   for entry in "ops-admin admin" "ops-editor editor" "ops-inspector inspector" \
@@ -62,6 +71,7 @@ token_of records-backup > backup.token
 secret() { kubectl create secret "$@" --namespace "$ns" --dry-run=client -o yaml; echo "---"; }
 {
   secret tls records-tls --cert=records.crt --key=records.key
+  secret tls analytics-writer-tls --cert=analytics-writer.crt --key=analytics-writer.key
   secret tls analytics-tls --cert=analytics.crt --key=analytics.key
   secret generic dangbo-ca --from-file=ca.crt=ca.crt
   secret generic dangbo-tokens --from-file=tokens=tokens

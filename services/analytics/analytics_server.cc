@@ -1,7 +1,7 @@
 #include "services/analytics/analytics_server.h"
 
-#include "common/errors.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/logging.h"
 #include "common/store_metrics.h"
 #include "services/analytics/follower/follower_metrics.h"
@@ -20,6 +20,22 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   if (!db.ok()) return db.status();
   server->db_ = *std::move(db);
   server->indicators_ = std::make_unique<IndicatorStore>(server->db_.get());
+  const bool replica = !config.writer.records_target.empty();
+  Replication replication;
+  if (replica) {
+    server->indicator_follower_ =
+        std::make_unique<IndicatorFollower>(server->indicators_.get(), config.writer);
+    server->writer_stub_ =
+        dangbo::analytics::v1::AnalyticsService::NewStub(NewFollowerChannel(config.writer));
+    replication.writer = server->writer_stub_.get();
+    replication.follower = server->indicator_follower_.get();
+  } else {
+    if (absl::Status s = server->indicators_->OpenLog(); !s.ok()) return s;
+    server->hub_ = std::make_unique<common::ChangeHub>();
+    common::ChangeHub* hub = server->hub_.get();
+    server->indicators_->SetCommitListener([hub](uint64_t head) { hub->Notify(head); });
+    replication.hub = hub;
+  }
   server->read_model_ = std::make_unique<ReadModelStore>(server->db_.get());
   server->follower_ = std::make_unique<RecordsFollower>(server->read_model_.get(), config.follower);
   server->store_metrics_ = common::RegisterStoreMetrics(server->db_.get(), "analytics");
@@ -28,18 +44,29 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   }
   server->authorizer_ =
       std::make_unique<common::Authorizer>("dangbo.analytics.v1.AnalyticsService", config.tokens,
-                                          common::NewRateLimiter(config.security));
+                                           common::NewRateLimiter(config.security));
   server->authorizer_->RequireTls(config.security.tls());
-  server->service_ =
-      std::make_unique<AnalyticsServiceImpl>(server->indicators_.get(), server->read_model_.get(),
-                                             server->follower_.get(), server->authorizer_.get());
+  server->service_ = std::make_unique<AnalyticsServiceImpl>(
+      server->indicators_.get(), server->read_model_.get(), server->follower_.get(),
+      server->authorizer_.get(), replication);
   server->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   server->runner_->AddService(server->service_.get(), "dangbo.analytics.v1.AnalyticsService");
   RecordsFollower* follower = server->follower_.get();
   server->runner_->AddShutdownHook([follower] { follower->Stop(); });
+  if (server->hub_ != nullptr) {
+    common::ChangeHub* hub = server->hub_.get();
+    server->runner_->AddShutdownHook([hub] { hub->Shutdown(); });
+  }
+  if (IndicatorFollower* indicator_follower = server->indicator_follower_.get()) {
+    common::ServerRunner* runner = server->runner_.get();
+    server->runner_->AddShutdownHook([indicator_follower] { indicator_follower->Stop(); });
+    server->runner_->StartNotServing();
+    indicator_follower->OnSynced([runner] { runner->SetServing(true); });
+  }
   server->runner_->ApplySecurity(config.security);
   if (absl::Status s = server->runner_->Start(); !s.ok()) return s;
   server->follower_->Start();
+  if (server->indicator_follower_ != nullptr) server->indicator_follower_->Start();
   if (config.bench_random_targets) {
     StartBenchTargets(server->read_model_.get());
     server->bench_targets_ = true;
@@ -57,6 +84,7 @@ void AnalyticsServer::Shutdown() {
   follower_metrics_.Reset();
   store_metrics_.Reset();
   if (follower_ != nullptr) follower_->Stop();
+  if (indicator_follower_ != nullptr) indicator_follower_->Stop();
   if (runner_ != nullptr) runner_->Shutdown();
   if (bench_targets_) StopBenchTargets();
   if (db_ != nullptr) {

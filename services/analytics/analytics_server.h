@@ -1,7 +1,8 @@
 // File: services/analytics/analytics_server.h
 //
-// The analytics server assembled: its RocksDB (identity-checked), the indicator store, the
-// read model and its records follower, the AnalyticsService handlers, on common's
+// The analytics server assembled: its RocksDB (identity-checked), the indicator store (and
+// its log on a writer, or its follower of the writer on a read replica), the read model and
+// its records follower, the AnalyticsService handlers, on common's
 // ServerRunner (health, reflection, keepalive, limits, graceful shutdown). main() only turns
 // flags into an AnalyticsConfig and calls RunAnalyticsServer; tests start an AnalyticsServer
 // in-process on port 0.
@@ -15,11 +16,13 @@
 #include "absl/status/statusor.h"
 #include "common/auth.h"
 #include "common/authorizer.h"
+#include "common/change_hub.h"
 #include "common/config.h"
 #include "common/metrics.h"
-#include "common/server.h"
 #include "common/security.h"
+#include "common/server.h"
 #include "common/store.h"
+#include "services/analytics/follower/indicator_follower.h"
 #include "services/analytics/follower/records_follower.h"
 #include "services/analytics/service/analytics_service.h"
 #include "services/analytics/store/indicator_store.h"
@@ -37,6 +40,10 @@ struct AnalyticsConfig {
   common::SecurityConfig security;
   // BENCHMARK ONLY (service/bench_targets.h): "organizations/~random" picks a random one.
   bool bench_random_targets = false;
+  // Indicator replication. Writer (writer.records_target empty): owns the indicators and
+  // serves WatchIndicatorChanges. Read replica: follows the writer at writer.records_target
+  // (with writer's transport settings) and forwards writes to it; NOT_SERVING until synced.
+  FollowerOptions writer;
 };
 
 class AnalyticsServer {
@@ -48,6 +55,8 @@ class AnalyticsServer {
 
   int port() const { return runner_->port(); }
   RecordsFollower& follower() { return *follower_; }
+  // Null on a writer.
+  IndicatorFollower* indicator_follower() { return indicator_follower_.get(); }
   common::ServerRunner& runner() { return *runner_; }
 
   // Waits for SIGTERM/SIGINT, then shuts down.
@@ -62,6 +71,10 @@ class AnalyticsServer {
   std::unique_ptr<IndicatorStore> indicators_;
   std::unique_ptr<ReadModelStore> read_model_;
   std::unique_ptr<RecordsFollower> follower_;
+  // Writer: feeds WatchIndicatorChanges. Replica: the writer's log and where writes go.
+  std::unique_ptr<common::ChangeHub> hub_;
+  std::unique_ptr<IndicatorFollower> indicator_follower_;
+  std::unique_ptr<dangbo::analytics::v1::AnalyticsService::Stub> writer_stub_;
   // RocksDB stats and follower lag on /metrics; reset before what they read goes away.
   common::MetricsRegistration store_metrics_;
   common::MetricsRegistration follower_metrics_;

@@ -24,6 +24,20 @@ ABSL_FLAG(std::string, records_tls_server_name, "",
 ABSL_FLAG(std::string, records_token_file, "",
           "file holding the bearer token analytics presents to records (a service token)");
 
+ABSL_FLAG(std::string, role, "writer",
+          "writer: owns the indicators (one per deployment, on a persistent volume) and serves "
+          "WatchIndicatorChanges; replica: a read replica that follows the writer's indicator "
+          "log and forwards writes to it (its data may live on an emptyDir)");
+ABSL_FLAG(std::string, writer_target, "",
+          "replicas: the writer to follow, e.g. dns:///analytics-writer.dangbo.svc:50052");
+ABSL_FLAG(std::string, writer_tls_ca, "",
+          "CA (PEM) the writer's certificate must chain to; empty: --records_tls_ca");
+ABSL_FLAG(std::string, writer_tls_server_name, "",
+          "name the writer's certificate carries, when it differs from the target's host");
+ABSL_FLAG(std::string, writer_token_file, "",
+          "file holding the bearer token a replica presents to the writer (a service token); "
+          "empty: --records_token_file");
+
 ABSL_FLAG(bool, bench_random_targets, false,
           "BENCHMARK ONLY, never in production: GetYearlyPerformance accepts "
           "\"organizations/~random\" and answers a random organization "
@@ -73,6 +87,35 @@ int main(int argc, char** argv) {
   config.follower.tls_server_name = absl::GetFlag(FLAGS_records_tls_server_name);
   if (!ca.empty()) {
     config.follower.credentials = common::ClientCredentials(ca, cert, key);
+  }
+
+  const std::string role = absl::GetFlag(FLAGS_role);
+  const std::string writer = absl::GetFlag(FLAGS_writer_target);
+  std::string problem;
+  if (role != "writer" && role != "replica") {
+    problem = "--role must be writer or replica, got \"" + role + "\"";
+  } else if (role == "replica" && writer.empty()) {
+    problem = "--role=replica needs --writer_target (the analytics writer to follow)";
+  } else if (role == "writer" && !writer.empty()) {
+    problem = "--writer_target is for --role=replica; a writer owns its indicators";
+  }
+  absl::StatusOr<std::string> writer_token =
+      common::ReadTokenFile(absl::GetFlag(FLAGS_writer_token_file), "--writer_token_file");
+  if (problem.empty() && !writer_token.ok()) {
+    problem = std::string(writer_token.status().message());
+  }
+  if (!problem.empty()) {
+    std::fprintf(stderr, "analytics: invalid configuration: %s\n", problem.c_str());
+    return 2;
+  }
+  if (role == "replica") {
+    config.writer = config.follower;  // deadlines, backoff, keepalive as for records
+    config.writer.records_target = writer;
+    if (!absl::GetFlag(FLAGS_writer_token_file).empty()) config.writer.bearer_token = *writer_token;
+    const std::string writer_ca = absl::GetFlag(FLAGS_writer_tls_ca);
+    if (!writer_ca.empty())
+      config.writer.credentials = common::ClientCredentials(writer_ca, cert, key);
+    config.writer.tls_server_name = absl::GetFlag(FLAGS_writer_tls_server_name);
   }
   return analytics::RunAnalyticsServer(config);
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The intent of dangbo's manifests, checked on a rendered overlay (what schema validation
 // cannot see): probes, non-root and read-only containers, memory limits and a block cache
-// that fits in them, one replica with a volume per RocksDB (records and analytics), headless
-// Services for client-side balancing, network policies, pinned images, and transport
+// that fits in them, exactly one replica with a persistent volume for each RocksDB that holds
+// primary data (records, analytics-writer), disposable analytics read replicas (a Deployment
+// of 2+ replicas with an HPA on CPU, data on an emptyDir, role replica following the writer),
+// headless Services for client-side balancing, network policies, pinned images, and transport
 // security: TLS servers are probed on their plaintext health-only port, plaintext ones must
 // say --insecure, and a rendering whose Namespace is labelled
 // dangbo.gov.vn/environment=production is TLS with tokens everywhere (no DANGBO_INSECURE).
@@ -12,15 +14,44 @@
 // with it, every DANGBO_* key of the service's ConfigMap must name a real flag, because the
 // server refuses to start on one that does not. With --secrets (the secrets.yaml that
 // deploy/k8s/make-secrets.sh writes), every Secret a pod mounts must be in it, holding every
-// file a DANGBO_* variable names under that mount.
+// file a DANGBO_* variable names under that mount; and each server-to-server connection
+// (analytics -> records, replicas -> writer) must work with those Secrets: the server's
+// certificate names the host dialled, and the client's token is in the server's token file.
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
+import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, loadManifests } from "./manifests.mjs";
 
+// The servers by workload name. binary: whose flags its DANGBO_* keys must name. role: the
+// analytics --role it must run (the writer may rely on the default).
 const SERVICES = {
-  records: { workload: "StatefulSet", grpcPort: 50051, metricsPort: 9091 },
-  analytics: { workload: "StatefulSet", grpcPort: 50052, metricsPort: 9092 },
+  records: { workload: "StatefulSet", binary: "records", grpcPort: 50051, metricsPort: 9091 },
+  "analytics-writer": { workload: "StatefulSet", binary: "analytics", role: "writer",
+                        grpcPort: 50052, metricsPort: 9092 },
+  analytics: { workload: "Deployment", binary: "analytics", role: "replica", grpcPort: 50052,
+               metricsPort: 9092 },
 };
+// Where each server dials another: the DANGBO_* target key, and the TLS CA / server name /
+// token keys with the ones they default to when empty.
+const CONNECTIONS = [
+  { client: "analytics-writer", server: "records", target: "DANGBO_RECORDS_TARGET",
+    service: "records-headless", ca: ["DANGBO_RECORDS_TLS_CA"],
+    serverName: ["DANGBO_RECORDS_TLS_SERVER_NAME"], token: ["DANGBO_RECORDS_TOKEN_FILE"] },
+  { client: "analytics", server: "records", target: "DANGBO_RECORDS_TARGET",
+    service: "records-headless", ca: ["DANGBO_RECORDS_TLS_CA"],
+    serverName: ["DANGBO_RECORDS_TLS_SERVER_NAME"], token: ["DANGBO_RECORDS_TOKEN_FILE"] },
+  { client: "analytics", server: "analytics-writer", target: "DANGBO_WRITER_TARGET",
+    service: "analytics-writer", ca: ["DANGBO_WRITER_TLS_CA", "DANGBO_RECORDS_TLS_CA"],
+    serverName: ["DANGBO_WRITER_TLS_SERVER_NAME", "DANGBO_RECORDS_TLS_SERVER_NAME"],
+    token: ["DANGBO_WRITER_TOKEN_FILE", "DANGBO_RECORDS_TOKEN_FILE"] },
+];
+// The first non-empty of env[keys[0]], env[keys[1]], ... (a flag that defaults to another).
+function effective(env, keys) {
+  for (const k of keys) {
+    if (env[k] !== undefined && env[k] !== "") return env[k];
+  }
+  return undefined;
+}
 const UID = 65532;
 
 // "20s", "1m30s", "500ms" -> seconds (absl::Duration flag syntax, the subset we use).
@@ -114,6 +145,18 @@ function checkPodSecurity(c, doc, spec) {
   }
 }
 
+// True if a non-empty label selector (matchLabels form) matches these labels.
+function selects(selector, labels) {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
+}
+
+// The pod template labels of a server's workload, or undefined when it is not rendered.
+function podTemplateLabels(c, service) {
+  const w = c.find(SERVICES[service].workload, service)[0];
+  return w?.spec?.template?.metadata?.labels;
+}
+
 // The read-only Secret volume mounted at a directory holding `file`, if any.
 function secretMountFor(spec, container, file) {
   const m = (container.volumeMounts ?? []).find((x) => file?.startsWith(`${x.mountPath}/`));
@@ -164,10 +207,13 @@ function checkServer(c, service, production) {
     c.check(`${who}: production: TLS (DANGBO_TLS_CERT and DANGBO_TLS_KEY)`,
             env.DANGBO_TLS_CERT !== undefined && env.DANGBO_TLS_KEY !== undefined);
     c.check(`${who}: production: bearer tokens (DANGBO_TOKEN_FILE)`, env.DANGBO_TOKEN_FILE !== undefined);
-    if (service === "analytics") {
-      for (const key of ["DANGBO_RECORDS_TLS_CA", "DANGBO_RECORDS_TOKEN_FILE"]) {
-        c.check(`${who}: production: ${key} is a file of a read-only Secret mount`,
-                secretMountFor(spec, ct, env[key]) !== undefined, `${key}=${env[key]}`);
+    // Its connections to other servers: TLS with a CA and a token, both from Secrets.
+    for (const conn of CONNECTIONS.filter((x) => x.client === service)) {
+      for (const keys of [conn.ca, conn.token]) {
+        const value = effective(env, keys);
+        const name = keys.length > 1 ? `${keys[0]} (or ${keys.slice(1).join(", ")})` : keys[0];
+        c.check(`${who}: production: ${name} is a file of a read-only Secret mount`,
+                secretMountFor(spec, ct, value) !== undefined, `${keys[0]}=${value}`);
       }
     }
   }
@@ -235,6 +281,18 @@ function checkServer(c, service, production) {
     const grpc = (s.spec.ports ?? []).find((p) => p.name === "grpc");
     c.check(`${describe(s)}: port grpc ${want.grpcPort} with appProtocol grpc`,
             grpc?.port === want.grpcPort && grpc?.appProtocol === "grpc");
+    // The writer's Service must not reach the replicas, nor the replicas' the writer.
+    for (const other of Object.keys(SERVICES).filter((x) => x !== service)) {
+      const otherLabels = podTemplateLabels(c, other);
+      c.check(`${describe(s)}: selects no ${other} pods`,
+              otherLabels === undefined || !selects(s.spec.selector, otherLabels));
+    }
+  }
+
+  if (want.role !== undefined) {
+    const role = env.DANGBO_ROLE ?? "writer";
+    c.check(`${who}: runs analytics --role=${want.role} (DANGBO_ROLE)`, role === want.role,
+            `DANGBO_ROLE=${env.DANGBO_ROLE}`);
   }
 
   if (w.kind === "StatefulSet") {
@@ -252,20 +310,58 @@ function checkServer(c, service, production) {
     c.check(`${service}: PDB maxUnavailable 1 (minAvailable would block drains)`,
             pdb?.spec?.maxUnavailable === 1 && pdb?.spec?.minAvailable === undefined);
   }
-  if (service === "analytics") {
+  if (w.kind === "Deployment") {
+    // Disposable read replicas: several, scaled on CPU, each on a store it can rebuild.
+    c.check(`${who}: at least 2 replicas`, w.spec.replicas >= 2, `replicas=${w.spec.replicas}`);
+    const dataVolume = (spec.volumes ?? []).find((v) => v.name === dataMount?.name);
+    c.check(`${who}: the data directory is on an emptyDir with a sizeLimit`,
+            dataVolume?.emptyDir !== undefined && dataVolume.emptyDir.sizeLimit !== undefined,
+            JSON.stringify(dataVolume));
+    const hpas = c.find("HorizontalPodAutoscaler").filter((h) =>
+        h.spec?.scaleTargetRef?.kind === "Deployment" && h.spec?.scaleTargetRef?.name === service);
+    const hpa = hpas[0];
+    const onCpu = (hpa?.spec?.metrics ?? []).some((m) => m.type === "Resource" &&
+        m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization" &&
+        m.resource?.target?.averageUtilization > 0);
+    c.check(`${service}: an HPA (autoscaling/v2) scales Deployment ${service} on CPU utilization`,
+            hpas.length === 1 && hpa.apiVersion === "autoscaling/v2" &&
+            hpa.spec.scaleTargetRef.apiVersion === "apps/v1" && onCpu, `found ${hpas.length}`);
+    // The fewest replicas there may be: the HPA's minimum (it defaults to 1), else the count.
+    const min = hpa ? (hpa.spec?.minReplicas ?? 1) : w.spec.replicas;
+    if (hpa) {
+      c.check(`${service}: HPA minReplicas >= 2`, min >= 2, `minReplicas=${hpa.spec?.minReplicas}`);
+      c.check(`${service}: HPA maxReplicas > minReplicas`, hpa.spec?.maxReplicas > min,
+              `maxReplicas=${hpa.spec?.maxReplicas}`);
+    }
+    c.check(`${who}: CPU request set (the HPA's utilization is relative to it)`,
+            ct.resources?.requests?.cpu !== undefined);
+    const pdb = c.find("PodDisruptionBudget").find((p) => selects(p.spec?.selector?.matchLabels, podLabels));
+    const keepsOne = Number.isInteger(pdb?.spec?.minAvailable) ? pdb.spec.minAvailable >= 1
+        : Number.isInteger(pdb?.spec?.maxUnavailable) && pdb.spec.maxUnavailable >= 1 &&
+          pdb.spec.maxUnavailable < min;
+    c.check(`${service}: a PDB keeps at least one replica available`, keepsOne,
+            JSON.stringify(pdb?.spec ?? null));
+  }
+  if (want.binary === "analytics") {
     c.check(`${who}: DANGBO_MAX_CONNECTION_AGE set (clients re-resolve)`,
             seconds(env.DANGBO_MAX_CONNECTION_AGE ?? "") > 0);
     const ns = w.metadata?.namespace;
-    c.check(`${who}: DANGBO_RECORDS_TARGET is records' headless Service in its namespace`,
-            env.DANGBO_RECORDS_TARGET === `dns:///records-headless.${ns}.svc.cluster.local:${SERVICES.records.grpcPort}`,
-            `DANGBO_RECORDS_TARGET=${env.DANGBO_RECORDS_TARGET}`);
+    for (const conn of CONNECTIONS.filter((x) => x.client === service)) {
+      const expected = `dns:///${conn.service}.${ns}.svc.cluster.local:${SERVICES[conn.server].grpcPort}`;
+      c.check(`${who}: ${conn.target} is ${conn.server}'s headless Service ${conn.service} in its namespace`,
+              env[conn.target] === expected, `${conn.target}=${env[conn.target]}`);
+      const target = c.find("Service", conn.service)[0];
+      c.check(`${who}: ${conn.target}: Service ${conn.service} is headless and selects ${conn.server} pods`,
+              target?.spec?.clusterIP === "None" &&
+              selects(target?.spec?.selector, podTemplateLabels(c, conn.server) ?? {}));
+    }
   }
 
   // Every DANGBO_* variable names a flag of this server.
-  const flags = c.flags[service];
+  const flags = c.flags[want.binary];
   if (flags) {
     for (const key of Object.keys(env).filter((k) => k.startsWith("DANGBO_"))) {
-      c.check(`${who}: ${key} names a flag of ${service}_server`,
+      c.check(`${who}: ${key} names a flag of ${want.binary}_server`,
               flags.has(key.slice("DANGBO_".length).toLowerCase()));
     }
   }
@@ -273,6 +369,7 @@ function checkServer(c, service, production) {
 
 function checkSecrets(c, secrets) {
   const byName = new Map(secrets.filter((d) => d.kind === "Secret").map((d) => [d.metadata?.name, d]));
+  checkConnections(c, byName);
   for (const doc of c.docs) {
     const spec = podSpecOf(doc);
     if (!spec) continue;
@@ -297,6 +394,61 @@ function checkSecrets(c, secrets) {
   }
 }
 
+// The bytes of the Secret key that `file` is under a read-only Secret mount, or undefined.
+function secretFile(byName, spec, container, file) {
+  const vol = secretMountFor(spec, container, file);
+  const m = (container.volumeMounts ?? []).find((x) => file?.startsWith(`${x.mountPath}/`));
+  const data = byName.get(vol?.secretName)?.data?.[file?.slice(m.mountPath.length + 1)];
+  return data === undefined ? undefined : Buffer.from(data, "base64");
+}
+
+// Each server-to-server connection works with the Secrets as created: the client trusts the
+// server's certificate (issued by its CA, naming the host it dials or its TLS server name)
+// and the server's token file lists the client's token with the `service` role.
+function checkConnections(c, byName) {
+  const server = (name) => {
+    const w = c.find(SERVICES[name].workload, name)[0];
+    const spec = w?.spec?.template?.spec;
+    const ct = spec?.containers?.[0];
+    return ct ? { w, spec, ct, env: c.environment(ct) } : undefined;
+  };
+  for (const conn of CONNECTIONS) {
+    const from = server(conn.client);
+    const to = server(conn.server);
+    if (!from || !to) continue;
+    const who = `${describe(from.w)} -> ${conn.server}`;
+    const certPem = secretFile(byName, to.spec, to.ct, to.env.DANGBO_TLS_CERT);
+    if (to.env.DANGBO_TLS_CERT !== undefined && certPem !== undefined) {
+      const cert = new X509Certificate(certPem);
+      const caPem = secretFile(byName, from.spec, from.ct, effective(from.env, conn.ca));
+      let trusted = false;
+      try {
+        const ca = new X509Certificate(caPem);
+        trusted = cert.checkIssued(ca) && cert.verify(ca.publicKey);
+      } catch {
+        trusted = false;
+      }
+      c.check(`${who}: the server certificate is issued by the client's CA (${conn.ca[0]})`, trusted);
+      const host = effective(from.env, conn.serverName) ??
+          /^dns:\/\/\/([^:/]+)/.exec(from.env[conn.target] ?? "")?.[1];
+      c.check(`${who}: the server certificate names ${host}`,
+              host !== undefined && cert.checkHost(host) !== undefined, cert.subjectAltName);
+    }
+    const tokens = secretFile(byName, to.spec, to.ct, to.env.DANGBO_TOKEN_FILE);
+    if (to.env.DANGBO_TOKEN_FILE !== undefined && tokens !== undefined) {
+      const token = secretFile(byName, from.spec, from.ct, effective(from.env, conn.token));
+      const digest = token &&
+          `sha256:${createHash("sha256").update(token.toString("utf8").trim()).digest("hex")}`;
+      // Lines "sha256:<hex> principal role[,role...]", "#" comments (common/auth.cc).
+      const roles = tokens.toString("utf8").split("\n")
+          .map((l) => l.split("#")[0].trim().split(/\s+/))
+          .find((f) => f[0].toLowerCase() === digest)?.[2];
+      c.check(`${who}: the server's token file accepts the client's token (${conn.token[0]}) as role service`,
+              (roles ?? "").split(",").includes("service"), `roles=${roles}`);
+    }
+  }
+}
+
 function checkNetworkPolicies(c) {
   const policies = c.find("NetworkPolicy");
   c.check("a default-deny ingress NetworkPolicy", policies.some((p) =>
@@ -313,7 +465,21 @@ function checkNetworkPolicies(c) {
       p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
   c.check("records NetworkPolicy: admits labelled clients", peers.some((p) =>
       p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
-  for (const svc of ["records", "analytics"]) {
+  c.check("records NetworkPolicy: admits analytics-writer pods", peers.some((p) =>
+      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics-writer"));
+  const grpcPeers = (svc) => {
+    const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
+    return (p?.spec?.ingress ?? []).filter((r) => (r.ports ?? []).some((x) => x.port === SERVICES[svc].grpcPort))
+        .flatMap((r) => ((r.from ?? []).length > 0 ? r.from : [{ open: true }]));
+  };
+  const writerPeers = grpcPeers("analytics-writer");
+  c.check("analytics-writer NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          writerPeers.length > 0 && writerPeers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
+  c.check("analytics-writer NetworkPolicy: admits the analytics replicas", writerPeers.some((p) =>
+      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
+  c.check("analytics NetworkPolicy: admits labelled clients", grpcPeers("analytics").some((p) =>
+      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
+  for (const svc of Object.keys(SERVICES)) {
     const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
     c.check(`${svc} NetworkPolicy: metrics port from the monitoring namespace`,
             (p?.spec?.ingress ?? []).some((r) => (r.ports ?? []).some((x) => x.port === SERVICES[svc].metricsPort) &&

@@ -7,8 +7,8 @@
 
 namespace analytics_testing {
 
-std::unique_ptr<analytics::AnalyticsServer> StartAnalytics(const std::string& data_dir,
-                                                           const std::string& records_target) {
+analytics::AnalyticsConfig TestConfig(const std::string& data_dir,
+                                      const std::string& records_target) {
   analytics::AnalyticsConfig config;
   config.server.service = "analytics";
   config.server.listen = "127.0.0.1";
@@ -25,6 +25,22 @@ std::unique_ptr<analytics::AnalyticsServer> StartAnalytics(const std::string& da
   config.follower.initial_backoff = absl::Milliseconds(50);
   config.follower.max_backoff = absl::Milliseconds(400);
   config.follower.rpc_deadline = absl::Seconds(5);
+  return config;
+}
+
+std::unique_ptr<analytics::AnalyticsServer> StartAnalytics(const std::string& data_dir,
+                                                           const std::string& records_target) {
+  auto server = analytics::AnalyticsServer::Start(TestConfig(data_dir, records_target));
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+std::unique_ptr<analytics::AnalyticsServer> StartReplica(const std::string& data_dir,
+                                                         const std::string& writer_target,
+                                                         const std::string& records_target) {
+  analytics::AnalyticsConfig config = TestConfig(data_dir, records_target);
+  config.writer = config.follower;
+  config.writer.records_target = writer_target;
+  config.writer.heartbeat_interval = absl::Seconds(1);
   auto server = analytics::AnalyticsServer::Start(config);
   return server.ok() ? *std::move(server) : nullptr;
 }

@@ -19,9 +19,18 @@ namespace analytics_testing {
 
 namespace v1 = ::dangbo::analytics::v1;
 
+// The configuration StartAnalytics uses: 127.0.0.1 port 0, short backoffs, no sync.
+analytics::AnalyticsConfig TestConfig(const std::string& data_dir,
+                                      const std::string& records_target = "");
+
 // Starts analytics on `data_dir`, following `records_target` when non-empty.
 std::unique_ptr<analytics::AnalyticsServer> StartAnalytics(const std::string& data_dir,
                                                            const std::string& records_target = "");
+
+// Starts a read replica of the writer at `writer_target` ("127.0.0.1:PORT").
+std::unique_ptr<analytics::AnalyticsServer> StartReplica(const std::string& data_dir,
+                                                         const std::string& writer_target,
+                                                         const std::string& records_target = "");
 
 std::unique_ptr<v1::AnalyticsService::Stub> Connect(int port);
 

@@ -59,27 +59,31 @@ RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerOptions options)
 
 RecordsFollower::~RecordsFollower() { Stop(); }
 
-void RecordsFollower::Start() {
-  if (options_.records_target.empty() || thread_.joinable()) return;
+std::shared_ptr<grpc::Channel> NewFollowerChannel(const FollowerOptions& options) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.keepalive_time)));
+              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.keepalive_timeout)));
+              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // Reconnection is paced by the follower's own backoff; keep gRPC's short.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+              static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
-  if (!options_.tls_server_name.empty()) {
-    args.SetSslTargetNameOverride(options_.tls_server_name);
+              static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  if (!options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
   }
-  channel_ = grpc::CreateCustomChannel(
-      options_.records_target,
-      options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials(),
+  return grpc::CreateCustomChannel(
+      options.records_target,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
       args);
+}
+
+void RecordsFollower::Start() {
+  if (options_.records_target.empty() || thread_.joinable()) return;
+  channel_ = NewFollowerChannel(options_);
   stub_ = records::RecordsService::NewStub(channel_);
   thread_ = std::thread([this] { Run(); });
 }

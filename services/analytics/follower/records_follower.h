@@ -56,6 +56,10 @@ struct FollowerOptions {
   int list_page_size = 1000;
 };
 
+// A channel to options.records_target with the follower's transport, keepalive and
+// reconnect settings.
+std::shared_ptr<grpc::Channel> NewFollowerChannel(const FollowerOptions& options);
+
 class RecordsFollower {
  public:
   RecordsFollower(ReadModelStore* store, FollowerOptions options);

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/list_query.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/vi_text.h"
 #include "google/protobuf/util/time_util.h"
@@ -24,6 +25,7 @@
 #include "services/analytics/domain/term_summary.h"
 #include "services/analytics/follower/party_statistics.h"
 #include "services/analytics/service/bench_targets.h"
+#include "services/analytics/service/indicator_stream.h"
 #include "services/analytics/service/resource_names.h"
 
 namespace analytics {
@@ -33,6 +35,9 @@ using ::dangbo::analytics::storage::v1::RequestRecord;
 using ::google::protobuf::util::TimeUtil;
 
 constexpr int kMaxObservationRows = 10000;
+// A write forwarded to the writer; and how long a replica then waits to apply it.
+constexpr absl::Duration kForwardTimeout = absl::Seconds(30);
+constexpr absl::Duration kReadYourWriteWait = absl::Seconds(5);
 
 google::protobuf::Timestamp Now() {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
@@ -72,7 +77,7 @@ absl::StatusOr<bool> Replayed(const IndicatorStore& store, absl::string_view met
 }
 
 template <typename Response>
-void RememberRequest(IndicatorStore* store, rocksdb::WriteBatch* batch, absl::string_view method,
+void RememberRequest(IndicatorStore* store, IndicatorWrite* batch, absl::string_view method,
                      const std::string& request_id, uint64_t fingerprint,
                      const Response& response) {
   if (request_id.empty()) return;
@@ -169,11 +174,13 @@ absl::Status NoIndicators(const std::string& org) {
 
 AnalyticsServiceImpl::AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
                                            RecordsFollower* follower,
-                                           const common::Authorizer* authorizer)
+                                           const common::Authorizer* authorizer,
+                                           Replication replication)
     : indicators_(indicators),
       read_model_(read_model),
       follower_(follower),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer),
+      replication_(replication) {}
 
 template <typename Fn>
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContext* ctx,
@@ -184,15 +191,68 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContex
   return reactor;
 }
 
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeWrite(
+    grpc::CallbackServerContext* ctx, absl::string_view method, const Request& request,
+    Response* response,
+    grpc::Status (v1::AnalyticsService::StubInterface::*forward)(grpc::ClientContext*,
+                                                                 const Request&, Response*),
+    Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method);
+  if (!principal.ok()) {
+    reactor->Finish(common::ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  if (!replication_.replica()) {
+    absl::Status status = fn(*principal);
+    if (status.ok()) {
+      ctx->AddTrailingMetadata(kIndicatorSequenceKey, absl::StrCat(indicators_->last_sequence()));
+    }
+    reactor->Finish(common::ToGrpcStatus(status));
+    return reactor;
+  }
+  // A replica: the writer decides (validation, idempotency, etags); this thread waits for
+  // it, which is fine for yearly figures written a few times a year.
+  grpc::ClientContext client;
+  client.set_deadline(std::min(ctx->deadline(), absl::ToChronoTime(absl::Now() + kForwardTimeout)));
+  auto auth = ctx->client_metadata().find("authorization");
+  if (auth != ctx->client_metadata().end()) {
+    client.AddMetadata("authorization", std::string(auth->second.data(), auth->second.size()));
+  }
+  grpc::Status status = (replication_.writer->*forward)(&client, request, response);
+  if (status.ok()) {
+    auto head = client.GetServerTrailingMetadata().find(kIndicatorSequenceKey);
+    uint64_t sequence = 0;
+    if (head != client.GetServerTrailingMetadata().end() &&
+        absl::SimpleAtoi(absl::string_view(head->second.data(), head->second.size()), &sequence) &&
+        !replication_.follower->WaitApplied(sequence, kReadYourWriteWait)) {
+      common::LogWarning(
+          "write forwarded, but not yet applied here",
+          {{"method", std::string(method)}, {"sequence", static_cast<int64_t>(sequence)}});
+    }
+  } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    status = grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("this read replica forwards writes to the analytics writer, which is "
+                     "unavailable: ",
+                     status.error_message()),
+        status.error_details());
+  }
+  reactor->Finish(status);
+  return reactor;
+}
+
 // ---------------------------------------------------------------------------------------------
 // gRPC entry points
 
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::CreateIndicator(
     grpc::CallbackServerContext* ctx, const v1::CreateIndicatorRequest* request,
     v1::Indicator* response) {
-  return Serve(ctx, "CreateIndicator", [&](const common::Principal& p) {
-    return DoCreateIndicator(p.name, *request, response);
-  });
+  return ServeWrite(
+      ctx, "CreateIndicator", *request, response,
+      &v1::AnalyticsService::StubInterface::CreateIndicator,
+      [&](const common::Principal& p) { return DoCreateIndicator(p.name, *request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicator(grpc::CallbackServerContext* ctx,
                                                              const v1::GetIndicatorRequest* request,
@@ -209,21 +269,25 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListIndicators(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::UpdateIndicator(
     grpc::CallbackServerContext* ctx, const v1::UpdateIndicatorRequest* request,
     v1::Indicator* response) {
-  return Serve(ctx, "UpdateIndicator",
-               [&](const common::Principal&) { return DoUpdateIndicator(*request, response); });
+  return ServeWrite(
+      ctx, "UpdateIndicator", *request, response,
+      &v1::AnalyticsService::StubInterface::UpdateIndicator,
+      [&](const common::Principal&) { return DoUpdateIndicator(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::DeleteIndicator(
     grpc::CallbackServerContext* ctx, const v1::DeleteIndicatorRequest* request,
-    google::protobuf::Empty*) {
-  return Serve(ctx, "DeleteIndicator",
-               [&](const common::Principal&) { return DoDeleteIndicator(*request); });
+    google::protobuf::Empty* response) {
+  return ServeWrite(ctx, "DeleteIndicator", *request, response,
+                    &v1::AnalyticsService::StubInterface::DeleteIndicator,
+                    [&](const common::Principal&) { return DoDeleteIndicator(*request); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::RecordObservations(
     grpc::CallbackServerContext* ctx, const v1::RecordObservationsRequest* request,
     v1::RecordObservationsResponse* response) {
-  return Serve(ctx, "RecordObservations", [&](const common::Principal& p) {
-    return DoRecordObservations(p.name, *request, response);
-  });
+  return ServeWrite(
+      ctx, "RecordObservations", *request, response,
+      &v1::AnalyticsService::StubInterface::RecordObservations,
+      [&](const common::Principal& p) { return DoRecordObservations(p.name, *request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListObservations(
     grpc::CallbackServerContext* ctx, const v1::ListObservationsRequest* request,
@@ -281,8 +345,31 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
     v1::GetFollowerStatusResponse* response) {
   return Serve(ctx, "GetFollowerStatus", [&](const common::Principal&) {
     *response = follower_->Status();
+    if (replication_.replica()) {
+      *response->mutable_indicator_replication() = replication_.follower->Status();
+    } else {
+      v1::IndicatorReplication* r = response->mutable_indicator_replication();
+      r->set_role("writer");
+      r->set_last_applied_sequence(indicators_->last_sequence());
+      r->set_writer_head_sequence(indicators_->last_sequence());
+      r->set_log_id(indicators_->log_id());
+      r->set_synced(true);
+    }
     return absl::OkStatus();
   });
+}
+
+grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndicatorChanges(
+    grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) {
+  absl::Status status = authorizer_->Authorize(*ctx, "WatchIndicatorChanges").status();
+  if (status.ok() && (replication_.replica() || replication_.hub == nullptr)) {
+    status = common::WithReason(absl::FailedPreconditionError(
+                                    "this analytics server is a read replica; follow the writer's "
+                                    "WatchIndicatorChanges instead"),
+                                "NOT_THE_WRITER");
+  }
+  if (status.ok()) status = CheckIndicatorWatch(*indicators_, *request);
+  return NewIndicatorStream(indicators_, replication_.hub, *request, status);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +420,7 @@ absl::Status AnalyticsServiceImpl::DoCreateIndicator(const std::string& principa
   *indicator.mutable_create_time() = Now();
   *indicator.mutable_update_time() = indicator.create_time();
   indicator.set_etag(Etag(indicator));
-  rocksdb::WriteBatch batch;
+  IndicatorWrite batch;
   indicators_->PutIndicator(&batch, *org, request.indicator_id(), indicator);
   RememberRequest(indicators_, &batch, "CreateIndicator", request.request_id(), fingerprint,
                   indicator);
@@ -458,7 +545,7 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
   if (paths.count("display_name")) indicator.set_display_name(given.display_name());
   if (paths.count("unit_display")) indicator.set_unit_display(given.unit_display());
   if (paths.count("description")) indicator.set_description(given.description());
-  rocksdb::WriteBatch batch;
+  IndicatorWrite batch;
   if (indicator.SerializeAsString() != before.SerializeAsString()) {
     *indicator.mutable_update_time() = Now();
     indicator.set_etag(Etag(indicator));
@@ -466,7 +553,7 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
   }
   RememberRequest(indicators_, &batch, "UpdateIndicator", request.request_id(), fingerprint,
                   indicator);
-  if (batch.Count() > 0) RETURN_IF_ERROR(indicators_->Commit(&batch));
+  if (!batch.empty()) RETURN_IF_ERROR(indicators_->Commit(&batch));
   *response = indicator;
   return absl::OkStatus();
 }
@@ -495,9 +582,8 @@ absl::Status AnalyticsServiceImpl::DoDeleteIndicator(const v1::DeleteIndicatorRe
         absl::StrCat("indicator ", indicator.name(),
                      " has observations; set force to delete them with it"));
   }
-  rocksdb::WriteBatch batch;
+  IndicatorWrite batch;
   indicators_->DeleteIndicator(&batch, name.organization, name.indicator);
-  if (has_observations) indicators_->DeleteObservations(&batch, name.organization, name.indicator);
   RememberRequest(indicators_, &batch, "DeleteIndicator", request.request_id(), fingerprint, empty);
   return indicators_->Commit(&batch);
 }
@@ -620,13 +706,13 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
   response->set_written(request.validate_only() ? 0 : written);
   for (auto& e : errors) *response->add_errors() = std::move(e);
   if (request.validate_only()) return absl::OkStatus();
-  rocksdb::WriteBatch batch;
+  IndicatorWrite batch;
   for (const auto& [key, observation] : pending) {
     indicators_->PutObservation(&batch, org, key.first, observation);
   }
   RememberRequest(indicators_, &batch, "RecordObservations", request.request_id(), fingerprint,
                   *response);
-  if (batch.Count() > 0) RETURN_IF_ERROR(indicators_->Commit(&batch));
+  if (!batch.empty()) RETURN_IF_ERROR(indicators_->Commit(&batch));
   return absl::OkStatus();
 }
 

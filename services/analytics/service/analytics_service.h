@@ -4,6 +4,12 @@
 // validate the request, read or write the stores, apply the domain rules (domain/), reply.
 // Errors are absl::Status values converted once, with common::ToGrpcStatus.
 //
+// Indicator replication (Replication below): a writer commits indicator writes, returns the
+// indicator log's head in the trailing metadata "dangbo-indicator-sequence" and serves
+// WatchIndicatorChanges; a read replica authorizes a write, forwards it to the writer with
+// the caller's own authorization header and deadline, then waits (at most 5 s) until its
+// follower has applied that sequence, so the caller reads its own write from this replica.
+//
 // Thread-safe; the stores, follower and authorizer must outlive the service.
 #pragma once
 
@@ -13,7 +19,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/authorizer.h"
+#include "common/change_hub.h"
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
+#include "services/analytics/follower/indicator_follower.h"
 #include "services/analytics/follower/records_follower.h"
 #include "services/analytics/store/indicator_store.h"
 #include "services/analytics/store/read_model_store.h"
@@ -22,10 +30,23 @@ namespace analytics {
 
 namespace v1 = ::dangbo::analytics::v1;
 
+// The trailing metadata key carrying the writer's indicator log head after a write.
+inline constexpr char kIndicatorSequenceKey[] = "dangbo-indicator-sequence";
+
+// Which side of indicator replication this server is on. Writer: `hub` set. Replica:
+// `writer` and `follower` set. Must outlive the service.
+struct Replication {
+  common::ChangeHub* hub = nullptr;
+  v1::AnalyticsService::StubInterface* writer = nullptr;
+  IndicatorFollower* follower = nullptr;
+  bool replica() const { return writer != nullptr; }
+};
+
 class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService {
  public:
   AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
-                       RecordsFollower* follower, const common::Authorizer* authorizer);
+                       RecordsFollower* follower, const common::Authorizer* authorizer,
+                       Replication replication = {});
 
   grpc::ServerUnaryReactor* CreateIndicator(grpc::CallbackServerContext* ctx,
                                             const v1::CreateIndicatorRequest* request,
@@ -72,6 +93,8 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   grpc::ServerUnaryReactor* GetFollowerStatus(grpc::CallbackServerContext* ctx,
                                               const v1::GetFollowerStatusRequest* request,
                                               v1::GetFollowerStatusResponse* response) override;
+  grpc::ServerWriteReactor<v1::IndicatorChange>* WatchIndicatorChanges(
+      grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) override;
 
   // The handlers without gRPC (the callback methods above call these).
   absl::Status DoCreateIndicator(const std::string& principal,
@@ -107,11 +130,19 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   template <typename Fn>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
                                   Fn fn);
+  // A write: done here on a writer, forwarded with `forward` on a replica.
+  template <typename Request, typename Response, typename Fn>
+  grpc::ServerUnaryReactor* ServeWrite(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                       const Request& request, Response* response,
+                                       grpc::Status (v1::AnalyticsService::StubInterface::*forward)(
+                                           grpc::ClientContext*, const Request&, Response*),
+                                       Fn fn);
 
   IndicatorStore* indicators_;
   ReadModelStore* read_model_;
   RecordsFollower* follower_;
   const common::Authorizer* authorizer_;
+  Replication replication_;
 };
 
 }  // namespace analytics

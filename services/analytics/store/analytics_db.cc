@@ -14,8 +14,8 @@ namespace {
 
 const std::vector<std::string>& Families() {
   static const auto* families = new std::vector<std::string>{
-      kMetaFamily, kIndicatorsFamily, kObservationsFamily, kRequestsFamily,
-      kOrgsFamily, kStatsFamily,      kContribFamily};
+      kMetaFamily,         kIndicatorsFamily, kObservationsFamily, kRequestsFamily,
+      kIndicatorLogFamily, kOrgsFamily,       kStatsFamily,        kContribFamily};
   return *families;
 }
 

@@ -1,13 +1,14 @@
 // File: services/analytics/store/analytics_db.h
 //
 // Opens analytics' own RocksDB (common::Store) with its column families and checks its
-// identity record (meta/"identity" = {service "analytics", schema 1}). A directory that
+// identity record (meta/"identity" = {service "analytics", schema 2}). A directory that
 // belongs to another service (records' column families, another identity) or to a newer
 // schema fails fast with FAILED_PRECONDITION naming the directory, before anything is
 // written to it.
 //
-// Column families: meta (identity, follower position), indicators, observations, requests
-// (idempotency), rm_orgs / rm_stats / rm_contrib (the read model of records).
+// Column families: meta (identity, follower positions, indicator log state), indicators,
+// observations, requests (idempotency), indicator_log, rm_orgs / rm_stats / rm_contrib (the read
+// model of records).
 #pragma once
 
 #include <memory>
@@ -18,12 +19,14 @@
 namespace analytics {
 
 inline constexpr char kServiceName[] = "analytics";
-inline constexpr int kSchemaVersion = 1;
+// 2: the indicator log (IndicatorStore::OpenLog upgrades a schema-1 directory in place).
+inline constexpr int kSchemaVersion = 2;
 
 inline constexpr char kMetaFamily[] = "meta";
 inline constexpr char kIndicatorsFamily[] = "indicators";
 inline constexpr char kObservationsFamily[] = "observations";
 inline constexpr char kRequestsFamily[] = "requests";
+inline constexpr char kIndicatorLogFamily[] = "indicator_log";
 inline constexpr char kOrgsFamily[] = "rm_orgs";
 inline constexpr char kStatsFamily[] = "rm_stats";
 inline constexpr char kContribFamily[] = "rm_contrib";

@@ -1,14 +1,59 @@
 #include "services/analytics/store/indicator_store.h"
 
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
 #include "services/analytics/domain/decimal.h"
 #include "services/analytics/store/analytics_db.h"
 
 namespace analytics {
 namespace {
+
+namespace v1 = ::dangbo::analytics::v1;
+using ::dangbo::analytics::storage::v1::Identity;
+using ::dangbo::analytics::storage::v1::IndicatorLogState;
+
+constexpr char kLogStateKey[] = "indicator_log";
+constexpr char kReplicaPositionKey[] = "indicator_follower";
+
+std::string SequenceKey(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(sequence & 0xff);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+std::string RandomLogId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  return absl::StrFormat("%016x%016x", gen(), gen());
+}
+
+std::string IndicatorName(absl::string_view org, absl::string_view id) {
+  return absl::StrCat("organizations/", org, "/indicators/", id);
+}
+
+// "organizations/{org}/indicators/{id}" -> (org, id); false when malformed.
+bool SplitIndicatorName(absl::string_view name, std::string* org, std::string* id) {
+  constexpr absl::string_view kPrefix = "organizations/";
+  constexpr absl::string_view kMiddle = "/indicators/";
+  if (!absl::ConsumePrefix(&name, kPrefix)) return false;
+  const size_t middle = name.find(kMiddle);
+  if (middle == absl::string_view::npos || middle == 0) return false;
+  *org = std::string(name.substr(0, middle));
+  *id = std::string(name.substr(middle + kMiddle.size()));
+  return !id->empty() && id->find('/') == std::string::npos;
+}
 
 std::string IndicatorKey(absl::string_view org, absl::string_view id) {
   return absl::StrCat(org, "/", id);
@@ -50,6 +95,137 @@ uint64_t Fingerprint(const google::protobuf::Message& message) {
 }
 
 IndicatorStore::IndicatorStore(common::Store* db) : db_(db) {}
+
+absl::Status IndicatorStore::OpenLog() {
+  absl::MutexLock write_lock(&write_mu_);
+  IndicatorLogState state;
+  absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kLogStateKey);
+  if (raw.ok()) {
+    if (!state.ParseFromString(*raw)) return absl::DataLossError("corrupt indicator log state");
+  } else if (absl::IsNotFound(raw.status())) {
+    // A new database, or one from before the log: log what is stored, then say schema 2.
+    state.set_log_id(RandomLogId());
+    rocksdb::WriteBatch batch;
+    const google::protobuf::Timestamp now =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+    auto log = [&](v1::IndicatorChange change) {
+      change.set_sequence(state.last_sequence() + 1);
+      change.set_log_id(state.log_id());
+      *change.mutable_commit_time() = now;
+      batch.Put(db_->cf(kIndicatorLogFamily), SequenceKey(change.sequence()),
+                change.SerializeAsString());
+      state.set_last_sequence(change.sequence());
+    };
+    std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kIndicatorsFamily));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      v1::IndicatorChange change;
+      if (!change.mutable_indicator()->ParseFromArray(it->value().data(),
+                                                      static_cast<int>(it->value().size()))) {
+        return absl::DataLossError("corrupt indicator record");
+      }
+      log(std::move(change));
+    }
+    it = db_->NewIterator(db_->cf(kObservationsFamily));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      v1::IndicatorChange change;
+      if (!change.mutable_observation()->ParseFromArray(it->value().data(),
+                                                        static_cast<int>(it->value().size()))) {
+        return absl::DataLossError("corrupt observation record");
+      }
+      log(std::move(change));
+    }
+    batch.Put(db_->cf(kMetaFamily), kLogStateKey, state.SerializeAsString());
+    Identity identity;
+    identity.set_service(kServiceName);
+    identity.set_schema(kSchemaVersion);
+    batch.Put(db_->cf(kMetaFamily), "identity", identity.SerializeAsString());
+    RETURN_IF_ERROR(db_->Write(&batch));
+  } else {
+    return raw.status();
+  }
+  absl::MutexLock lock(&log_mu_);
+  log_ = std::move(state);
+  return absl::OkStatus();
+}
+
+std::string IndicatorStore::log_id() const {
+  absl::MutexLock lock(&log_mu_);
+  return log_.log_id();
+}
+
+uint64_t IndicatorStore::last_sequence() const {
+  absl::MutexLock lock(&log_mu_);
+  return log_.last_sequence();
+}
+
+absl::StatusOr<std::vector<v1::IndicatorChange>> IndicatorStore::ReadLog(uint64_t after_sequence,
+                                                                         size_t max) const {
+  std::vector<v1::IndicatorChange> out;
+  const uint64_t head = last_sequence();
+  if (after_sequence >= head) return out;
+  std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kIndicatorLogFamily));
+  uint64_t expected = after_sequence + 1;
+  for (it->Seek(SequenceKey(expected)); it->Valid() && out.size() < max && expected <= head;
+       it->Next(), ++expected) {
+    v1::IndicatorChange change;
+    if (it->key().ToString() != SequenceKey(expected) ||
+        !change.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("the indicator log is damaged at sequence ", expected));
+    }
+    out.push_back(std::move(change));
+  }
+  if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
+  return out;
+}
+
+FollowerState IndicatorStore::LoadReplicaPosition() const {
+  FollowerState position;
+  absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kReplicaPositionKey);
+  if (raw.ok()) position.ParseFromString(*raw);
+  return position;
+}
+
+absl::Status IndicatorStore::ApplyReplicated(const std::vector<v1::IndicatorChange>& changes,
+                                             const FollowerState& position, bool reset) {
+  rocksdb::WriteBatch batch;
+  if (reset) {
+    for (const char* family : {kIndicatorsFamily, kObservationsFamily}) {
+      std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(family));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(db_->cf(family), it->key());
+    }
+  }
+  for (const v1::IndicatorChange& change : changes) {
+    std::string org;
+    std::string id;
+    if (change.has_indicator()) {
+      if (!SplitIndicatorName(change.indicator().name(), &org, &id)) {
+        return absl::DataLossError(
+            absl::StrCat("indicator log entry ", change.sequence(), " names no indicator"));
+      }
+      if (change.deleted()) {
+        batch.Delete(db_->cf(kIndicatorsFamily), IndicatorKey(org, id));
+      } else {
+        batch.Put(db_->cf(kIndicatorsFamily), IndicatorKey(org, id),
+                  change.indicator().SerializeAsString());
+      }
+    } else if (change.has_observation()) {
+      const Observation& o = change.observation();
+      if (!SplitIndicatorName(o.indicator(), &org, &id) || o.year() < 0 || o.year() > 9999) {
+        return absl::DataLossError(
+            absl::StrCat("indicator log entry ", change.sequence(), " names no observation"));
+      }
+      if (change.deleted()) {
+        batch.Delete(db_->cf(kObservationsFamily), ObservationKey(org, id, o.year()));
+      } else {
+        batch.Put(db_->cf(kObservationsFamily), ObservationKey(org, id, o.year()),
+                  o.SerializeAsString());
+      }
+    }
+  }
+  batch.Put(db_->cf(kMetaFamily), kReplicaPositionKey, position.SerializeAsString());
+  return db_->Write(&batch);
+}
 
 absl::StatusOr<Indicator> IndicatorStore::GetIndicator(absl::string_view org,
                                                        absl::string_view id) const {
@@ -139,38 +315,80 @@ std::optional<dangbo::analytics::storage::v1::RequestRecord> IndicatorStore::Get
   return record;
 }
 
-void IndicatorStore::PutIndicator(rocksdb::WriteBatch* batch, absl::string_view org,
+void IndicatorStore::PutIndicator(IndicatorWrite* write, absl::string_view org,
                                   absl::string_view id, const Indicator& indicator) {
-  batch->Put(db_->cf(kIndicatorsFamily), IndicatorKey(org, id), indicator.SerializeAsString());
+  write->batch_.Put(db_->cf(kIndicatorsFamily), IndicatorKey(org, id),
+                    indicator.SerializeAsString());
+  *write->changes_.emplace_back().mutable_indicator() = indicator;
 }
 
-void IndicatorStore::DeleteIndicator(rocksdb::WriteBatch* batch, absl::string_view org,
+void IndicatorStore::DeleteIndicator(IndicatorWrite* write, absl::string_view org,
                                      absl::string_view id) {
-  batch->Delete(db_->cf(kIndicatorsFamily), IndicatorKey(org, id));
-}
-
-void IndicatorStore::PutObservation(rocksdb::WriteBatch* batch, absl::string_view org,
-                                    absl::string_view id, const Observation& observation) {
-  batch->Put(db_->cf(kObservationsFamily), ObservationKey(org, id, observation.year()),
-             observation.SerializeAsString());
-}
-
-void IndicatorStore::DeleteObservations(rocksdb::WriteBatch* batch, absl::string_view org,
-                                        absl::string_view id) {
+  write->batch_.Delete(db_->cf(kIndicatorsFamily), IndicatorKey(org, id));
+  v1::IndicatorChange& tombstone = write->changes_.emplace_back();
+  tombstone.mutable_indicator()->set_name(IndicatorName(org, id));
+  tombstone.set_deleted(true);
   ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
              [&](const std::string& key, const rocksdb::Slice&) {
-               batch->Delete(db_->cf(kObservationsFamily), key);
+               int year = 0;
+               if (key.size() < 4 || !absl::SimpleAtoi(key.substr(key.size() - 4), &year)) {
+                 return true;
+               }
+               write->batch_.Delete(db_->cf(kObservationsFamily), key);
+               v1::IndicatorChange& gone = write->changes_.emplace_back();
+               gone.mutable_observation()->set_indicator(IndicatorName(org, id));
+               gone.mutable_observation()->set_year(year);
+               gone.set_deleted(true);
                return true;
              });
 }
 
-void IndicatorStore::PutRequest(rocksdb::WriteBatch* batch, absl::string_view method,
-                                absl::string_view request_id,
-                                const dangbo::analytics::storage::v1::RequestRecord& record) {
-  batch->Put(db_->cf(kRequestsFamily), absl::StrCat(method, "/", request_id),
-             record.SerializeAsString());
+void IndicatorStore::PutObservation(IndicatorWrite* write, absl::string_view org,
+                                    absl::string_view id, const Observation& observation) {
+  write->batch_.Put(db_->cf(kObservationsFamily), ObservationKey(org, id, observation.year()),
+                    observation.SerializeAsString());
+  v1::IndicatorChange& change = write->changes_.emplace_back();
+  *change.mutable_observation() = observation;
+  change.mutable_observation()->set_indicator(IndicatorName(org, id));
 }
 
-absl::Status IndicatorStore::Commit(rocksdb::WriteBatch* batch) { return db_->Write(batch); }
+void IndicatorStore::PutRequest(IndicatorWrite* write, absl::string_view method,
+                                absl::string_view request_id,
+                                const dangbo::analytics::storage::v1::RequestRecord& record) {
+  write->batch_.Put(db_->cf(kRequestsFamily), absl::StrCat(method, "/", request_id),
+                    record.SerializeAsString());
+}
+
+absl::Status IndicatorStore::Commit(IndicatorWrite* write) {
+  IndicatorLogState next;
+  {
+    absl::MutexLock lock(&log_mu_);
+    next = log_;
+  }
+  if (!write->changes_.empty()) {
+    if (next.log_id().empty()) {
+      return absl::FailedPreconditionError("the indicator log is not open (a replica's store)");
+    }
+    const google::protobuf::Timestamp now =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+    for (v1::IndicatorChange& change : write->changes_) {
+      change.set_sequence(next.last_sequence() + 1);
+      change.set_log_id(next.log_id());
+      *change.mutable_commit_time() = now;
+      write->batch_.Put(db_->cf(kIndicatorLogFamily), SequenceKey(change.sequence()),
+                        change.SerializeAsString());
+      next.set_last_sequence(change.sequence());
+    }
+    write->batch_.Put(db_->cf(kMetaFamily), kLogStateKey, next.SerializeAsString());
+  }
+  RETURN_IF_ERROR(db_->Write(&write->batch_));
+  if (write->changes_.empty()) return absl::OkStatus();
+  {
+    absl::MutexLock lock(&log_mu_);
+    log_ = next;
+  }
+  if (listener_) listener_(next.last_sequence());
+  return absl::OkStatus();
+}
 
 }  // namespace analytics

@@ -26,11 +26,13 @@ TEST(AnalyticsDbTest, CreatesAndReopensItsOwnDirectory) {
     auto db = OpenAnalyticsDb(Options(dir.Sub("db")));
     ASSERT_TRUE(db.ok()) << db.status();
     IndicatorStore store(db->get());
-    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(store.OpenLog().ok());
+    IndicatorWrite write;
     Indicator indicator;
     indicator.set_name("organizations/o/indicators/i");
-    store.PutIndicator(&batch, "o", "i", indicator);
-    ASSERT_TRUE(store.Commit(&batch).ok());
+    store.PutIndicator(&write, "o", "i", indicator);
+    absl::MutexLock lock(&store.write_mutex());
+    ASSERT_TRUE(store.Commit(&write).ok());
   }
   auto db = OpenAnalyticsDb(Options(dir.Sub("db")));
   ASSERT_TRUE(db.ok()) << db.status();

@@ -1,0 +1,87 @@
+// File: services/analytics/follower/indicator_follower.h
+//
+// A read replica's follower of the analytics writer's indicator log
+// (AnalyticsService.WatchIndicatorChanges) into its own IndicatorStore:
+//   - resumes after the last applied sequence, passing the log id it was built from; the
+//     position is stored in the same WriteBatch as the changes it applied;
+//   - a new store (no log id) or a replaced writer log (OUT_OF_RANGE) starts again from 0,
+//     clearing the store in the first batch, so stale data never survives;
+//   - changes are applied in batches (one WriteBatch per heartbeat or per 256 changes);
+//   - reconnects with capped exponential backoff (±20 % jitter) while the replica keeps
+//     serving what it has; keepalive pings notice a dead connection.
+//
+// synced() turns true the first time the replica has applied everything the writer had
+// (a heartbeat at its position); the server reports NOT_SERVING until then.
+//
+// Thread-safety: Start/Stop from one thread; the rest from any thread. The store must
+// outlive the follower.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
+#include "services/analytics/follower/records_follower.h"
+#include "services/analytics/store/indicator_store.h"
+
+namespace analytics {
+
+class IndicatorFollower {
+ public:
+  // `options.records_target` and the transport fields name the WRITER here (the same
+  // connection settings as for records: target, TLS, bearer token, deadlines, backoff).
+  IndicatorFollower(IndicatorStore* store, FollowerOptions options);
+  ~IndicatorFollower();  // Stop()
+  IndicatorFollower(const IndicatorFollower&) = delete;
+  IndicatorFollower& operator=(const IndicatorFollower&) = delete;
+
+  // Called once, from the follower thread, when synced() turns true.
+  void OnSynced(std::function<void()> callback) { on_synced_ = std::move(callback); }
+
+  void Start();
+  // Cancels the stream and joins the thread. Idempotent.
+  void Stop();
+
+  bool synced() const;
+  uint64_t last_applied_sequence() const;
+  // Waits until the change at `sequence` (of the current log) is applied, or `timeout`
+  // passes; true when applied.
+  bool WaitApplied(uint64_t sequence, absl::Duration timeout) const;
+  dangbo::analytics::v1::IndicatorReplication Status() const;
+
+ private:
+  void Run();
+  absl::Status FollowOnce();
+  // Applies `changes` (possibly none) up to `position`; `reset` clears the store first.
+  absl::Status Apply(const std::vector<dangbo::analytics::v1::IndicatorChange>& changes,
+                     const FollowerState& position, bool reset);
+  bool Sleep(absl::Duration duration);  // false when stopping
+
+  IndicatorStore* store_;
+  FollowerOptions options_;
+  std::function<void()> on_synced_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<dangbo::analytics::v1::AnalyticsService::Stub> stub_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  FollowerState position_ ABSL_GUARDED_BY(mu_);
+  uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  bool following_ ABSL_GUARDED_BY(mu_) = false;
+  bool synced_ ABSL_GUARDED_BY(mu_) = false;
+  int reconnects_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace analytics
