@@ -1,11 +1,11 @@
 // WatchChanges and GetChangeLogState.
 #include <deque>
-#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/hub_stream.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
@@ -27,17 +27,12 @@ absl::Status OutOfRange(absl::string_view reason, std::string message) {
 // pumps it, one write in flight at a time; heartbeats when idle and each time every
 // committed event has been delivered (so a follower may apply events in batches and flush
 // on the heartbeat without waiting for the idle interval).
-class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>,
-                           public common::ChangeStream {
+class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
  public:
   // Ends at once with `error` when it is not OK.
   WatchReactor(RecordsDb* db, common::ChangeHub* hub, const v1::WatchChangesRequest& request,
                absl::Status error, bool pii_read)
-      : db_(db), hub_(hub), pii_read_(pii_read) {
-    if (!error.ok()) {
-      FinishLocked(common::ToGrpcStatus(error));
-      return;
-    }
+      : db_(db), pii_read_(pii_read) {
     scanned_ = request.start_after_sequence();
     for (int t : request.resource_types()) types_.insert(t);
     organization_ = request.organization();
@@ -45,46 +40,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>,
       heartbeat_interval_ = absl::Seconds(request.heartbeat_interval().seconds()) +
                             absl::Nanoseconds(request.heartbeat_interval().nanos());
     }
-    last_write_ = absl::Now();
-    if (!hub_->Register(this)) {
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
-      return;
-    }
-    registered_ = true;
-  }
-
-  void Pump(absl::Time now) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    PumpLocked(now);
-  }
-
-  void EndForShutdown() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_ = false;
-    if (!ok) {
-      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
-      return;
-    }
-    if (pending_finish_) {
-      FinishLocked(pending_status_);
-      return;
-    }
-    PumpLocked(absl::Now());
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-  }
-
-  void OnDone() override {
-    if (registered_) hub_->Unregister(this);
-    delete this;
+    Open(hub, common::ToGrpcStatus(error));
   }
 
  private:
@@ -133,73 +89,39 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::ChangeEvent>,
     }
   }
 
-  void PumpLocked(absl::Time now) {
-    if (finished_ || pending_finish_ || in_flight_) return;
+  bool Next(absl::Time now, v1::ChangeEvent* out) override {
     if (buffer_.empty()) FillLocked();
-    if (finished_ || pending_finish_) return;
     if (!buffer_.empty()) {
-      current_ = std::move(buffer_.front());
+      *out = std::move(buffer_.front());
       buffer_.pop_front();
-      Write(now);
       if (buffer_.empty() && scanned_ >= db_->commits()->last_sequence()) {
         caught_up_heartbeat_due_ = true;
       }
-      return;
+      if (!pii_read_ && out->has_member()) domain::MaskPersonalData(out->mutable_member());
+      return true;
     }
     if (caught_up_heartbeat_due_ || !backlog_heartbeat_sent_ ||
-        now - last_write_ >= heartbeat_interval_) {
-      current_.Clear();
-      current_.set_heartbeat(true);
-      current_.set_sequence(scanned_);
-      *current_.mutable_commit_time() = ToTimestamp(now);
+        now - last_write() >= heartbeat_interval_) {
+      out->Clear();
+      out->set_heartbeat(true);
+      out->set_sequence(scanned_);
+      *out->mutable_commit_time() = ToTimestamp(now);
       backlog_heartbeat_sent_ = true;
       caught_up_heartbeat_due_ = false;
-      Write(now);
+      return true;
     }
-  }
-
-  void Write(absl::Time now) {
-    if (!pii_read_ && current_.has_member()) domain::MaskPersonalData(current_.mutable_member());
-    in_flight_ = true;
-    last_write_ = now;
-    StartWrite(&current_);
-  }
-
-  void EndLocked(grpc::Status status) {
-    if (finished_ || pending_finish_) return;
-    if (in_flight_) {
-      pending_finish_ = true;
-      pending_status_ = std::move(status);
-      return;
-    }
-    FinishLocked(std::move(status));
-  }
-
-  void FinishLocked(grpc::Status status) {
-    if (finished_) return;
-    finished_ = true;
-    pending_finish_ = false;
-    Finish(std::move(status));
+    return false;
   }
 
   RecordsDb* db_;
-  common::ChangeHub* hub_;
-  const bool pii_read_;  // members' personal data is sent unmasked
-  std::mutex mu_;
-  bool registered_ = false;
+  const bool pii_read_;   // members' personal data is sent unmasked
   uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
   std::set<int> types_;
   std::string organization_;
   absl::Duration heartbeat_interval_ = absl::Seconds(10);
   std::deque<v1::ChangeEvent> buffer_;
-  v1::ChangeEvent current_;
-  bool in_flight_ = false;
-  bool finished_ = false;
-  bool pending_finish_ = false;
-  grpc::Status pending_status_;
   bool backlog_heartbeat_sent_ = false;
   bool caught_up_heartbeat_due_ = false;
-  absl::Time last_write_;
 };
 
 absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest& request) {

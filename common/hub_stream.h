@@ -1,0 +1,125 @@
+// File: common/hub_stream.h
+//
+// The mechanics every ChangeHub-driven server stream shares (records' WatchChanges, the
+// analytics writer's WatchIndicatorChanges): registration with the hub, at most one write in
+// flight, an end that waits for that write, cancellation, shutdown, self-deletion. A stream
+// only says what to send next (Next) from its own log.
+//
+// Thread-safety: the hub thread and gRPC's reactor callbacks call in concurrently; every
+// call into the stream's own code (Next) holds the stream's mutex.
+#pragma once
+
+#include <mutex>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/change_hub.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+
+namespace common {
+
+template <typename Message>
+class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream {
+ public:
+  void Pump(absl::Time now) final {
+    std::lock_guard<std::mutex> lock(mu_);
+    PumpLocked(now);
+  }
+
+  void EndForShutdown() final {
+    std::lock_guard<std::mutex> lock(mu_);
+    EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+  }
+
+  void OnWriteDone(bool ok) final {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_ = false;
+    if (!ok) {
+      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    if (pending_finish_) {
+      FinishLocked(pending_status_);
+      return;
+    }
+    PumpLocked(absl::Now());
+  }
+
+  void OnCancel() final {
+    std::lock_guard<std::mutex> lock(mu_);
+    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+  }
+
+  void OnDone() final {
+    if (registered_) hub_->Unregister(this);
+    delete this;
+  }
+
+ protected:
+  HubStream() = default;
+
+  // Call last in the derived constructor: ends the stream at once with `error` when it is not
+  // OK, else registers with `hub` (ending with UNAVAILABLE when the hub is shut down).
+  void Open(ChangeHub* hub, grpc::Status error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_write_ = absl::Now();
+    if (!error.ok()) {
+      FinishLocked(std::move(error));
+      return;
+    }
+    hub_ = hub;
+    if (!hub_->Register(this)) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+      return;
+    }
+    registered_ = true;
+  }
+
+  // Under the stream's mutex: the next message to send into `*out` (true), or false when
+  // nothing is due. May call EndLocked instead.
+  virtual bool Next(absl::Time now, Message* out) = 0;
+
+  // Ends the stream with `status` once the write in flight (if any) completes.
+  void EndLocked(grpc::Status status) {
+    if (finished_ || pending_finish_) return;
+    if (in_flight_) {
+      pending_finish_ = true;
+      pending_status_ = std::move(status);
+      return;
+    }
+    FinishLocked(std::move(status));
+  }
+
+  // When the last message was sent (or the stream opened).
+  absl::Time last_write() const { return last_write_; }
+
+ private:
+  void PumpLocked(absl::Time now) {
+    if (finished_ || pending_finish_ || in_flight_) return;
+    if (!Next(now, &current_) || finished_ || pending_finish_) return;
+    in_flight_ = true;
+    last_write_ = now;
+    this->StartWrite(&current_);
+  }
+
+  void FinishLocked(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    pending_finish_ = false;
+    this->Finish(std::move(status));
+  }
+
+  std::mutex mu_;
+  ChangeHub* hub_ = nullptr;
+  bool registered_ = false;
+  Message current_;
+  bool in_flight_ = false;
+  bool finished_ = false;
+  bool pending_finish_ = false;
+  grpc::Status pending_status_;
+  absl::Time last_write_;
+};
+
+}  // namespace common
