@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 
 extern char** environ;
@@ -85,6 +86,7 @@ std::map<std::string, std::string> DangboEnvironment() {
 }
 
 std::vector<char*> InitFlags(int argc, char** argv, absl::string_view usage) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(usage);
   if (absl::Status s = ApplyEnvironment(DangboEnvironment()); !s.ok()) {
     std::fprintf(stderr, "%s: %s\n", argv[0], std::string(s.message()).c_str());

@@ -55,7 +55,9 @@ absl::Status ApplyEnvironment(const std::map<std::string, std::string>& env);
 std::map<std::string, std::string> DangboEnvironment();
 
 // ApplyEnvironment(DangboEnvironment()) then absl::ParseCommandLine. Exits with status 2 and
-// a message on stderr when either fails. Returns the positional arguments.
+// a message on stderr when either fails. Returns the positional arguments. Also turns off
+// Abseil's mutex deadlock detection: Debian builds Abseil without NDEBUG, so every
+// absl::Mutex lock (gRPC's included) otherwise goes through a process-wide lock-order graph.
 std::vector<char*> InitFlags(int argc, char** argv, absl::string_view usage);
 
 // Settings every dangbo server shares, validated.

@@ -22,6 +22,7 @@
 #include "absl/flags/parse.h"
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 
 ABSL_FLAG(int, port, 0, "port on 127.0.0.1 (0: pick one)");
@@ -89,6 +90,8 @@ class BareAnalytics final : public av1::AnalyticsService::CallbackService {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As dangbo's servers do (common::InitFlags): Debian's Abseil checks lock order otherwise.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
