@@ -387,7 +387,37 @@ class Runner:
         self.results[key] = r
         self.log(f"{key}: {r['qps']['median']:.0f} req/s, p50 {r['p50_ms']['median']:.3f} ms, "
                  f"p99 {r['p99_ms']['median']:.3f} ms")
+        if self.args.profile and not svc and target.get("pid"):
+            self.profile(key, target, frame, clients, streams, n)
         return r
+
+    def profile(self, key, target, frame, clients, streams, n):
+        """One more run, after the measured ones, with perf sampling the server (call graphs):
+        profile-<key>.txt in the output directory, the hottest symbols first."""
+        data = os.path.join(self.tmp, f"profile-{key}.data")
+        perf = subprocess.Popen(["perf", "record", "-g", "-q", "-p", str(target["pid"]),
+                                 "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        self.h2load(target, frame, clients, streams, n)
+        perf.send_signal(signal.SIGINT)
+        perf.wait(timeout=60)
+        self.commands.append(f"perf record -g -p <{target['name']}> during one more run of "
+                             f"{key}; perf report --no-children --sort comm,dso,symbol")
+        def report(sort, limit):
+            out = subprocess.run(
+                ["perf", "report", "-i", data, "--no-children", "--sort", sort,
+                 "--percent-limit", limit, "--stdio", "-g", "none"],
+                capture_output=True, text=True).stdout
+            return [" ".join(line.split()) for line in out.splitlines()
+                    if line.strip() and not line.startswith("#")]
+        path = os.path.join(self.out, f"profile-{key}.txt")
+        with open(path, "w") as f:
+            f.write(f"# {key}: {target['name']} {target['path']}, {clients}x{streams}, "
+                    f"{n} requests\n# self time by library\n")
+            f.write("\n".join(report("dso", "0.5")[:25]) + "\n")
+            f.write("# self time by thread, library and symbol\n")
+            f.write("\n".join(report("comm,dso,symbol", "0.7")[:60]) + "\n")
+        self.log(f"{key}: profile in {path}")
 
     # --- the run ---------------------------------------------------------------------
 
@@ -410,7 +440,8 @@ class Runner:
         def t(server, svc, method):
             s = rec if svc == RECORDS else ana
             return dict(kind="dangbo", name=f"{server} ({tag})", port=s["port"],
-                        metrics=s["metrics"], method=method, path=f"{svc}/{method}")
+                        metrics=s["metrics"], method=method, path=f"{svc}/{method}",
+                        pid=s["proc"].pid)
         return (t("records", RECORDS, "GetMember"), t("records", RECORDS, "ListMembers"),
                 t("analytics", ANALYTICS, "GetYearlyPerformance"))
 
@@ -462,7 +493,7 @@ class Runner:
 
         def bare_t(svc, method):
             return dict(kind="bare", name="bare", port=bare["port"], method=method,
-                        path=f"{svc}/{method}", bare=bare)
+                        path=f"{svc}/{method}", bare=bare, pid=bare["proc"].pid)
 
         etcd = self.start_etcd()
         member_bytes = open(member_bin, "rb").read()
@@ -470,7 +501,7 @@ class Runner:
         put_frame = self.etcd_frame("etcd_put", {1: etcd_key, 2: member_bytes})
         range_frame = self.etcd_frame("etcd_range", {1: etcd_key})
         etcd_put = dict(kind="etcd", name="etcd", port=etcd["port"], metrics=etcd["metrics"],
-                        method="Put", path="etcdserverpb.KV/Put")
+                        method="Put", path="etcdserverpb.KV/Put", pid=etcd["proc"].pid)
         etcd_range = dict(etcd_put, method="Range", path="etcdserverpb.KV/Range")
         self.h2load(etcd_put, put_frame, 1, 1, 1)  # the key Range reads
 
@@ -687,7 +718,12 @@ def main():
     ap.add_argument("--log_level", default=env("BENCH_LOG_LEVEL") or "warning",
                     help="our servers' --log_level (info logs one line per RPC)")
     ap.add_argument("--keep_tmp", action="store_true")
+    ap.add_argument("--profile", action="store_true", default=bool(env("BENCH_PROFILE")),
+                    help="after each throughput case, one more run under perf record: "
+                         "profile-<case>.txt (needs perf: apt-get install linux-perf)")
     args = ap.parse_args()
+    if args.profile and not shutil.which("perf"):
+        ap.error("--profile needs perf (apt-get install linux-perf)")
     args.mode = args.mode or "full"
     cfg = dict(MODES[args.mode])
     for k in cfg:
