@@ -388,7 +388,7 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   const int metrics_port = metrics_port_;
   // Block cache use and capacity, and jemalloc's heap figures, from records' /metrics.
   struct Memory {
-    double cache = -1, capacity = -1, allocated = -1, resident = -1;
+    double cache = -1, capacity = -1, allocated = -1, resident = -1, table_readers = -1;
   };
   auto memory = [metrics_port] {
     const std::string body = testing_support::ScrapeHttp(metrics_port).body;
@@ -399,6 +399,7 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
         body, "dangbo_rocksdb_block_cache_capacity_bytes{db=\"records\"}");
     m.allocated = testing_support::SampleValue(body, "dangbo_heap_allocated_bytes");
     m.resident = testing_support::SampleValue(body, "dangbo_heap_resident_bytes");
+    m.table_readers = testing_support::SumSamples(body, "dangbo_rocksdb_table_readers_bytes");
     return m;
   };
   ASSERT_NO_FATAL_FAILURE(CreateOrganizationAndCells(stub_.get(), kCells));
@@ -484,9 +485,10 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
       MiB(memory_warm.cache), MiB(memory_end.cache), MiB(memory_end.capacity));
   if (memory_end.allocated >= 0) {
     std::printf(
-        "  records heap (jemalloc): allocated %.1f -> %.1f MiB, resident %.1f -> %.1f MiB\n",
+        "  records heap (jemalloc): allocated %.1f -> %.1f MiB, resident %.1f -> %.1f MiB; "
+        "RocksDB table readers %.1f -> %.1f MiB\n",
         MiB(memory_warm.allocated), MiB(memory_end.allocated), MiB(memory_warm.resident),
-        MiB(memory_end.resident));
+        MiB(memory_end.resident), MiB(memory_warm.table_readers), MiB(memory_end.table_readers));
   }
   std::printf("  analytics RSS: start %.1f MiB, after warm-up %.1f MiB, end %.1f MiB\n",
               MiB(analytics_rss_start), MiB(analytics_rss_warm), MiB(analytics_rss_end));

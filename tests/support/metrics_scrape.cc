@@ -29,4 +29,20 @@ double SampleValue(const std::string& body, const std::string& series) {
   return -1;
 }
 
+double SumSamples(const std::string& body, const std::string& name) {
+  double sum = 0;
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    const std::string line = body.substr(at, end - at);
+    if (line.rfind(name, 0) == 0 && line.size() > name.size() &&
+        (line[name.size()] == '{' || line[name.size()] == ' ')) {
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    at = end + 1;
+  }
+  return sum;
+}
+
 }  // namespace testing_support

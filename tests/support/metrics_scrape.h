@@ -21,4 +21,7 @@ Scrape ScrapeHttp(int port, const std::string& path = "/metrics");
 // when absent.
 double SampleValue(const std::string& body, const std::string& series);
 
+// The sum of every sample of metric `name` (all label sets); 0 when there is none.
+double SumSamples(const std::string& body, const std::string& name);
+
 }  // namespace testing_support
