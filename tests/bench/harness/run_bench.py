@@ -393,16 +393,25 @@ class Runner:
 
     def profile(self, key, target, frame, clients, streams, n):
         """One more run, after the measured ones, with perf sampling the server (call graphs):
-        profile-<key>.txt in the output directory, the hottest symbols first."""
-        data = os.path.join(self.tmp, f"profile-{key}.data")
-        perf = subprocess.Popen(["perf", "record", "-g", "-q", "-p", str(target["pid"]),
-                                 "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(0.5)
+        profile-<key>.txt in the output directory, the hottest first."""
+        perf, data = self.perf_start(key, target["pid"])
         self.h2load(target, frame, clients, streams, n)
+        self.perf_report(perf, data, key, f"{target['name']} {target['path']}, "
+                                          f"{clients}x{streams}, {n} requests")
+
+    def perf_start(self, key, pid):
+        data = os.path.join(self.tmp, f"profile-{key}.data")
+        perf = subprocess.Popen(["perf", "record", "-g", "-q", "-p", str(pid), "-o", data],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        return perf, data
+
+    def perf_report(self, perf, data, key, what):
         perf.send_signal(signal.SIGINT)
         perf.wait(timeout=60)
-        self.commands.append(f"perf record -g -p <{target['name']}> during one more run of "
-                             f"{key}; perf report --no-children --sort comm,dso,symbol")
+        self.commands.append(f"perf record -g -p <server> during {key} ({what}); "
+                             "perf report --no-children --sort dso / comm,dso,symbol")
+
         def report(sort, limit):
             out = subprocess.run(
                 ["perf", "report", "-i", data, "--no-children", "--sort", sort,
@@ -412,8 +421,7 @@ class Runner:
                     if line.strip() and not line.startswith("#")]
         path = os.path.join(self.out, f"profile-{key}.txt")
         with open(path, "w") as f:
-            f.write(f"# {key}: {target['name']} {target['path']}, {clients}x{streams}, "
-                    f"{n} requests\n# self time by library\n")
+            f.write(f"# {key}: {what}\n# self time by library\n")
             f.write("\n".join(report("dso", "0.5")[:25]) + "\n")
             f.write("# self time by thread, library and symbol\n")
             f.write("\n".join(report("comm,dso,symbol", "0.7")[:60]) + "\n")
@@ -570,6 +578,8 @@ class Runner:
         head = int(m.group(1)) if m else 0
         t0 = time.time()
         ana = self.start_analytics("sync", rec["port"])
+        perf = self.perf_start("analytics_initial_sync", ana["proc"].pid) \
+            if self.args.profile else None
         applied = 0
         while applied < head:
             p = self.call(ana["port"], f"/{ANALYTICS}/GetFollowerStatus",
@@ -583,6 +593,9 @@ class Runner:
             if applied < head:
                 time.sleep(0.05)
         secs = time.time() - t0
+        if perf:
+            self.perf_report(perf[0], perf[1], "analytics_initial_sync",
+                             f"a fresh analytics following records from sequence 0 to {head}")
         self.commands.append(f"# analytics initial sync: polled GetFollowerStatus until "
                              f"last_applied_sequence >= {head} (records' GetChangeLogState)")
         self.stop(ana["proc"])
