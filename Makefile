@@ -91,12 +91,13 @@ clean:
 
 # Benchmarks (tests/bench/harness/README.md): our servers vs the bare reference server and
 # etcd, h2load on CPU 1, servers on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS, BENCH_CELLS,
-# BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS, BENCH_WARMUP override.
+# BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS, BENCH_WARMUP override;
+# BENCH_PROFILE=1 adds a perf profile of each throughput case (needs linux-perf).
 BENCH_OUT ?= $(BUILD_DIR)/bench
 BENCH_TARGETS := records_server analytics_server bench_tool bench_bare_server \
 	$(if $(wildcard tests/bench/dataset/CMakeLists.txt),bench_dataset)
 export BENCH_MEMBERS BENCH_SMALL_MEMBERS BENCH_CELLS BENCH_ORGANIZATIONS BENCH_DURATION \
-	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL
+	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL BENCH_PROFILE
 
 bench-build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_TARGETS)
