@@ -28,20 +28,13 @@ IndicatorFollower::IndicatorFollower(IndicatorStore* store, FollowerOptions opti
 IndicatorFollower::~IndicatorFollower() { Stop(); }
 
 void IndicatorFollower::Start() {
-  if (options_.records_target.empty() || thread_.joinable()) return;
+  if (options_.records_target.empty() || stub_ != nullptr) return;
   channel_ = NewFollowerChannel(options_);
   stub_ = v1::AnalyticsService::NewStub(channel_);
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
-void IndicatorFollower::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (active_ != nullptr) active_->TryCancel();
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void IndicatorFollower::Stop() { thread_.Stop(); }
 
 bool IndicatorFollower::synced() const {
   absl::MutexLock lock(&mu_);
@@ -56,7 +49,7 @@ uint64_t IndicatorFollower::last_applied_sequence() const {
 bool IndicatorFollower::WaitApplied(uint64_t sequence, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto applied = [this, sequence]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || position_.last_applied_sequence() >= sequence;
+    return position_.last_applied_sequence() >= sequence;
   };
   mu_.AwaitWithTimeout(absl::Condition(&applied), timeout);
   return position_.last_applied_sequence() >= sequence;
@@ -77,15 +70,6 @@ v1::IndicatorReplication IndicatorFollower::Status() const {
   return out;
 }
 
-bool IndicatorFollower::Sleep(absl::Duration duration) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time until = absl::Now() + duration;
-  while (!stopping_ && absl::Now() < until) {
-    mu_.AwaitWithDeadline(absl::Condition(&stopping_), until);
-  }
-  return !stopping_;
-}
-
 void IndicatorFollower::Run() {
   std::mt19937_64 random(std::random_device{}());
   absl::Duration backoff = options_.initial_backoff;
@@ -97,7 +81,7 @@ void IndicatorFollower::Run() {
       absl::MutexLock lock(&mu_);
       received = following_ || position_.last_applied_sequence() != before;
       following_ = false;
-      if (stopping_) break;
+      if (thread_.stopping()) break;
       ++reconnects_;
       last_error_ = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
       if (absl::IsOutOfRange(status)) {
@@ -111,7 +95,7 @@ void IndicatorFollower::Run() {
     if (absl::IsDeadlineExceeded(status) && received) continue;  // the stream's own deadline
     if (received) backoff = options_.initial_backoff;
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    if (!Sleep(backoff * jitter(random))) break;
+    if (!thread_.Sleep(backoff * jitter(random))) break;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   absl::MutexLock lock(&mu_);
@@ -137,11 +121,7 @@ absl::Status IndicatorFollower::FollowOnce() {
   if (!options_.bearer_token.empty()) {
     context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
   }
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::CancelledError("stopping");
-    active_ = &context;
-  }
+  if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
   v1::WatchIndicatorChangesRequest request;
   request.set_start_after_sequence(position.last_applied_sequence());
   request.set_log_id(position.log_id());
@@ -207,10 +187,7 @@ absl::Status IndicatorFollower::FollowOnce() {
   }
   flush();  // what arrived before the stream ended is complete: keep it
   grpc::Status finished = reader->Finish();
-  {
-    absl::MutexLock lock(&mu_);
-    active_ = nullptr;
-  }
+  thread_.Deactivate();
   if (!apply_error.ok()) return apply_error;
   if (finished.ok()) return absl::UnavailableError("the writer ended the indicator stream");
   return common::FromGrpcStatus(finished);

@@ -20,7 +20,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -30,6 +29,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
+#include "services/analytics/follower/follower_thread.h"
 #include "services/analytics/follower/records_follower.h"
 #include "services/analytics/store/indicator_store.h"
 
@@ -64,18 +64,15 @@ class IndicatorFollower {
   // Applies `changes` (possibly none) up to `position`; `reset` clears the store first.
   absl::Status Apply(const std::vector<dangbo::analytics::v1::IndicatorChange>& changes,
                      const FollowerState& position, bool reset);
-  bool Sleep(absl::Duration duration);  // false when stopping
 
   IndicatorStore* store_;
   FollowerOptions options_;
   std::function<void()> on_synced_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<dangbo::analytics::v1::AnalyticsService::Stub> stub_;
-  std::thread thread_;
+  FollowerThread thread_;
 
   mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   FollowerState position_ ABSL_GUARDED_BY(mu_);
   uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   bool following_ ABSL_GUARDED_BY(mu_) = false;

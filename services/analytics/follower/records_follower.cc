@@ -82,47 +82,19 @@ std::shared_ptr<grpc::Channel> NewFollowerChannel(const FollowerOptions& options
 }
 
 void RecordsFollower::Start() {
-  if (options_.records_target.empty() || thread_.joinable()) return;
+  if (options_.records_target.empty() || stub_ != nullptr) return;
   channel_ = NewFollowerChannel(options_);
   stub_ = records::RecordsService::NewStub(channel_);
-  thread_ = std::thread([this] { Run(); });
+  thread_.Start([this] { Run(); });
 }
 
-void RecordsFollower::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (active_ != nullptr) active_->TryCancel();
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void RecordsFollower::Stop() { thread_.Stop(); }
 
 void RecordsFollower::Prepare(grpc::ClientContext* context, absl::Duration timeout) const {
   SetDeadline(context, timeout);
   if (!options_.bearer_token.empty()) {
     context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
   }
-}
-
-bool RecordsFollower::Activate(grpc::ClientContext* context) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return false;
-  active_ = context;
-  return true;
-}
-
-void RecordsFollower::Deactivate() {
-  absl::MutexLock lock(&mu_);
-  active_ = nullptr;
-}
-
-bool RecordsFollower::Sleep(absl::Duration duration) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time until = absl::Now() + duration;
-  while (!stopping_ && absl::Now() < until) {
-    mu_.AwaitWithDeadline(absl::Condition(&stopping_), until);
-  }
-  return !stopping_;
 }
 
 void RecordsFollower::SetState(Freshness::State state) {
@@ -142,10 +114,7 @@ void RecordsFollower::Run() {
   std::mt19937_64 random(std::random_device{}());
   absl::Duration backoff = options_.initial_backoff;
   while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) break;
-    }
+    if (thread_.stopping()) break;
     bool received = false;
     const uint64_t before = [&] {
       absl::MutexLock lock(&mu_);
@@ -157,7 +126,7 @@ void RecordsFollower::Run() {
       received = following_ || position_.last_applied_sequence() != before;
       following_ = false;
       connected_since_.reset();
-      if (stopping_) break;
+      if (thread_.stopping()) break;
       ++reconnects_;
       if (state_ != Freshness::REBUILDING) state_ = Freshness::DISCONNECTED;
     }
@@ -175,7 +144,7 @@ void RecordsFollower::Run() {
     RecordError(status);
     if (received) backoff = options_.initial_backoff;
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    if (!Sleep(backoff * jitter(random))) break;
+    if (!thread_.Sleep(backoff * jitter(random))) break;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   absl::MutexLock lock(&mu_);
@@ -193,10 +162,10 @@ absl::Status RecordsFollower::FollowOnce() {
     // A new read model: learn the log's identity; relist if it no longer starts at 1.
     grpc::ClientContext context;
     Prepare(&context, options_.rpc_deadline);
-    if (!Activate(&context)) return absl::CancelledError("stopping");
+    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
     records::GetChangeLogStateResponse log;
     grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
-    Deactivate();
+    thread_.Deactivate();
     if (!s.ok()) return common::FromGrpcStatus(s);
     if (log.first_retained_sequence() > position.last_applied_sequence() + 1) {
       need_rebuild_ = true;
@@ -219,7 +188,7 @@ absl::Status RecordsFollower::FollowOnce() {
 
   grpc::ClientContext context;
   Prepare(&context, options_.stream_deadline);
-  if (!Activate(&context)) return absl::CancelledError("stopping");
+  if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
   records::WatchChangesRequest request;
   request.set_start_after_sequence(position.last_applied_sequence());
   request.set_log_id(position.log_id());
@@ -274,7 +243,7 @@ absl::Status RecordsFollower::FollowOnce() {
   }
   flush();  // what arrived before the stream ended is complete: keep it
   grpc::Status finished = reader->Finish();
-  Deactivate();
+  thread_.Deactivate();
   if (!apply_error.ok()) return apply_error;
   if (finished.ok()) return absl::UnavailableError("records ended the change stream");
   return common::FromGrpcStatus(finished);
@@ -331,18 +300,18 @@ absl::Status RecordsFollower::Rebuild() {
   {
     grpc::ClientContext context;
     Prepare(&context, options_.rpc_deadline);
-    if (!Activate(&context)) return absl::CancelledError("stopping");
+    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
     grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
-    Deactivate();
+    thread_.Deactivate();
     if (!s.ok()) return common::FromGrpcStatus(s);
   }
   // One unary call with a deadline, cancellable by Stop().
   auto call = [&](auto method, const auto& request, auto* response) -> absl::Status {
     grpc::ClientContext context;
     Prepare(&context, options_.rpc_deadline);
-    if (!Activate(&context)) return absl::CancelledError("stopping");
+    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
     grpc::Status s = ((*stub_).*method)(&context, request, response);
-    Deactivate();
+    thread_.Deactivate();
     return s.ok() ? absl::OkStatus() : common::FromGrpcStatus(s);
   };
   std::vector<records::Organization> organizations;

@@ -32,6 +32,7 @@
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "services/analytics/follower/follower_thread.h"
 #include "services/analytics/store/read_model_store.h"
 
 #include "grpcpp/security/credentials.h"
@@ -91,21 +92,15 @@ class RecordsFollower {
                           const dangbo::records::v1::ChangeEvent& last);
   void RecordError(const absl::Status& status);
   void SetState(dangbo::analytics::v1::Freshness::State state);
-  bool Sleep(absl::Duration duration);  // false when stopping
-  // Registers `context` as the active call (so Stop can cancel it); false when stopping.
-  bool Activate(grpc::ClientContext* context);
-  void Deactivate();
 
   ReadModelStore* store_;
   FollowerOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<dangbo::records::v1::RecordsService::Stub> stub_;
-  std::thread thread_;
+  FollowerThread thread_;
   bool need_rebuild_ = false;  // follower thread only
 
   mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   FollowerState position_ ABSL_GUARDED_BY(mu_);
   dangbo::analytics::v1::Freshness::State state_ ABSL_GUARDED_BY(mu_);
   bool following_ ABSL_GUARDED_BY(mu_) = false;
