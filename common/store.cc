@@ -242,6 +242,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
              std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT")) {
     // Missing, or a database that cannot even be listed (corrupt): touch nothing.
     return FromRocksDb(list, absl::StrCat("open ", options.path));
+  } else {
+    // A new database. Create the directory, parents included, before RocksDB looks at it:
+    // RocksDB creates only the last component, and logs an ERROR about the missing directory
+    // while it opens.
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot create the data directory ", options.path, ": ", ec.message()));
+    }
   }
 
   const rocksdb::ColumnFamilyOptions cf_options =

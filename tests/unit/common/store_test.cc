@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "common/errors.h"
@@ -105,6 +106,29 @@ TEST_F(StoreTest, OpenWithoutCreateOnMissingDirectoryFails) {
   options.create_if_missing = false;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   EXPECT_FALSE(store.ok());
+}
+
+TEST_F(StoreTest, CreatesTheDataDirectoryWithItsParents) {
+  StoreOptions options;
+  options.path = dir_ + "/volume/dangbo/records";
+  options.column_families = {"things"};
+  options.block_cache_bytes = 8 << 20;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE(std::filesystem::exists(options.path + "/CURRENT"));
+}
+
+TEST_F(StoreTest, ADataDirectoryThatCannotBeCreatedIsNamedInTheError) {
+  // A regular file where a parent directory should be.
+  { std::ofstream(dir_ + "/volume") << "not a directory"; }
+  StoreOptions options;
+  options.path = dir_ + "/volume/records";
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("cannot create the data directory " + options.path),
+            std::string::npos)
+      << store.status();
 }
 
 TEST_F(StoreTest, MapsRocksDbStatuses) {
