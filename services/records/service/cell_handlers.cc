@@ -133,13 +133,13 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
     ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
     const std::string field = order.empty() ? "display_name" : order[0].field;
     const bool desc = !order.empty() && order[0].desc;
-    std::vector<std::pair<std::string, v1::Cell>> keyed;
+    PageCollector<v1::Cell> pages(after, desc, page_size);
     const std::string prefix = keys::CellPrefix(parent.organization);
     std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kCells));
+    v1::Cell cell;  // reused: parsing into it recycles its memory
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       uint64_t rev = 0;
       absl::string_view payload;
-      v1::Cell cell;
       if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
                            &payload) ||
           !cell.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -155,13 +155,13 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
         keys::AppendUint32(&key, keys::DateNumber(d.year(), d.month(), d.day()));
       }
       keys::AppendString(&key, cell.name());
-      keyed.emplace_back(std::move(key), std::move(cell));
+      if (pages.Count(key)) pages.Keep(std::move(key), cell);
     }
-    response->set_total_size(static_cast<int>(keyed.size()));
-    Page<v1::Cell> page = Paginate(std::move(keyed), after, desc, page_size);
-    for (auto& cell : page.items) {
-      RETURN_IF_ERROR(PresentCell(*db_, &cell));
-      *response->add_cells() = std::move(cell);
+    response->set_total_size(static_cast<int>(pages.matched()));
+    Page<v1::Cell> page = std::move(pages).Take();
+    for (v1::Cell& listed : page.items) {
+      RETURN_IF_ERROR(PresentCell(*db_, &listed));
+      *response->add_cells() = std::move(listed);
     }
     if (!page.next_key.empty()) {
       response->set_next_page_token(common::MakePageToken(page.next_key, scope));

@@ -212,14 +212,15 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
     // Default "year desc, then name"; "year" ascending; "name".
     const bool by_name = !order.empty() && order[0].field == "name";
     const bool year_desc = order.empty() || order[0].desc;
-    std::vector<std::pair<std::string, v1::InspectionPlan>> keyed;
+    PageCollector<v1::InspectionPlan> pages(after, by_name && !order.empty() && order[0].desc,
+                                            page_size);
     const std::string prefix = keys::InspectionPlanPrefix(parent.organization);
     std::unique_ptr<rocksdb::Iterator> it =
         db_->store()->NewIterator(db_->cf(keys::kInspectionPlans));
+    v1::InspectionPlan plan;  // reused: parsing into it recycles its memory
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       uint64_t rev = 0;
       absl::string_view payload;
-      v1::InspectionPlan plan;
       if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
                            &payload) ||
           !plan.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -232,14 +233,13 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
                                            : static_cast<uint32_t>(plan.year()));
       }
       keys::AppendString(&key, plan.name());
-      keyed.emplace_back(std::move(key), std::move(plan));
+      if (pages.Count(key)) pages.Keep(std::move(key), plan);
     }
-    response->set_total_size(static_cast<int>(keyed.size()));
-    Page<v1::InspectionPlan> page =
-        Paginate(std::move(keyed), after, by_name && !order.empty() && order[0].desc, page_size);
-    for (auto& plan : page.items) {
-      domain::FillDerived(&plan, domain::TodayIct());
-      *response->add_inspection_plans() = std::move(plan);
+    response->set_total_size(static_cast<int>(pages.matched()));
+    Page<v1::InspectionPlan> page = std::move(pages).Take();
+    for (v1::InspectionPlan& listed : page.items) {
+      domain::FillDerived(&listed, domain::TodayIct());
+      *response->add_inspection_plans() = std::move(listed);
     }
     if (!page.next_key.empty()) {
       response->set_next_page_token(common::MakePageToken(page.next_key, scope));

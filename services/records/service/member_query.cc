@@ -158,7 +158,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     }
     std::vector<std::string> exact_query;
     if (name_query != nullptr) exact_query = ExactWords(name_query->value.text);
-    std::vector<std::pair<std::string, v1::Member>> keyed;
+    PageCollector<v1::Member> pages(after_key, q.desc, page_size > 0 ? page_size : INT32_MAX);
     for (const std::string& id : ids) {
       v1::Member m;
       bool found = false;
@@ -168,11 +168,10 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
       if (name_query != nullptr && q.order_field.empty()) {
         key[0] = WordsPrefixMatch(exact_query, ExactWords(m.full_name())) ? '\0' : '\1';
       }
-      keyed.emplace_back(std::move(key), std::move(m));
+      if (pages.Count(key)) pages.Keep(std::move(key), std::move(m));
     }
-    page.total = static_cast<int>(std::min<size_t>(keyed.size(), kExactTotalLimit));
-    Page<v1::Member> p =
-        Paginate(std::move(keyed), after_key, q.desc, page_size > 0 ? page_size : INT32_MAX);
+    page.total = static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit));
+    Page<v1::Member> p = std::move(pages).Take();
     page.members = std::move(p.items);
     page.next_key = std::move(p.next_key);
     return page;

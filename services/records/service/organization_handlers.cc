@@ -133,13 +133,13 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
     ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
     const std::string field = order.empty() ? "name" : order[0].field;
     const bool desc = !order.empty() && order[0].desc;
-    std::vector<std::pair<std::string, v1::Organization>> keyed;
+    PageCollector<v1::Organization> pages(after, desc, page_size);
     std::unique_ptr<rocksdb::Iterator> it =
         db_->store()->NewIterator(db_->cf(keys::kOrganizations));
+    v1::Organization org;  // reused: parsing into it recycles its memory
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       uint64_t rev = 0;
       absl::string_view payload;
-      v1::Organization org;
       if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
                            &payload) ||
           !org.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -151,11 +151,14 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
         keys::AppendString(&key, common::FoldForSearch(org.display_name()));
       if (field == "code") keys::AppendString(&key, org.code());
       keys::AppendString(&key, org.name());
-      keyed.emplace_back(std::move(key), std::move(org));
+      if (pages.Count(key)) pages.Keep(std::move(key), org);
     }
-    response->set_total_size(static_cast<int>(std::min<size_t>(keyed.size(), kExactTotalLimit)));
-    Page<v1::Organization> page = Paginate(std::move(keyed), after, desc, page_size);
-    for (auto& org : page.items) *response->add_organizations() = std::move(org);
+    response->set_total_size(
+        static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit)));
+    Page<v1::Organization> page = std::move(pages).Take();
+    for (v1::Organization& listed : page.items) {
+      *response->add_organizations() = std::move(listed);
+    }
     if (!page.next_key.empty()) {
       response->set_next_page_token(common::MakePageToken(page.next_key, scope));
     }

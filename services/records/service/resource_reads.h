@@ -3,11 +3,12 @@
 // Reads the handlers share: resources by id with NOT_FOUND errors that name them (reasons
 // ORGANIZATION_NOT_FOUND, CELL_NOT_FOUND, MEMBER_NOT_FOUND, INSPECTION_PLAN_NOT_FOUND), the
 // derived fields callers see (member derived fields and view, cell headcount), and key-ordered
-// pagination of in-memory lists.
+// pages of lists scanned in storage order.
 //
 // Thread-safety: reentrant; reads may take a snapshot.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,17 +65,57 @@ std::string OrganizationIdOf(absl::string_view name);
 // The last segment of a resource name.
 std::string LastSegment(absl::string_view name);
 
-// A page of an in-memory list ordered by `sort key` (unique per item): the items after
-// `after_key` (before it when `desc`), at most `page_size`; `next_key` is the last key
-// returned when more items follow, empty otherwise.
+// A page of a list ordered by a sort key (unique per item): the items after `after_key`
+// (before it when `desc`), at most `page_size`; `next_key` is the last key returned when
+// more items follow, empty otherwise.
 template <typename T>
 struct Page {
   std::vector<T> items;
   std::string next_key;
 };
+
+// Builds a Page from items offered in any order (a scan in storage order), keeping only the
+// page_size + 1 best: memory is bounded by the page, not by the list. Counts every item
+// offered, on this page or not.
+//
+//   PageCollector<v1::Cell> pages(after, desc, page_size);
+//   for (...each match...) if (pages.Count(key)) pages.Keep(std::move(key), std::move(cell));
+//   Page<v1::Cell> page = std::move(pages).Take();
 template <typename T>
-Page<T> Paginate(std::vector<std::pair<std::string, T>> keyed, const std::string& after_key,
-                 bool desc, int page_size);
+class PageCollector {
+ public:
+  PageCollector(std::string after_key, bool desc, int page_size)
+      : after_(std::move(after_key)),
+        desc_(desc),
+        limit_(static_cast<size_t>(page_size < 0 ? 0 : page_size) + 1) {}
+
+  // Counts one matching item; true when it belongs on the page (then Keep it), false when
+  // it is before the token or beyond the page (the item need not be built).
+  bool Count(const std::string& key) {
+    ++matched_;
+    if (!after_.empty() && !Before(after_, key)) return false;
+    return kept_.size() < limit_ || Before(key, kept_.front().first);
+  }
+  // Keeps an item for which Count said true.
+  void Keep(std::string key, T item);
+
+  // Items matched so far (Count calls), on the page or not.
+  size_t matched() const { return matched_; }
+
+  // The page, in order.
+  Page<T> Take() &&;
+
+ private:
+  // Whether `a` comes before `b` in the list's order.
+  bool Before(const std::string& a, const std::string& b) const { return desc_ ? a > b : a < b; }
+
+  const std::string after_;
+  const bool desc_;
+  const size_t limit_;  // page_size + 1: one more tells whether a next page exists
+  size_t matched_ = 0;
+  // A heap whose front is the last kept item in the list's order.
+  std::vector<std::pair<std::string, T>> kept_;
+};
 
 // Total sizes are exact up to this bound (the contract: "an estimate of at least 10,000
 // above that").
@@ -82,24 +123,28 @@ inline constexpr int kExactTotalLimit = 10000;
 
 // --- implementation of the template ---------------------------------------------------------
 template <typename T>
-Page<T> Paginate(std::vector<std::pair<std::string, T>> keyed, const std::string& after_key,
-                 bool desc, int page_size) {
-  std::sort(keyed.begin(), keyed.end(), [desc](const auto& a, const auto& b) {
-    return desc ? a.first > b.first : a.first < b.first;
-  });
+void PageCollector<T>::Keep(std::string key, T item) {
+  auto worst_last = [this](const auto& a, const auto& b) { return Before(a.first, b.first); };
+  kept_.emplace_back(std::move(key), std::move(item));
+  std::push_heap(kept_.begin(), kept_.end(), worst_last);
+  if (kept_.size() > limit_) {
+    std::pop_heap(kept_.begin(), kept_.end(), worst_last);
+    kept_.pop_back();
+  }
+}
+
+template <typename T>
+Page<T> PageCollector<T>::Take() && {
+  std::sort(kept_.begin(), kept_.end(),
+            [this](const auto& a, const auto& b) { return Before(a.first, b.first); });
   Page<T> page;
-  size_t i = 0;
-  if (!after_key.empty()) {
-    while (i < keyed.size() && (desc ? keyed[i].first >= after_key : keyed[i].first <= after_key)) {
-      ++i;
-    }
+  const size_t page_size = limit_ - 1;
+  if (kept_.size() > page_size && page_size > 0) {
+    page.next_key = kept_[page_size - 1].first;
   }
-  for (; i < keyed.size() && static_cast<int>(page.items.size()) < page_size; ++i) {
-    page.items.push_back(std::move(keyed[i].second));
-    if (static_cast<int>(page.items.size()) == page_size && i + 1 < keyed.size()) {
-      page.next_key = keyed[i].first;
-    }
-  }
+  if (kept_.size() > page_size) kept_.erase(kept_.begin() + page_size, kept_.end());
+  page.items.reserve(kept_.size());
+  for (auto& [key, item] : kept_) page.items.push_back(std::move(item));
   return page;
 }
 
