@@ -26,6 +26,8 @@ struct HeapStats {
   double active = 0;
   double resident = 0;
   double metadata = 0;
+  double dirty = 0;  // freed pages not yet returned to the system (all arenas)
+  double muzzy = 0;  // pages returned lazily (MADV_FREE): the kernel may still count them
 };
 
 bool ReadHeapStats(HeapStats* out) {
@@ -40,8 +42,18 @@ bool ReadHeapStats(HeapStats* out) {
     *value = static_cast<double>(v);
     return true;
   };
-  return read("stats.allocated", &out->allocated) && read("stats.active", &out->active) &&
-         read("stats.resident", &out->resident) && read("stats.metadata", &out->metadata);
+  if (!read("stats.allocated", &out->allocated) || !read("stats.active", &out->active) ||
+      !read("stats.resident", &out->resident) || !read("stats.metadata", &out->metadata)) {
+    return false;
+  }
+  // Page counts summed over all arenas (MALLCTL_ARENAS_ALL is 4096).
+  double page = 0;
+  if (read("arenas.page", &page) && read("stats.arenas.4096.pdirty", &out->dirty) &&
+      read("stats.arenas.4096.pmuzzy", &out->muzzy)) {
+    out->dirty *= page;
+    out->muzzy *= page;
+  }
+  return true;
 }
 
 struct ProcStat {
@@ -146,6 +158,15 @@ MetricsRegistration RegisterProcessMetrics(MetricsRegistry* registry, absl::stri
       families.push_back(GaugeFamily("dangbo_heap_metadata_bytes",
                                      "Bytes of the allocator's own metadata (jemalloc).",
                                      heap.metadata));
+      families.push_back(GaugeFamily(
+          "dangbo_heap_dirty_bytes",
+          "Bytes in freed pages the allocator has not yet returned to the system (jemalloc).",
+          heap.dirty));
+      families.push_back(GaugeFamily(
+          "dangbo_heap_muzzy_bytes",
+          "Bytes in pages returned lazily (MADV_FREE); the kernel counts them as resident until "
+          "it needs them (jemalloc).",
+          heap.muzzy));
     }
     families.push_back({"process_cpu_seconds_total",
                         "User and system CPU time, in seconds.",
