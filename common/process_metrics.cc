@@ -28,6 +28,7 @@ struct HeapStats {
   double metadata = 0;
   double dirty = 0;  // freed pages not yet returned to the system (all arenas)
   double muzzy = 0;  // pages returned lazily (MADV_FREE): the kernel may still count them
+  double thread_cache = 0;  // freed objects the threads' caches hold (counted in allocated)
 };
 
 bool ReadHeapStats(HeapStats* out) {
@@ -53,6 +54,7 @@ bool ReadHeapStats(HeapStats* out) {
     out->dirty *= page;
     out->muzzy *= page;
   }
+  read("stats.arenas.4096.tcache_bytes", &out->thread_cache);
   return true;
 }
 
@@ -167,6 +169,11 @@ MetricsRegistration RegisterProcessMetrics(MetricsRegistry* registry, absl::stri
           "Bytes in pages returned lazily (MADV_FREE); the kernel counts them as resident until "
           "it needs them (jemalloc).",
           heap.muzzy));
+      families.push_back(GaugeFamily(
+          "dangbo_heap_thread_cache_bytes",
+          "Bytes of freed objects the threads' caches hold for reuse; counted in "
+          "dangbo_heap_allocated_bytes (jemalloc).",
+          heap.thread_cache));
     }
     families.push_back({"process_cpu_seconds_total",
                         "User and system CPU time, in seconds.",

@@ -125,6 +125,8 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   EXPECT_GT(allocated, 1 << 20);
   EXPECT_GE(Value(scrape.body, "dangbo_heap_resident_bytes"), allocated);
   EXPECT_GE(Value(scrape.body, "dangbo_heap_dirty_bytes"), 0);
+  EXPECT_GE(Value(scrape.body, "dangbo_heap_thread_cache_bytes"), 0);
+  EXPECT_LE(Value(scrape.body, "dangbo_heap_thread_cache_bytes"), allocated);
   EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_heap_muzzy_bytes gauge\n"));
   EXPECT_THAT(scrape.body,
               HasSubstr("dangbo_build_info{service=\"" + std::string(GetParam().name) + "\""));
