@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
@@ -267,6 +268,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   rocksdb::Options open_options(db_options, cf_options);
   rocksdb::Status s =
       rocksdb::DB::Open(open_options, options.path, descriptors, &store->handles_, &raw);
+  if (s.IsIOError() && absl::StrContains(s.ToString(), "While lock file")) {
+    // RocksDB's own words ("IO error: While lock file: …/LOCK: Resource temporarily
+    // unavailable") hide the cause an operator can act on.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the data directory ", options.path,
+        " is in use by another process (it holds the directory's LOCK): two servers cannot "
+        "share a data directory; stop the other one, or wait until it has shut down"));
+  }
   if (!s.ok()) {
     return FromRocksDb(s, absl::StrCat("open ", options.path));
   }

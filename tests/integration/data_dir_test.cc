@@ -1,6 +1,6 @@
 // Operator errors and damaged data: a server started on the other service's data directory,
-// or on a corrupt one, stops at once with a message saying what is wrong, and changes
-// nothing in the directory.
+// on a corrupt one, or on one another server is using, stops at once with a message saying
+// what is wrong, and changes nothing in the directory.
 #include <signal.h>
 
 #include <filesystem>
@@ -106,6 +106,22 @@ TEST_F(DataDirTest, ACorruptDirectoryIsRefusedWithAClearMessageAndLeftAlone) {
   const std::string message = Refusal(RECORDS_SERVER_BINARY, dir);
   EXPECT_THAT(message, HasSubstr(dir));
   EXPECT_EQ(Snapshot(dir), before);
+}
+
+TEST_F(DataDirTest, ASecondServerOnADirectoryInUseIsRefusedAndTheFirstKeepsServing) {
+  const std::string dir = RecordsDir();
+  auto first = ServerProcess::Start(RECORDS_SERVER_BINARY, {"--data_dir=" + dir, "--metrics_port=0"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string message = Refusal(RECORDS_SERVER_BINARY, dir);
+  EXPECT_THAT(message, HasSubstr("the data directory " + dir + " is in use by another process"));
+  auto stub = rv1::RecordsService::NewStub(
+      grpc::CreateChannel((*first)->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  rv1::GetOrganizationRequest get;
+  get.set_name("organizations/hq");
+  rv1::Organization org;
+  EXPECT_TRUE(stub->GetOrganization(&context, get, &org).ok());
+  EXPECT_EQ((*first)->Stop(SIGTERM), 0);
 }
 
 }  // namespace
