@@ -462,12 +462,28 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   stop_.store(true);
   for (auto& t : threads) t.join();
   const absl::Duration ran = absl::Now() - start;
-  // Once the load has stopped and RocksDB's flushes and compactions are done, the heap
-  // outside the block cache is what records keeps: requests in flight and background jobs'
-  // buffers are gone. A leak shows here, however busy the run was.
   const absl::Time stopped = absl::Now();
+  // Analytics follows everything.
+  const uint64_t head = ChangeLogHead(stub_.get());
+  {
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    uint64_t applied = 0;
+    while (applied < head && absl::Now() < deadline) {
+      av1::GetFollowerStatusResponse status;
+      if (analytics_stub->GetFollowerStatus(Context("verify").get(), {}, &status).ok()) {
+        applied = status.freshness().last_applied_sequence();
+      }
+      if (applied < head) absl::SleepFor(absl::Milliseconds(100));
+    }
+    EXPECT_GE(applied, head) << "analytics did not catch up with records";
+  }
+
+  // Once the load has stopped, analytics has caught up (its stream is the last thing records
+  // serves) and RocksDB's flushes and compactions are done, the heap outside the block cache
+  // is what records keeps: requests in flight and buffers are gone. A leak shows here,
+  // however busy the run was.
   absl::Duration settled = absl::Seconds(30);
-  for (absl::Time deadline = stopped + absl::Seconds(30); absl::Now() < deadline;) {
+  for (absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
     absl::SleepFor(absl::Seconds(1));
     const std::string body = testing_support::ScrapeHttp(metrics_port).body;
     if (testing_support::SampleValue(body, "dangbo_rocksdb_running_compactions{db=\"records\"}") ==
@@ -523,7 +539,8 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
         MiB(memory_end.resident), MiB(memory_warm.table_readers), MiB(memory_end.table_readers));
     std::printf(
         "  records heap outside the block cache: after warm-up (under load) %.1f MiB, idle %s "
-        "after the load stopped (no flush or compaction running) %.1f MiB; RSS then %.1f MiB\n",
+        "after the load stopped (analytics caught up, no flush or compaction running) %.1f MiB; "
+        "RSS then %.1f MiB\n",
         MiB(memory_warm.outside_cache()), absl::FormatDuration(settled).c_str(),
         MiB(memory_idle.outside_cache()), MiB(rss_idle));
   }
@@ -545,21 +562,6 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   if (memory_idle.allocated >= 0) {
     EXPECT_LE(memory_idle.outside_cache(), memory_warm.outside_cache() + (8 << 20))
         << "records' heap outside the block cache grew: it keeps something per request";
-  }
-
-  // Analytics has followed everything.
-  const uint64_t head = ChangeLogHead(stub_.get());
-  {
-    const absl::Time deadline = absl::Now() + absl::Seconds(120);
-    uint64_t applied = 0;
-    while (applied < head && absl::Now() < deadline) {
-      av1::GetFollowerStatusResponse status;
-      if (analytics_stub->GetFollowerStatus(Context("verify").get(), {}, &status).ok()) {
-        applied = status.freshness().last_applied_sequence();
-      }
-      if (applied < head) absl::SleepFor(absl::Milliseconds(100));
-    }
-    EXPECT_GE(applied, head) << "analytics did not catch up with records";
   }
 
   // The crash invariants: killed and restarted (without the rate limit, for the verifier),
