@@ -36,12 +36,15 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
   void OnWriteDone(bool ok) final {
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_ = false;
-    if (!ok) {
-      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+    if (pending_finish_) {
+      // An end was asked for while this write was in flight (a cancel, a shutdown): finish
+      // now, whether the write went through or not. Without Finish there is no OnDone, the
+      // stream stays registered and the server's shutdown waits for it forever.
+      FinishLocked(pending_status_);
       return;
     }
-    if (pending_finish_) {
-      FinishLocked(pending_status_);
+    if (!ok) {
+      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
       return;
     }
     PumpLocked(absl::Now());
