@@ -6,7 +6,11 @@
 
 namespace common {
 
-ChangeHub::ChangeHub() {
+ChangeHub::ChangeHub(const std::string& service)
+    : open_gauge_(MetricsRegistry::Default().AddGauge(
+          "dangbo_change_streams_open",
+          "Open change streams (records' WatchChanges, analytics' WatchIndicatorChanges).",
+          {{"service", service}})) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -23,7 +27,7 @@ ChangeHub::~ChangeHub() {
 bool ChangeHub::Register(ChangeStream* stream) {
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return false;
-  streams_.insert(stream);
+  if (streams_.insert(stream).second) open_gauge_.Add(1);
   dirty_ = true;
   cv_.notify_all();
   return true;
@@ -31,7 +35,7 @@ bool ChangeHub::Register(ChangeStream* stream) {
 
 void ChangeHub::Unregister(ChangeStream* stream) {
   std::lock_guard<std::mutex> lock(mu_);
-  streams_.erase(stream);
+  if (streams_.erase(stream) > 0) open_gauge_.Add(-1);
 }
 
 void ChangeHub::Notify(uint64_t) {

@@ -7,6 +7,10 @@
 // streams the chance to send idle heartbeats. Reactor threads never wait: a stream whose
 // write completes pumps itself.
 //
+// The hub keeps the gauge dangbo_change_streams_open{service} (common/metrics.h) up to date:
+// +1 when a stream registers, -1 when it leaves. Hubs of the same service in one process (tests)
+// add up.
+//
 // Shutdown() ends every open stream with UNAVAILABLE ("server shutting down") and refuses new
 // ones; the server registers it as a ServerRunner shutdown hook.
 //
@@ -17,9 +21,11 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "absl/time/time.h"
+#include "common/metrics.h"
 
 namespace common {
 
@@ -35,7 +41,8 @@ class ChangeStream {
 
 class ChangeHub {
  public:
-  ChangeHub();
+  // `service` labels the open-streams gauge ("records", "analytics").
+  explicit ChangeHub(const std::string& service);
   ~ChangeHub();  // stops the thread; streams must be gone (Shutdown first)
 
   // False when the hub is shut down (the stream must end itself).
@@ -49,6 +56,7 @@ class ChangeHub {
   // Ends all streams and refuses new ones. Idempotent.
   void Shutdown();
 
+  // Streams registered and not yet done (a stream leaves in its OnDone).
   size_t open_streams();
 
  private:
@@ -57,6 +65,7 @@ class ChangeHub {
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<ChangeStream*> streams_;
+  Gauge& open_gauge_;
   bool dirty_ = false;
   bool shut_down_ = false;
   bool stopping_ = false;

@@ -31,7 +31,7 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
     replication.follower = server->indicator_follower_.get();
   } else {
     if (absl::Status s = server->indicators_->OpenLog(); !s.ok()) return s;
-    server->hub_ = std::make_unique<common::ChangeHub>();
+    server->hub_ = std::make_unique<common::ChangeHub>("analytics");
     common::ChangeHub* hub = server->hub_.get();
     server->indicators_->SetCommitListener([hub](uint64_t head) { hub->Notify(head); });
     replication.hub = hub;

@@ -20,7 +20,7 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   retention.change_log_max_events = config.change_log_retention_events;
   retention.interval = config.retention_interval;
   s->trimmer_ = std::make_unique<Trimmer>(s->db_.get(), retention);
-  s->hub_ = std::make_unique<common::ChangeHub>();
+  s->hub_ = std::make_unique<common::ChangeHub>("records");
   common::ChangeHub* hub = s->hub_.get();
   s->db_->commits()->SetCommitListener([hub](uint64_t last) { hub->Notify(last); });
   RecordsServiceOptions service_options;

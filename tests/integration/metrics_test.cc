@@ -128,6 +128,11 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   EXPECT_GE(Value(scrape.body, "dangbo_heap_thread_cache_bytes"), 0);
   EXPECT_LE(Value(scrape.body, "dangbo_heap_thread_cache_bytes"), allocated);
   EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_heap_muzzy_bytes gauge\n"));
+  // Nobody watches the change stream yet.
+  EXPECT_EQ(Value(scrape.body,
+                  "dangbo_change_streams_open{service=\"" + std::string(GetParam().name) + "\"}"),
+            0)
+      << scrape.body;
   EXPECT_THAT(scrape.body,
               HasSubstr("dangbo_build_info{service=\"" + std::string(GetParam().name) + "\""));
   // The service's own methods are listed from the start.

@@ -1,10 +1,15 @@
 // WatchChanges and GetChangeLogState through the real server: resume exactly after a
 // sequence, live events in order, heartbeats, OUT_OF_RANGE for trimmed / ahead / foreign
-// resume points, and streams ended by a shutdown.
+// resume points, streams ended by a shutdown, and a stream whose client stops reading, ended
+// by a cancel or a shutdown while the server's write to it is in flight.
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/metrics.h"
 #include "tests/integration/records_fixture.h"
 
 namespace records::testing {
@@ -174,6 +179,90 @@ TEST_F(RecordsWatchTest, ShutdownEndsOpenStreamsPromptly) {
   stopper.join();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  server_.reset();
+}
+
+// The dangbo_change_streams_open{service="records"} sample on /metrics, -1 when absent.
+double OpenStreamsMetric() {
+  for (const common::MetricFamily& family : common::MetricsRegistry::Default().Collect()) {
+    if (family.name != "dangbo_change_streams_open") continue;
+    for (const common::MetricSample& sample : family.samples) {
+      if (sample.labels == common::MetricLabels{{"service", "records"}}) return sample.value;
+    }
+  }
+  return -1;
+}
+
+class BlockedWatchTest : public RecordsWatchTest {
+ protected:
+  // Opens a watch from the start of a backlog far larger than the client's HTTP/2
+  // flow-control window (kept small: no window growth from bandwidth probes), reads one event
+  // and stops reading: the server's write to it stays in flight.
+  void OpenBlockedStream() {
+    CreateOrganization();
+    CreateCell("a", "Chi bộ Văn phòng");
+    for (int i = 1; i <= 300; ++i) Admit(i, "a", "Nguyễn Thị Minh Khai");
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4096);
+    slow_stub_ = v1::RecordsService::NewStub(
+        grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(), args));
+    stream_.context = std::make_unique<grpc::ClientContext>();
+    stream_.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    stream_.reader = slow_stub_->WatchChanges(stream_.context.get(), v1::WatchChangesRequest());
+    v1::ChangeEvent event;
+    ASSERT_TRUE(stream_.reader->Read(&event));
+    EXPECT_EQ(event.sequence(), 1u);
+    EXPECT_EQ(server_->hub()->open_streams(), 1u);
+    EXPECT_EQ(OpenStreamsMetric(), 1);
+    absl::SleepFor(absl::Milliseconds(300));  // the server fills the window and waits
+  }
+
+  // Reads what is left; the status the stream ended with.
+  grpc::Status Drain() {
+    v1::ChangeEvent event;
+    while (stream_.reader->Read(&event)) {
+    }
+    return stream_.reader->Finish();
+  }
+
+  std::unique_ptr<v1::RecordsService::Stub> slow_stub_;
+  Stream stream_;
+};
+
+TEST_F(BlockedWatchTest, ACancelEndsTheStream) {
+  ASSERT_NO_FATAL_FAILURE(OpenBlockedStream());
+  stream_.context->TryCancel();
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (server_->hub()->open_streams() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(server_->hub()->open_streams(), 0u) << "the cancelled stream never finished";
+  EXPECT_EQ(OpenStreamsMetric(), 0);
+  EXPECT_EQ(Drain().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(BlockedWatchTest, AShutdownEndsTheStreamAndCompletes) {
+  ASSERT_NO_FATAL_FAILURE(OpenBlockedStream());
+  // The stream's end waits for the write in flight; however that write completes (the
+  // transport flushes it, or the grace period cancels the call), the stream must then finish,
+  // or the shutdown waits for it forever.
+  const absl::Time start = absl::Now();
+  std::promise<absl::Status> stopped;
+  std::future<absl::Status> result = stopped.get_future();
+  std::thread stopper([&] { stopped.set_value(server_->Shutdown()); });
+  if (result.wait_for(std::chrono::seconds(15)) != std::future_status::ready) {
+    // The shutdown waits for a stream that never finishes; nothing can join it.
+    ADD_FAILURE() << "the server's shutdown hangs on a stream whose write was in flight";
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+  stopper.join();
+  EXPECT_TRUE(result.get().ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8)) << "within the grace period, and a little";
+  EXPECT_EQ(server_->hub()->open_streams(), 0u);
+  const grpc::StatusCode code = Drain().error_code();
+  EXPECT_TRUE(code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::CANCELLED) << code;
   server_.reset();
 }
 
