@@ -479,16 +479,20 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   }
 
   // Once the load has stopped, analytics has caught up (its stream is the last thing records
-  // serves) and RocksDB's flushes and compactions are done, the heap outside the block cache
-  // is what records keeps: requests in flight and buffers are gone. A leak shows here,
-  // however busy the run was.
+  // serves), the watchers' cancelled streams have ended and RocksDB's flushes and compactions
+  // are done, the heap outside the block cache is what records keeps: requests in flight and
+  // buffers are gone. A leak shows here, however busy the run was.
   absl::Duration settled = absl::Seconds(30);
+  double open_streams = -1;
   for (absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
     absl::SleepFor(absl::Seconds(1));
     const std::string body = testing_support::ScrapeHttp(metrics_port).body;
+    open_streams =
+        testing_support::SampleValue(body, "dangbo_change_streams_open{service=\"records\"}");
     if (testing_support::SampleValue(body, "dangbo_rocksdb_running_compactions{db=\"records\"}") ==
             0 &&
-        testing_support::SampleValue(body, "dangbo_rocksdb_running_flushes{db=\"records\"}") == 0) {
+        testing_support::SampleValue(body, "dangbo_rocksdb_running_flushes{db=\"records\"}") == 0 &&
+        open_streams <= 1) {
       settled = absl::Now() - stopped;
       break;
     }
@@ -551,7 +555,11 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
       MiB(analytics_warm.cache), MiB(analytics_end.cache), MiB(analytics_warm.allocated),
       MiB(analytics_end.allocated));
 
+  std::printf("  records' open change streams once idle: %.0f (analytics' follower)\n",
+              open_streams);
+
   for (const std::string& e : tally_.unexpected()) ADD_FAILURE() << "unexpected error: " << e;
+  EXPECT_EQ(open_streams, 1) << "a watch stream outlived its client, or analytics' is gone";
   EXPECT_EQ(other, 0);
   EXPECT_GT(exhausted, 0) << "the rate limit was never reached: raise the load or lower it";
   EXPECT_GT(ledger_.acknowledged(), 100);
@@ -581,8 +589,9 @@ TEST_F(RecordsSoakTest, MixedLoadAtHighConcurrencyStaysCorrectAndFlat) {
   // the data itself costs, to compare with the figure at the end of the run.
   const Memory restarted = memory();
   if (restarted.allocated >= 0) {
-    std::printf("  restarted records after the verification: heap outside the block cache %.1f MiB\n",
-                MiB(restarted.outside_cache()));
+    std::printf(
+        "  restarted records after the verification: heap outside the block cache %.1f MiB\n",
+        MiB(restarted.outside_cache()));
   }
   EXPECT_EQ((*analytics)->Stop(SIGTERM), 0) << (*analytics)->Log();
 }
