@@ -157,6 +157,7 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
       keys::AppendString(&key, cell.name());
       if (pages.Count(key)) pages.Keep(std::move(key), cell);
     }
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan cells"));
     response->set_total_size(static_cast<int>(pages.matched()));
     Page<v1::Cell> page = std::move(pages).Take();
     for (v1::Cell& listed : page.items) {
@@ -336,6 +337,7 @@ grpc::ServerUnaryReactor* RecordsService::GetCellHeadcount(
           LoadMember(*db_, name.organization, it->value().ToString(), snapshot->get()));
       members.push_back(std::move(m.value));
     }
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a cell's members"));
     std::vector<const v1::Member*> ptrs;
     for (const v1::Member& m : members) ptrs.push_back(&m);
     *response = domain::CellHeadcount(name.Format(), as_of, ptrs);

@@ -83,6 +83,13 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
       ++expected;
       if (Matches(event)) buffer_.push_back(std::move(event));
     }
+    if (!it->status().ok()) {
+      // A read error is not the end of the log: say what happened (the client resumes later).
+      if (buffer_.empty()) {
+        EndLocked(common::ToGrpcStatus(common::FromRocksDb(it->status(), "read the change log")));
+      }
+      return;
+    }
     if (buffer_.empty() && scanned_ < head && !it->Valid()) {
       EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                              "fell behind the change log's retention; relist and watch again"));

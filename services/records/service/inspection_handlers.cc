@@ -235,6 +235,7 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
       keys::AppendString(&key, plan.name());
       if (pages.Count(key)) pages.Keep(std::move(key), plan);
     }
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan inspection plans"));
     response->set_total_size(static_cast<int>(pages.matched()));
     Page<v1::InspectionPlan> page = std::move(pages).Take();
     for (v1::InspectionPlan& listed : page.items) {

@@ -139,6 +139,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
       absl::StatusOr<std::string> holder = db.store()->Get(
           db.cf(keys::kIndex),
           keys::UniqueKey(keys::Index::kUniqueNationalId, national_id->value.text), snap);
+      if (!holder.ok() && !absl::IsNotFound(holder.status())) return holder.status();
       if (holder.ok() && OrganizationIdOf(*holder) == org) ids.insert(LastSegment(*holder));
     } else {
       if (card != nullptr) {
@@ -155,6 +156,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
       for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
         ids.insert(it->value().ToString());
       }
+      RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a member index"));
     }
     std::vector<std::string> exact_query;
     if (name_query != nullptr) exact_query = ExactWords(name_query->value.text);

@@ -28,21 +28,24 @@ ResourceChange OrganizationChange(const std::string& id, uint64_t revision,
   return c;
 }
 
-int ActiveCells(const RecordsDb& db, absl::string_view org) {
+// The organization's active cells. A cell that cannot be read is an error, never "not active":
+// closing an organization relies on this count.
+absl::StatusOr<int> ActiveCells(const RecordsDb& db, absl::string_view org) {
   int count = 0;
   const std::string prefix = keys::CellPrefix(org);
   std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kCells));
+  v1::Cell cell;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     uint64_t rev = 0;
     absl::string_view payload;
-    v1::Cell cell;
-    if (DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
-                        &payload) &&
-        cell.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
-        cell.state() == v1::Cell::ACTIVE) {
-      ++count;
+    if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
+                         &payload) ||
+        !cell.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      return absl::DataLossError("a stored cell is corrupt");
     }
+    if (cell.state() == v1::Cell::ACTIVE) ++count;
   }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan an organization's cells"));
   return count;
 }
 
@@ -153,8 +156,8 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
       keys::AppendString(&key, org.name());
       if (pages.Count(key)) pages.Keep(std::move(key), org);
     }
-    response->set_total_size(
-        static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit)));
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
+    response->set_total_size(static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit)));
     Page<v1::Organization> page = std::move(pages).Take();
     for (v1::Organization& listed : page.items) {
       *response->add_organizations() = std::move(listed);
@@ -223,10 +226,11 @@ grpc::ServerUnaryReactor* RecordsService::CloseOrganization(
               db->cf(keys::kOrganizations), keys::OrganizationKey(sname.organization),
               successor->revision));
         }
+        ASSIGN_OR_RETURN(const int active_cells, ActiveCells(*db, name.organization));
         ASSIGN_OR_RETURN(v1::Organization closed,
-                         domain::CloseOrganization(
-                             current.value, req, ActiveCells(*db, name.organization),
-                             successor ? &successor->value : nullptr, ToTimestamp(ctx.now)));
+                         domain::CloseOrganization(current.value, req, active_cells,
+                                                   successor ? &successor->value : nullptr,
+                                                   ToTimestamp(ctx.now)));
         plan.before = std::make_shared<v1::Organization>(current.value);
         plan.changes.push_back(OrganizationChange(name.organization, current.revision,
                                                   &current.value, std::move(closed)));

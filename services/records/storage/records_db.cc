@@ -97,13 +97,11 @@ absl::Status RecordsDb::InitMeta() {
   absl::StatusOr<std::string> identity = store_->Get(meta, keys::kMetaIdentity);
   if (absl::IsNotFound(identity.status())) {
     // A new database, unless it already holds data from elsewhere.
-    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->cf("default"));
-    it->SeekToFirst();
-    bool foreign = it->Valid();
+    bool foreign = false;
     for (const std::string& name : store_->ColumnFamilyNames()) {
-      if (name == "default") continue;
       std::unique_ptr<rocksdb::Iterator> any = store_->NewIterator(store_->cf(name));
       any->SeekToFirst();
+      RETURN_IF_ERROR(common::FromRocksDb(any->status(), "look for existing data"));
       foreign = foreign || any->Valid();
     }
     if (foreign) {

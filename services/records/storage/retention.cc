@@ -83,6 +83,7 @@ absl::Status Trimmer::TrimNow(absl::Time now) {
       expired.push_back(it->key().ToString());
       expired.push_back(keys::RequestKey(id));
     }
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan remembered requests"));
   }
   if (keep <= first && expired.empty()) return absl::OkStatus();
 
