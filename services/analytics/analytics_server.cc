@@ -23,8 +23,10 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   const bool replica = !config.writer.records_target.empty();
   Replication replication;
   if (replica) {
-    server->indicator_follower_ =
-        std::make_unique<IndicatorFollower>(server->indicators_.get(), config.writer);
+    absl::StatusOr<FollowerState> position = server->indicators_->LoadReplicaPosition();
+    if (!position.ok()) return position.status();
+    server->indicator_follower_ = std::make_unique<IndicatorFollower>(
+        server->indicators_.get(), *std::move(position), config.writer);
     server->writer_stub_ =
         dangbo::analytics::v1::AnalyticsService::NewStub(NewFollowerChannel(config.writer));
     replication.writer = server->writer_stub_.get();
@@ -37,7 +39,10 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
     replication.hub = hub;
   }
   server->read_model_ = std::make_unique<ReadModelStore>(server->db_.get());
-  server->follower_ = std::make_unique<RecordsFollower>(server->read_model_.get(), config.follower);
+  absl::StatusOr<FollowerState> position = server->read_model_->LoadFollowerState();
+  if (!position.ok()) return position.status();
+  server->follower_ = std::make_unique<RecordsFollower>(server->read_model_.get(),
+                                                        *std::move(position), config.follower);
   server->store_metrics_ = common::RegisterStoreMetrics(server->db_.get(), "analytics");
   if (!config.follower.records_target.empty()) {
     server->follower_metrics_ = RegisterFollowerMetrics(server->follower_.get(), absl::Now());

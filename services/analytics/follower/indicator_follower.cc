@@ -20,10 +20,9 @@ constexpr size_t kMaxBatchChanges = 256;
 
 }  // namespace
 
-IndicatorFollower::IndicatorFollower(IndicatorStore* store, FollowerOptions options)
-    : store_(store), options_(std::move(options)) {
-  position_ = store_->LoadReplicaPosition();
-}
+IndicatorFollower::IndicatorFollower(IndicatorStore* store, FollowerState position,
+                                     FollowerOptions options)
+    : store_(store), options_(std::move(options)), position_(std::move(position)) {}
 
 IndicatorFollower::~IndicatorFollower() { Stop(); }
 

@@ -39,7 +39,8 @@ class IndicatorFollower {
  public:
   // `options.records_target` and the transport fields name the WRITER here (the same
   // connection settings as for records: target, TLS, bearer token, deadlines, backoff).
-  IndicatorFollower(IndicatorStore* store, FollowerOptions options);
+  // `position` is the store's (IndicatorStore::LoadReplicaPosition).
+  IndicatorFollower(IndicatorStore* store, FollowerState position, FollowerOptions options);
   ~IndicatorFollower();  // Stop()
   IndicatorFollower(const IndicatorFollower&) = delete;
   IndicatorFollower& operator=(const IndicatorFollower&) = delete;

@@ -52,10 +52,12 @@ absl::Status ForEachPage(Call call) {
 
 }  // namespace
 
-RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerOptions options)
-    : store_(store), options_(std::move(options)), state_(Freshness::DISCONNECTED) {
-  position_ = store_->LoadFollowerState();
-}
+RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerState position,
+                                 FollowerOptions options)
+    : store_(store),
+      options_(std::move(options)),
+      position_(std::move(position)),
+      state_(Freshness::DISCONNECTED) {}
 
 RecordsFollower::~RecordsFollower() { Stop(); }
 

@@ -63,7 +63,8 @@ std::shared_ptr<grpc::Channel> NewFollowerChannel(const FollowerOptions& options
 
 class RecordsFollower {
  public:
-  RecordsFollower(ReadModelStore* store, FollowerOptions options);
+  // `position` is the store's (ReadModelStore::LoadFollowerState).
+  RecordsFollower(ReadModelStore* store, FollowerState position, FollowerOptions options);
   ~RecordsFollower();  // Stop()
   RecordsFollower(const RecordsFollower&) = delete;
   RecordsFollower& operator=(const RecordsFollower&) = delete;

@@ -61,7 +61,8 @@ absl::StatusOr<bool> Replayed(const IndicatorStore& store, absl::string_view met
   without_id.clear_request_id();
   *fingerprint = Fingerprint(without_id);
   if (request.request_id().empty()) return false;
-  std::optional<RequestRecord> record = store.GetRequest(method, request.request_id());
+  ASSIGN_OR_RETURN(std::optional<RequestRecord> record,
+                   store.GetRequest(method, request.request_id()));
   if (!record.has_value()) return false;
   if (record->fingerprint() != *fingerprint) {
     return common::WithReason(
@@ -137,7 +138,7 @@ int CurrentYear() { return TodayInVietnam().year(); }
 absl::StatusOr<std::vector<v1::Indicator>> SelectIndicators(
     const IndicatorStore& store, const std::string& org,
     const google::protobuf::RepeatedPtrField<std::string>& ids) {
-  std::vector<v1::Indicator> all = store.ListIndicators(org);
+  ASSIGN_OR_RETURN(std::vector<v1::Indicator> all, store.ListIndicators(org));
   if (ids.empty()) return all;
   common::FieldViolations v;
   std::vector<v1::Indicator> out;
@@ -455,8 +456,9 @@ absl::Status AnalyticsServiceImpl::DoListIndicators(const v1::ListIndicatorsRequ
   const common::ListScope scope{request.parent(), request.filter(), request.order_by()};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
 
+  ASSIGN_OR_RETURN(std::vector<v1::Indicator> all, indicators_->ListIndicators(org));
   std::vector<v1::Indicator> matching;
-  for (v1::Indicator& indicator : indicators_->ListIndicators(org)) {
+  for (v1::Indicator& indicator : all) {
     bool keep = true;
     for (const common::FilterTerm& term : terms) {
       if (term.field == "kind")
@@ -575,7 +577,8 @@ absl::Status AnalyticsServiceImpl::DoDeleteIndicator(const v1::DeleteIndicatorRe
                                         request.etag(), "\" was read; read it again")),
         "ETAG_MISMATCH");
   }
-  const bool has_observations = indicators_->HasObservations(name.organization, name.indicator);
+  ASSIGN_OR_RETURN(const bool has_observations,
+                   indicators_->HasObservations(name.organization, name.indicator));
   if (has_observations && !request.force()) {
     return common::RuleViolation(
         "INDICATOR_HAS_OBSERVATIONS", indicator.name(),
@@ -583,7 +586,7 @@ absl::Status AnalyticsServiceImpl::DoDeleteIndicator(const v1::DeleteIndicatorRe
                      " has observations; set force to delete them with it"));
   }
   IndicatorWrite batch;
-  indicators_->DeleteIndicator(&batch, name.organization, name.indicator);
+  RETURN_IF_ERROR(indicators_->DeleteIndicator(&batch, name.organization, name.indicator));
   RememberRequest(indicators_, &batch, "DeleteIndicator", request.request_id(), fingerprint, empty);
   return indicators_->Commit(&batch);
 }
@@ -683,13 +686,16 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
     v1::Observation current;
     if (it != pending.end()) {
       current = it->second;
-    } else if (std::optional<v1::Observation> stored =
-                   indicators_->GetObservation(org, id, row.year())) {
-      current = *stored;
     } else {
-      current.set_indicator(IndicatorResourceName(org, id));
-      current.set_year(row.year());
-      current.set_unit(definitions[id]->unit());
+      ASSIGN_OR_RETURN(std::optional<v1::Observation> stored,
+                       indicators_->GetObservation(org, id, row.year()));
+      if (stored.has_value()) {
+        current = *std::move(stored);
+      } else {
+        current.set_indicator(IndicatorResourceName(org, id));
+        current.set_year(row.year());
+        current.set_unit(definitions[id]->unit());
+      }
     }
     v1::Observation next;
     if (ApplyObservationInput(row, current, now, principal, &next)) {
@@ -745,9 +751,10 @@ absl::Status AnalyticsServiceImpl::DoListObservations(const v1::ListObservations
       request.indicator(),
       absl::StrCat(request.from_year(), "..", request.to_year(), request.include_revisions()), ""};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
-  std::vector<v1::Observation> observations = indicators_->ListObservations(
-      name.organization, all ? "" : name.indicator, request.from_year(),
-      request.to_year() == 0 ? kMaxYear : request.to_year());
+  ASSIGN_OR_RETURN(std::vector<v1::Observation> observations,
+                   indicators_->ListObservations(
+                       name.organization, all ? "" : name.indicator, request.from_year(),
+                       request.to_year() == 0 ? kMaxYear : request.to_year()));
   auto key = [](const v1::Observation& o) {
     return absl::StrFormat("%s/%04d", o.indicator(), o.year());
   };
@@ -782,25 +789,27 @@ absl::Status AnalyticsServiceImpl::DoGetYearlyPerformance(
   }
   ASSIGN_OR_RETURN(std::vector<v1::Indicator> selected,
                    SelectIndicators(*indicators_, org, request.indicators()));
-  const bool known = read_model_->KnowsOrganization(org);
+  ASSIGN_OR_RETURN(const bool known, read_model_->KnowsOrganization(org));
   if (selected.empty() && !known) return NoIndicators(org);
   response->set_organization(request.organization());
-  if (auto o = read_model_->GetOrganization(org)) response->set_display_name(o->display_name());
+  ASSIGN_OR_RETURN(std::optional<dangbo::records::v1::Organization> organization,
+                   read_model_->GetOrganization(org));
+  if (organization.has_value()) response->set_display_name(organization->display_name());
   response->set_year(request.year());
   *response->mutable_term() = term;
   for (const v1::Indicator& indicator : selected) {
     const std::string id = indicator.name().substr(indicator.name().rfind('/') + 1);
     v1::IndicatorPerformance* p = response->add_indicators();
-    *p = YearPerformance(TraitsOf(indicator), indicators_->LoadSeries(org, id), request.year(),
-                         term.start_year());
+    ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(org, id));
+    *p = YearPerformance(TraitsOf(indicator), series, request.year(), term.start_year());
     *p->mutable_indicator() = indicator;
   }
   *response->mutable_freshness() = follower_->GetFreshness();
   const absl::CivilDay today = TodayInVietnam();
   if (known && request.year() <= today.year()) {
+    ASSIGN_OR_RETURN(const Counters counters, read_model_->StatisticsFor(org, request.year()));
     *response->mutable_party_statistics() =
-        BuildPartyStatistics(request.organization(), request.year(),
-                             read_model_->StatisticsFor(org, request.year()), today);
+        BuildPartyStatistics(request.organization(), request.year(), counters, today);
     *response->mutable_party_statistics()->mutable_freshness() = response->freshness();
   }
   return absl::OkStatus();
@@ -823,8 +832,8 @@ absl::Status AnalyticsServiceImpl::DoCompareYears(const v1::CompareYearsRequest&
   for (const v1::Indicator& indicator : selected) {
     const std::string id = indicator.name().substr(indicator.name().rfind('/') + 1);
     v1::IndicatorComparison* c = response->add_comparisons();
-    *c = analytics::CompareYears(TraitsOf(indicator), indicators_->LoadSeries(org, id),
-                                 request.base_year(), request.year());
+    ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(org, id));
+    *c = analytics::CompareYears(TraitsOf(indicator), series, request.base_year(), request.year());
     *c->mutable_indicator() = indicator;
   }
   return absl::OkStatus();
@@ -855,8 +864,8 @@ absl::Status AnalyticsServiceImpl::DoGetTermSummary(const v1::GetTermSummaryRequ
   for (const v1::Indicator& indicator : selected) {
     const std::string id = indicator.name().substr(indicator.name().rfind('/') + 1);
     v1::IndicatorTermSummary* s = response->add_summaries();
-    *s = SummarizeTerm(TraitsOf(indicator), indicators_->LoadSeries(org, id),
-                       request.term().start_year(), through);
+    ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(org, id));
+    *s = SummarizeTerm(TraitsOf(indicator), series, request.term().start_year(), through);
     *s->mutable_indicator() = indicator;
   }
   return absl::OkStatus();
@@ -902,7 +911,9 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
 
   // The peer group, from the read model: organizations that existed during the year.
   std::vector<dangbo::records::v1::Organization> peers;
-  for (auto& o : read_model_->ListOrganizations()) {
+  ASSIGN_OR_RETURN(std::vector<dangbo::records::v1::Organization> organizations,
+                   read_model_->ListOrganizations());
+  for (auto& o : organizations) {
     const bool in_scope =
         request.has_region() ? o.region() == request.region() : o.parent() == request.parent();
     const bool existed = (o.valid_from().year() == 0 || o.valid_from().year() <= request.year()) &&
@@ -953,8 +964,9 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
       *entry.mutable_metric() = MissingFigure(Figure::MISSING_VALUE);
       *entry.mutable_value() = MissingFigure(Figure::MISSING_VALUE);
     } else {
-      const Series series =
-          indicators_->LoadSeries(OrganizationIdOf(peers[i].name()), request.indicator_id());
+      ASSIGN_OR_RETURN(
+          const Series series,
+          indicators_->LoadSeries(OrganizationIdOf(peers[i].name()), request.indicator_id()));
       const std::optional<Actual> actual = ActualOf(series, request.year());
       *entry.mutable_value() = ActualFigure(actual);
       const bool comparable = definitions[i]->unit() == reference->unit() &&
@@ -1030,7 +1042,7 @@ absl::Status AnalyticsServiceImpl::DoGetIndicatorSeries(
   }
   ASSIGN_OR_RETURN(v1::Indicator indicator,
                    indicators_->GetIndicator(name.organization, name.indicator));
-  const Series series = indicators_->LoadSeries(name.organization, name.indicator);
+  ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(name.organization, name.indicator));
   *response->mutable_indicator() = indicator;
   for (int year = request.from_year(); year <= request.to_year(); ++year) {
     const v1::IndicatorPerformance p = YearPerformance(TraitsOf(indicator), series, year, year);
@@ -1055,14 +1067,15 @@ absl::Status AnalyticsServiceImpl::DoGetPartyStatistics(
     return common::InvalidField("year", absl::StrCat("must be a year from ", kMinYear,
                                                      " to the current year ", today.year()));
   }
-  if (!read_model_->KnowsOrganization(org)) {
+  ASSIGN_OR_RETURN(const bool known, read_model_->KnowsOrganization(org));
+  if (!known) {
     return common::WithReason(
         absl::NotFoundError(absl::StrCat(request.organization(),
                                          " is unknown to analytics' read model of records")),
         "ORGANIZATION_NOT_FOUND");
   }
-  *response = BuildPartyStatistics(request.organization(), request.year(),
-                                   read_model_->StatisticsFor(org, request.year()), today);
+  ASSIGN_OR_RETURN(const Counters counters, read_model_->StatisticsFor(org, request.year()));
+  *response = BuildPartyStatistics(request.organization(), request.year(), counters, today);
   *response->mutable_freshness() = follower_->GetFreshness();
   return absl::OkStatus();
 }
@@ -1083,7 +1096,8 @@ absl::Status AnalyticsServiceImpl::DoListPartyStatistics(
   const common::ListScope scope{request.organization(),
                                 absl::StrCat(request.from_year(), "..", request.to_year()), ""};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
-  if (!read_model_->KnowsOrganization(org)) {
+  ASSIGN_OR_RETURN(const bool known, read_model_->KnowsOrganization(org));
+  if (!known) {
     return common::WithReason(
         absl::NotFoundError(absl::StrCat(request.organization(),
                                          " is unknown to analytics' read model of records")),
@@ -1100,9 +1114,9 @@ absl::Status AnalyticsServiceImpl::DoListPartyStatistics(
   const v1::Freshness freshness = follower_->GetFreshness();
   response->set_total_size(request.to_year() - request.from_year() + 1);
   for (; year <= request.to_year() && response->party_statistics_size() < page_size; ++year) {
+    ASSIGN_OR_RETURN(const Counters counters, read_model_->StatisticsFor(org, year));
     v1::PartyStatistics* s = response->add_party_statistics();
-    *s = BuildPartyStatistics(request.organization(), year, read_model_->StatisticsFor(org, year),
-                              today);
+    *s = BuildPartyStatistics(request.organization(), year, counters, today);
     *s->mutable_freshness() = freshness;
   }
   if (year <= request.to_year()) {

@@ -48,7 +48,10 @@ class Sampler {
   void Run(const ReadModelStore* read_model) {
     size_t last = 0;
     while (Sleep(std::chrono::seconds(1))) {
-      std::vector<dangbo::records::v1::Organization> orgs = read_model->ListOrganizations();
+      absl::StatusOr<std::vector<dangbo::records::v1::Organization>> listed =
+          read_model->ListOrganizations();
+      if (!listed.ok()) continue;  // sampled again a second later
+      std::vector<dangbo::records::v1::Organization> orgs = *std::move(listed);
       if (orgs.empty() || orgs.size() != last) {  // still catching up
         last = orgs.size();
         continue;

@@ -88,6 +88,9 @@ absl::StatusOr<std::unique_ptr<common::Store>> OpenAnalyticsDb(common::StoreOpti
     std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(db.cf("default"));
     it->SeekToFirst();
     if (it->Valid()) return NotOurs(options.path, "it has data but no analytics identity");
+    if (absl::Status s = common::FromRocksDb(it->status(), "look for existing data"); !s.ok()) {
+      return s;
+    }
   }
   dangbo::analytics::storage::v1::Identity identity;
   identity.set_service(kServiceName);

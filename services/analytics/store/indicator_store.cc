@@ -3,9 +3,9 @@
 #include <random>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -67,13 +67,26 @@ std::string ObservationKey(absl::string_view org, absl::string_view id, int year
   return absl::StrFormat("%s/%s/%04d", org, id, year);
 }
 
+// Calls fn(key, value) for each key under `prefix` until it returns false or fails. A read
+// error ends the scan with that error, never as if the keys had run out.
 template <typename Fn>
-void ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                Fn fn) {
+absl::Status ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
+                        const std::string& prefix, Fn fn) {
   std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(cf);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!fn(it->key().ToString(), it->value())) break;
+    absl::StatusOr<bool> more = fn(it->key().ToString(), it->value());
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
   }
+  return common::FromRocksDb(it->status(), "scan the indicators");
+}
+
+template <typename Message>
+absl::Status ParseStored(const rocksdb::Slice& value, const char* what, Message* out) {
+  if (!out->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("a stored ", what, " is corrupt"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -116,24 +129,23 @@ absl::Status IndicatorStore::OpenLog() {
                 change.SerializeAsString());
       state.set_last_sequence(change.sequence());
     };
-    std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kIndicatorsFamily));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      v1::IndicatorChange change;
-      if (!change.mutable_indicator()->ParseFromArray(it->value().data(),
-                                                      static_cast<int>(it->value().size()))) {
-        return absl::DataLossError("corrupt indicator record");
-      }
-      log(std::move(change));
-    }
-    it = db_->NewIterator(db_->cf(kObservationsFamily));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      v1::IndicatorChange change;
-      if (!change.mutable_observation()->ParseFromArray(it->value().data(),
-                                                        static_cast<int>(it->value().size()))) {
-        return absl::DataLossError("corrupt observation record");
-      }
-      log(std::move(change));
-    }
+    // Indicators first, then their observations: a replica applies them in this order.
+    RETURN_IF_ERROR(
+        ScanPrefix(*db_, db_->cf(kIndicatorsFamily), "",
+                   [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+                     v1::IndicatorChange change;
+                     RETURN_IF_ERROR(ParseStored(value, "indicator", change.mutable_indicator()));
+                     log(std::move(change));
+                     return true;
+                   }));
+    RETURN_IF_ERROR(ScanPrefix(
+        *db_, db_->cf(kObservationsFamily), "",
+        [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+          v1::IndicatorChange change;
+          RETURN_IF_ERROR(ParseStored(value, "observation", change.mutable_observation()));
+          log(std::move(change));
+          return true;
+        }));
     batch.Put(db_->cf(kMetaFamily), kLogStateKey, state.SerializeAsString());
     Identity identity;
     identity.set_service(kServiceName);
@@ -175,14 +187,17 @@ absl::StatusOr<std::vector<v1::IndicatorChange>> IndicatorStore::ReadLog(uint64_
     }
     out.push_back(std::move(change));
   }
-  if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "read the indicator log"));
   return out;
 }
 
-FollowerState IndicatorStore::LoadReplicaPosition() const {
+absl::StatusOr<FollowerState> IndicatorStore::LoadReplicaPosition() const {
   FollowerState position;
   absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kReplicaPositionKey);
-  if (raw.ok()) position.ParseFromString(*raw);
+  if (absl::IsNotFound(raw.status())) return position;
+  RETURN_IF_ERROR(raw.status());
+  if (!position.ParseFromString(*raw))
+    return absl::DataLossError("the replica position is corrupt");
   return position;
 }
 
@@ -191,8 +206,12 @@ absl::Status IndicatorStore::ApplyReplicated(const std::vector<v1::IndicatorChan
   rocksdb::WriteBatch batch;
   if (reset) {
     for (const char* family : {kIndicatorsFamily, kObservationsFamily}) {
-      std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(family));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) batch.Delete(db_->cf(family), it->key());
+      RETURN_IF_ERROR(
+          ScanPrefix(*db_, db_->cf(family), "",
+                     [&](const std::string& key, const rocksdb::Slice&) -> absl::StatusOr<bool> {
+                       batch.Delete(db_->cf(family), key);
+                       return true;
+                     }));
     }
   }
   for (const v1::IndicatorChange& change : changes) {
@@ -242,76 +261,95 @@ absl::StatusOr<Indicator> IndicatorStore::GetIndicator(absl::string_view org,
   return indicator;
 }
 
-std::vector<Indicator> IndicatorStore::ListIndicators(absl::string_view org) const {
+absl::StatusOr<std::vector<Indicator>> IndicatorStore::ListIndicators(absl::string_view org) const {
   std::vector<Indicator> out;
-  ScanPrefix(*db_, db_->cf(kIndicatorsFamily), absl::StrCat(org, "/"),
-             [&](const std::string&, const rocksdb::Slice& value) {
-               Indicator indicator;
-               if (indicator.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                 out.push_back(std::move(indicator));
-               }
-               return true;
-             });
+  RETURN_IF_ERROR(
+      ScanPrefix(*db_, db_->cf(kIndicatorsFamily), absl::StrCat(org, "/"),
+                 [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+                   RETURN_IF_ERROR(ParseStored(value, "indicator", &out.emplace_back()));
+                   return true;
+                 }));
   return out;
 }
 
-bool IndicatorStore::HasObservations(absl::string_view org, absl::string_view id) const {
+absl::StatusOr<bool> IndicatorStore::HasObservations(absl::string_view org,
+                                                     absl::string_view id) const {
   bool found = false;
-  ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
-             [&](const std::string&, const rocksdb::Slice&) {
-               found = true;
-               return false;
-             });
+  RETURN_IF_ERROR(
+      ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
+                 [&](const std::string&, const rocksdb::Slice&) -> absl::StatusOr<bool> {
+                   found = true;
+                   return false;
+                 }));
   return found;
 }
 
-std::optional<Observation> IndicatorStore::GetObservation(absl::string_view org,
-                                                          absl::string_view id, int year) const {
+absl::StatusOr<std::optional<Observation>> IndicatorStore::GetObservation(absl::string_view org,
+                                                                          absl::string_view id,
+                                                                          int year) const {
   absl::StatusOr<std::string> raw =
       db_->Get(db_->cf(kObservationsFamily), ObservationKey(org, id, year));
+  if (absl::IsNotFound(raw.status())) return std::nullopt;
+  RETURN_IF_ERROR(raw.status());
   Observation observation;
-  if (!raw.ok() || !observation.ParseFromString(*raw)) return std::nullopt;
+  RETURN_IF_ERROR(ParseStored(*raw, "observation", &observation));
   return observation;
 }
 
-std::vector<Observation> IndicatorStore::ListObservations(absl::string_view org,
-                                                          absl::string_view id, int from_year,
-                                                          int to_year) const {
+absl::StatusOr<std::vector<Observation>> IndicatorStore::ListObservations(absl::string_view org,
+                                                                          absl::string_view id,
+                                                                          int from_year,
+                                                                          int to_year) const {
   std::vector<Observation> out;
-  ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
-             [&](const std::string&, const rocksdb::Slice& value) {
-               Observation observation;
-               if (observation.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-                   observation.year() >= from_year && observation.year() <= to_year) {
-                 out.push_back(std::move(observation));
-               }
-               return true;
-             });
+  Observation observation;
+  RETURN_IF_ERROR(
+      ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
+                 [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+                   RETURN_IF_ERROR(ParseStored(value, "observation", &observation));
+                   if (observation.year() >= from_year && observation.year() <= to_year) {
+                     out.push_back(observation);
+                   }
+                   return true;
+                 }));
   return out;
 }
 
-Series IndicatorStore::LoadSeries(absl::string_view org, absl::string_view id) const {
+absl::StatusOr<Series> IndicatorStore::LoadSeries(absl::string_view org,
+                                                  absl::string_view id) const {
+  ASSIGN_OR_RETURN(std::vector<Observation> observations, ListObservations(org, id, 0, 99999));
   Series series;
-  for (const Observation& o : ListObservations(org, id, 0, 99999)) {
+  // Stored values were validated when written: one that no longer parses is corrupt.
+  auto stored = [&](const Observation& o, const dangbo::common::v1::Decimal& value,
+                    const char* what) -> absl::StatusOr<int64_t> {
+    absl::StatusOr<int64_t> micros = ParseDecimal(value.value(), what);
+    if (!micros.ok()) {
+      return absl::DataLossError(absl::StrCat("the stored ", what, " of ", o.indicator(), " in ",
+                                              o.year(),
+                                              " is corrupt: ", micros.status().message()));
+    }
+    return micros;
+  };
+  for (const Observation& o : observations) {
     YearData& year = series[o.year()];
     if (o.has_actual()) {
-      absl::StatusOr<int64_t> micros = ParseDecimal(o.actual().value(), "actual");
-      if (micros.ok()) year.actual = Actual{*micros, o.value_kind()};
+      ASSIGN_OR_RETURN(int64_t micros, stored(o, o.actual(), "actual"));
+      year.actual = Actual{micros, o.value_kind()};
     }
     for (const Target& target : o.targets()) {
-      absl::StatusOr<int64_t> micros = ParseDecimal(target.value().value(), "target");
-      if (micros.ok()) year.targets[target.type()] = *micros;
+      ASSIGN_OR_RETURN(year.targets[target.type()], stored(o, target.value(), "target"));
     }
   }
   return series;
 }
 
-std::optional<dangbo::analytics::storage::v1::RequestRecord> IndicatorStore::GetRequest(
-    absl::string_view method, absl::string_view request_id) const {
+absl::StatusOr<std::optional<dangbo::analytics::storage::v1::RequestRecord>>
+IndicatorStore::GetRequest(absl::string_view method, absl::string_view request_id) const {
   absl::StatusOr<std::string> raw =
       db_->Get(db_->cf(kRequestsFamily), absl::StrCat(method, "/", request_id));
+  if (absl::IsNotFound(raw.status())) return std::nullopt;
+  RETURN_IF_ERROR(raw.status());
   dangbo::analytics::storage::v1::RequestRecord record;
-  if (!raw.ok() || !record.ParseFromString(*raw)) return std::nullopt;
+  RETURN_IF_ERROR(ParseStored(*raw, "request record", &record));
   return record;
 }
 
@@ -322,25 +360,26 @@ void IndicatorStore::PutIndicator(IndicatorWrite* write, absl::string_view org,
   *write->changes_.emplace_back().mutable_indicator() = indicator;
 }
 
-void IndicatorStore::DeleteIndicator(IndicatorWrite* write, absl::string_view org,
-                                     absl::string_view id) {
+absl::Status IndicatorStore::DeleteIndicator(IndicatorWrite* write, absl::string_view org,
+                                             absl::string_view id) {
   write->batch_.Delete(db_->cf(kIndicatorsFamily), IndicatorKey(org, id));
   v1::IndicatorChange& tombstone = write->changes_.emplace_back();
   tombstone.mutable_indicator()->set_name(IndicatorName(org, id));
   tombstone.set_deleted(true);
-  ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
-             [&](const std::string& key, const rocksdb::Slice&) {
-               int year = 0;
-               if (key.size() < 4 || !absl::SimpleAtoi(key.substr(key.size() - 4), &year)) {
-                 return true;
-               }
-               write->batch_.Delete(db_->cf(kObservationsFamily), key);
-               v1::IndicatorChange& gone = write->changes_.emplace_back();
-               gone.mutable_observation()->set_indicator(IndicatorName(org, id));
-               gone.mutable_observation()->set_year(year);
-               gone.set_deleted(true);
-               return true;
-             });
+  return ScanPrefix(
+      *db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
+      [&](const std::string& key, const rocksdb::Slice&) -> absl::StatusOr<bool> {
+        int year = 0;
+        if (key.size() < 4 || !absl::SimpleAtoi(key.substr(key.size() - 4), &year)) {
+          return absl::DataLossError(absl::StrCat("a stored observation key is corrupt: ", key));
+        }
+        write->batch_.Delete(db_->cf(kObservationsFamily), key);
+        v1::IndicatorChange& gone = write->changes_.emplace_back();
+        gone.mutable_observation()->set_indicator(IndicatorName(org, id));
+        gone.mutable_observation()->set_year(year);
+        gone.set_deleted(true);
+        return true;
+      });
 }
 
 void IndicatorStore::PutObservation(IndicatorWrite* write, absl::string_view org,

@@ -74,37 +74,43 @@ class IndicatorStore {
       uint64_t after_sequence, size_t max) const;
 
   // Replicas: the writer's log position this store reflects (empty log id: none yet).
-  FollowerState LoadReplicaPosition() const;
+  absl::StatusOr<FollowerState> LoadReplicaPosition() const;
   // Applies changes from the writer's log (puts and tombstones, in order) and stores
   // `position`, in one WriteBatch. `reset` first deletes every indicator and observation
   // (the writer's log was replaced: the replica starts again from sequence 0).
   absl::Status ApplyReplicated(const std::vector<dangbo::analytics::v1::IndicatorChange>& changes,
                                const FollowerState& position, bool reset = false);
 
+  // Reads fail (UNAVAILABLE, DATA_LOSS...) on a read error or a corrupt record: an answer is
+  // never silently short.
+  //
   // NOT_FOUND when absent.
   absl::StatusOr<Indicator> GetIndicator(absl::string_view org, absl::string_view id) const;
   // The organization's indicators by id.
-  std::vector<Indicator> ListIndicators(absl::string_view org) const;
-  bool HasObservations(absl::string_view org, absl::string_view id) const;
+  absl::StatusOr<std::vector<Indicator>> ListIndicators(absl::string_view org) const;
+  absl::StatusOr<bool> HasObservations(absl::string_view org, absl::string_view id) const;
 
-  std::optional<Observation> GetObservation(absl::string_view org, absl::string_view id,
-                                            int year) const;
+  // nullopt when absent.
+  absl::StatusOr<std::optional<Observation>> GetObservation(absl::string_view org,
+                                                            absl::string_view id, int year) const;
   // Observations of one indicator (`id` non-empty) or of all the organization's indicators,
   // by indicator then year, years in [from_year, to_year].
-  std::vector<Observation> ListObservations(absl::string_view org, absl::string_view id,
-                                            int from_year, int to_year) const;
+  absl::StatusOr<std::vector<Observation>> ListObservations(absl::string_view org,
+                                                            absl::string_view id, int from_year,
+                                                            int to_year) const;
   // The indicator's series (actuals and targets) for the performance rules.
-  Series LoadSeries(absl::string_view org, absl::string_view id) const;
+  absl::StatusOr<Series> LoadSeries(absl::string_view org, absl::string_view id) const;
 
-  std::optional<dangbo::analytics::storage::v1::RequestRecord> GetRequest(
+  // The remembered answer to an earlier request (nullopt when there is none).
+  absl::StatusOr<std::optional<dangbo::analytics::storage::v1::RequestRecord>> GetRequest(
       absl::string_view method, absl::string_view request_id) const;
 
   // Write builders (each change is also logged; requests are not); nothing is written
   // until Commit(), which the caller calls holding write_mutex().
   void PutIndicator(IndicatorWrite* write, absl::string_view org, absl::string_view id,
                     const Indicator& indicator);
-  // Deletes the indicator and its observations.
-  void DeleteIndicator(IndicatorWrite* write, absl::string_view org, absl::string_view id);
+  // Deletes the indicator and its observations (an error when they cannot all be read).
+  absl::Status DeleteIndicator(IndicatorWrite* write, absl::string_view org, absl::string_view id);
   void PutObservation(IndicatorWrite* write, absl::string_view org, absl::string_view id,
                       const Observation& observation);
   void PutRequest(IndicatorWrite* write, absl::string_view method, absl::string_view request_id,

@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "services/analytics/store/analytics_db.h"
 
 namespace analytics {
@@ -18,13 +19,14 @@ std::string StatsKey(absl::string_view org, int year) {
   return absl::StrCat(StatsPrefix(org), absl::StrFormat("%04d", year));
 }
 
-Counters Decode(const rocksdb::Slice& value) {
+absl::StatusOr<Counters> Decode(const rocksdb::Slice& value) {
   Counters counters{};
   dangbo::analytics::storage::v1::Counters stored;
-  if (stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    for (int i = 0; i < stored.values_size() && i < kNumStatFields; ++i) {
-      counters[i] = stored.values(i);
-    }
+  if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError("stored party statistics are corrupt");
+  }
+  for (int i = 0; i < stored.values_size() && i < kNumStatFields; ++i) {
+    counters[i] = stored.values(i);
   }
   return counters;
 }
@@ -66,10 +68,12 @@ std::string Trimmed(Organization organization) {
 
 ReadModelStore::ReadModelStore(common::Store* db) : db_(db) {}
 
-FollowerState ReadModelStore::LoadFollowerState() const {
+absl::StatusOr<FollowerState> ReadModelStore::LoadFollowerState() const {
   FollowerState state;
   absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kFollowerKey);
-  if (raw.ok()) state.ParseFromString(*raw);
+  if (absl::IsNotFound(raw.status())) return state;
+  RETURN_IF_ERROR(raw.status());
+  if (!state.ParseFromString(*raw)) return absl::DataLossError("the follower position is corrupt");
   return state;
 }
 
@@ -92,10 +96,20 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
     ContributionMap old;
     if (auto it = contributions.find(change.resource_name); it != contributions.end()) {
       old = std::move(it->second);
-    } else if (absl::StatusOr<std::string> raw = db_->Get(contrib_cf, change.resource_name);
-               raw.ok()) {
-      Contribution proto;
-      if (proto.ParseFromString(*raw)) old = FromProto(proto);
+    } else {
+      // What the resource contributed so far is taken out below: a read error must fail the
+      // batch (the follower retries), or the statistics would count the resource twice.
+      absl::StatusOr<std::string> raw = db_->Get(contrib_cf, change.resource_name);
+      if (raw.ok()) {
+        Contribution proto;
+        if (!proto.ParseFromString(*raw)) {
+          return absl::DataLossError(
+              absl::StrCat("the stored contribution of ", change.resource_name, " is corrupt"));
+        }
+        old = FromProto(proto);
+      } else if (!absl::IsNotFound(raw.status())) {
+        return raw.status();
+      }
     }
     // The difference, per (org, year).
     std::map<std::pair<std::string, int>, Counters> delta;
@@ -114,9 +128,11 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
       auto [it, inserted] = stats.try_emplace(key);
       if (inserted) {
         it->second = Counters{};
-        if (absl::StatusOr<std::string> raw = db_->Get(stats_cf, StatsKey(key.first, key.second));
-            raw.ok()) {
-          it->second = Decode(*raw);
+        absl::StatusOr<std::string> raw = db_->Get(stats_cf, StatsKey(key.first, key.second));
+        if (raw.ok()) {
+          ASSIGN_OR_RETURN(it->second, Decode(*raw));
+        } else if (!absl::IsNotFound(raw.status())) {
+          return raw.status();
         }
       }
       for (int i = 0; i < kNumStatFields; ++i) it->second[i] += d[i];
@@ -176,34 +192,44 @@ absl::Status ReadModelStore::ReplaceAll(const std::vector<Organization>& organiz
   return db_->Write(&batch);
 }
 
-std::optional<Organization> ReadModelStore::GetOrganization(absl::string_view org) const {
+absl::StatusOr<std::optional<Organization>> ReadModelStore::GetOrganization(
+    absl::string_view org) const {
   absl::StatusOr<std::string> raw = db_->Get(db_->cf(kOrgsFamily), org);
+  if (absl::IsNotFound(raw.status())) return std::nullopt;
+  RETURN_IF_ERROR(raw.status());
   Organization organization;
-  if (!raw.ok() || !organization.ParseFromString(*raw)) return std::nullopt;
+  if (!organization.ParseFromString(*raw)) {
+    return absl::DataLossError(absl::StrCat("the stored organization ", org, " is corrupt"));
+  }
   return organization;
 }
 
-std::vector<Organization> ReadModelStore::ListOrganizations() const {
+absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations() const {
   std::vector<Organization> out;
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kOrgsFamily));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    Organization organization;
-    if (organization.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      out.push_back(std::move(organization));
+    Organization& organization = out.emplace_back();
+    if (!organization.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("the stored organization ", it->key().ToString(), " is corrupt"));
     }
   }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
   return out;
 }
 
-bool ReadModelStore::KnowsOrganization(absl::string_view org) const {
-  if (GetOrganization(org).has_value()) return true;
+absl::StatusOr<bool> ReadModelStore::KnowsOrganization(absl::string_view org) const {
+  ASSIGN_OR_RETURN(std::optional<Organization> organization, GetOrganization(org));
+  if (organization.has_value()) return true;
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kStatsFamily));
   const std::string prefix = StatsPrefix(org);
   it->Seek(prefix);
-  return it->Valid() && it->key().starts_with(prefix);
+  if (it->Valid()) return it->key().starts_with(prefix);
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "look up party statistics"));
+  return false;
 }
 
-Counters ReadModelStore::StatisticsFor(absl::string_view org, int year) const {
+absl::StatusOr<Counters> ReadModelStore::StatisticsFor(absl::string_view org, int year) const {
   Counters out{};
   const std::string prefix = StatsPrefix(org);
   const std::string last = StatsKey(org, year);
@@ -211,12 +237,13 @@ Counters ReadModelStore::StatisticsFor(absl::string_view org, int year) const {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string key = it->key().ToString();
     if (key > last) break;
-    const Counters counters = Decode(it->value());
+    ASSIGN_OR_RETURN(const Counters counters, Decode(it->value()));
     const bool this_year = key == last;
     for (int i = 0; i < kNumStatFields; ++i) {
       if (IsStockField(i) || this_year) out[i] += counters[i];
     }
   }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan party statistics"));
   return out;
 }
 

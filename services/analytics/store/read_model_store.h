@@ -41,7 +41,7 @@ class ReadModelStore {
  public:
   explicit ReadModelStore(common::Store* db);
 
-  FollowerState LoadFollowerState() const;
+  absl::StatusOr<FollowerState> LoadFollowerState() const;
   // Stores the position alone (e.g. the log id learned before the first event).
   absl::Status SaveFollowerState(const FollowerState& state);
 
@@ -55,13 +55,18 @@ class ReadModelStore {
                           const std::map<std::string, ContributionMap>& contributions,
                           const FollowerState& state);
 
-  std::optional<dangbo::records::v1::Organization> GetOrganization(absl::string_view org) const;
-  std::vector<dangbo::records::v1::Organization> ListOrganizations() const;
+  // Reads fail (UNAVAILABLE, DATA_LOSS...) on a read error or a corrupt record: an answer is
+  // never silently short or zero.
+  //
+  // nullopt when the read model does not hold the organization.
+  absl::StatusOr<std::optional<dangbo::records::v1::Organization>> GetOrganization(
+      absl::string_view org) const;
+  absl::StatusOr<std::vector<dangbo::records::v1::Organization>> ListOrganizations() const;
   // True when the read model knows the organization (metadata or any statistics).
-  bool KnowsOrganization(absl::string_view org) const;
+  absl::StatusOr<bool> KnowsOrganization(absl::string_view org) const;
 
   // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`).
-  Counters StatisticsFor(absl::string_view org, int year) const;
+  absl::StatusOr<Counters> StatisticsFor(absl::string_view org, int year) const;
 
  private:
   common::Store* db_;

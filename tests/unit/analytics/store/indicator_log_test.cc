@@ -54,10 +54,13 @@ std::vector<v1::IndicatorChange> Log(const IndicatorStore& store, uint64_t after
 // Everything stored, as "key=value" lines of both families.
 std::string Contents(IndicatorStore& store, const std::string& org) {
   std::string out;
-  for (const Indicator& i : store.ListIndicators(org)) out += i.SerializeAsString() + "\n";
-  for (const Observation& o : store.ListObservations(org, "", 0, 9999)) {
-    out += o.SerializeAsString() + "\n";
-  }
+  absl::StatusOr<std::vector<Indicator>> indicators = store.ListIndicators(org);
+  absl::StatusOr<std::vector<Observation>> observations = store.ListObservations(org, "", 0, 9999);
+  EXPECT_TRUE(indicators.ok()) << indicators.status();
+  EXPECT_TRUE(observations.ok()) << observations.status();
+  if (!indicators.ok() || !observations.ok()) return "(unreadable)";
+  for (const Indicator& i : *indicators) out += i.SerializeAsString() + "\n";
+  for (const Observation& o : *observations) out += o.SerializeAsString() + "\n";
   return out;
 }
 
@@ -83,7 +86,7 @@ TEST(IndicatorLogTest, EveryWriteIsLoggedInOrderWithTombstonesForDeletedObservat
   store.PutRequest(&request_only, "CreateIndicator", "r-1", {});
   Commit(store, &request_only);
   IndicatorWrite remove;
-  store.DeleteIndicator(&remove, "o", "revenue");
+  ASSERT_TRUE(store.DeleteIndicator(&remove, "o", "revenue").ok());
   Commit(store, &remove);
 
   EXPECT_EQ(store.last_sequence(), 6u);
@@ -135,7 +138,7 @@ TEST(IndicatorLogTest, AReplicaBuiltFromTheLogHoldsExactlyTheWritersData) {
   }
   IndicatorWrite update;
   writer.PutObservation(&update, "o", "a", MakeObservation("o", "a", 2019, "11"));
-  writer.DeleteIndicator(&update, "o", "b");
+  ASSERT_TRUE(writer.DeleteIndicator(&update, "o", "b").ok());
   Commit(writer, &update);
 
   FollowerState position;
@@ -143,7 +146,9 @@ TEST(IndicatorLogTest, AReplicaBuiltFromTheLogHoldsExactlyTheWritersData) {
   position.set_last_applied_sequence(writer.last_sequence());
   ASSERT_TRUE(replica.ApplyReplicated(Log(writer), position, /*reset=*/true).ok());
   EXPECT_EQ(Contents(replica, "o"), Contents(writer, "o"));
-  EXPECT_EQ(replica.LoadReplicaPosition().SerializeAsString(), position.SerializeAsString());
+  absl::StatusOr<FollowerState> loaded = replica.LoadReplicaPosition();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->SerializeAsString(), position.SerializeAsString());
   // A replica's store has no log of its own: it cannot take writes.
   IndicatorWrite refused;
   replica.PutIndicator(&refused, "o", "d", MakeIndicator("o", "d"));
