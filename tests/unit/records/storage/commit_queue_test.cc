@@ -101,17 +101,20 @@ TEST_F(CommitQueueTest, RevisionPreconditionIsCompareAndSet) {
 }
 
 TEST_F(CommitQueueTest, PreconditionsSeeEarlierMutationsOfTheSameGroup) {
-  // Hold the writer inside the first group's callback so the next two queue up together.
-  absl::Notification release;
+  // Hold the writer inside the first group's callback (its group written and counted) so the
+  // next two queue up together.
+  absl::Notification entered, release;
   std::promise<Outcome> first, a, b;
   Mutation blocker = Put("blocker", {}, &first);
   auto done = blocker.done;
-  blocker.done = [&release, done](const absl::Status& s, const CommitStamp& st) {
+  blocker.done = [&entered, &release, done](const absl::Status& s, const CommitStamp& st) {
+    entered.Notify();
     release.WaitForNotification();
     done(s, st);
   };
   auto first_f = first.get_future();
   db_->commits()->Submit(std::move(blocker));
+  entered.WaitForNotification();
   auto fa = a.get_future();
   auto fb = b.get_future();
   db_->commits()->Submit(Put("same", {Absent("same")}, &a));
