@@ -78,7 +78,7 @@ absl::Status ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf
     if (!more.ok()) return more.status();
     if (!*more) return absl::OkStatus();
   }
-  return common::FromRocksDb(it->status(), "scan the indicators");
+  return common::FromRocksDb(it->status(), "scan stored indicators or observations");
 }
 
 template <typename Message>
@@ -129,23 +129,22 @@ absl::Status IndicatorStore::OpenLog() {
                 change.SerializeAsString());
       state.set_last_sequence(change.sequence());
     };
+    // Each stored record of `family` as a log entry, parsed into the field `mutable_field` gives.
+    auto log_family = [&](const char* family, const char* what, auto mutable_field) {
+      return ScanPrefix(
+          *db_, db_->cf(family), "",
+          [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+            v1::IndicatorChange change;
+            RETURN_IF_ERROR(ParseStored(value, what, (change.*mutable_field)()));
+            log(std::move(change));
+            return true;
+          });
+    };
     // Indicators first, then their observations: a replica applies them in this order.
     RETURN_IF_ERROR(
-        ScanPrefix(*db_, db_->cf(kIndicatorsFamily), "",
-                   [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
-                     v1::IndicatorChange change;
-                     RETURN_IF_ERROR(ParseStored(value, "indicator", change.mutable_indicator()));
-                     log(std::move(change));
-                     return true;
-                   }));
-    RETURN_IF_ERROR(ScanPrefix(
-        *db_, db_->cf(kObservationsFamily), "",
-        [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
-          v1::IndicatorChange change;
-          RETURN_IF_ERROR(ParseStored(value, "observation", change.mutable_observation()));
-          log(std::move(change));
-          return true;
-        }));
+        log_family(kIndicatorsFamily, "indicator", &v1::IndicatorChange::mutable_indicator));
+    RETURN_IF_ERROR(
+        log_family(kObservationsFamily, "observation", &v1::IndicatorChange::mutable_observation));
     batch.Put(db_->cf(kMetaFamily), kLogStateKey, state.SerializeAsString());
     Identity identity;
     identity.set_service(kServiceName);
