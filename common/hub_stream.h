@@ -2,8 +2,12 @@
 //
 // The mechanics every ChangeHub-driven server stream shares (records' WatchChanges, the
 // analytics writer's WatchIndicatorChanges): registration with the hub, at most one write in
-// flight, an end that waits for that write, cancellation, shutdown, self-deletion. A stream
-// only says what to send next (Next) from its own log.
+// flight, an end that waits for that write, cancellation, shutdown, self-deletion, and when a
+// heartbeat is due. A stream only says what to send next (Next) from its own log.
+//
+// Heartbeats: one as soon as nothing is left to send at the start (the client knows the
+// backlog is delivered), one each time the stream has sent every committed event (a follower
+// may apply events in batches and flush on it), and one after each idle heartbeat interval.
 //
 // Thread-safety: the hub thread and gRPC's reactor callbacks call in concurrently; every
 // call into the stream's own code (Next) holds the stream's mutex.
@@ -15,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/change_hub.h"
+#include "google/protobuf/duration.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 
@@ -95,8 +100,25 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
     FinishLocked(std::move(status));
   }
 
-  // When the last message was sent (or the stream opened).
-  absl::Time last_write() const { return last_write_; }
+  // The idle heartbeat interval (default 10 s); from the request, validated by the service.
+  void set_heartbeat_interval(const google::protobuf::Duration& interval) {
+    heartbeat_interval_ = absl::Seconds(interval.seconds()) + absl::Nanoseconds(interval.nanos());
+  }
+  // Next() after taking an event to send: `caught_up` when it was the last committed one.
+  void EventTaken(bool caught_up) {
+    if (caught_up) caught_up_heartbeat_due_ = true;
+  }
+  // Next() when it has no event: true when a heartbeat is due now (it is then counted as
+  // sent; Next must send one).
+  bool TakeHeartbeat(absl::Time now) {
+    if (!caught_up_heartbeat_due_ && first_heartbeat_sent_ &&
+        now - last_write_ < heartbeat_interval_) {
+      return false;
+    }
+    first_heartbeat_sent_ = true;
+    caught_up_heartbeat_due_ = false;
+    return true;
+  }
 
  private:
   void PumpLocked(absl::Time now) {
@@ -123,6 +145,9 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
   bool pending_finish_ = false;
   grpc::Status pending_status_;
   absl::Time last_write_;
+  absl::Duration heartbeat_interval_ = absl::Seconds(10);
+  bool first_heartbeat_sent_ = false;
+  bool caught_up_heartbeat_due_ = false;
 };
 
 }  // namespace common

@@ -20,10 +20,7 @@ class IndicatorStream final : public common::HubStream<v1::IndicatorChange> {
   IndicatorStream(IndicatorStore* store, common::ChangeHub* hub,
                   const v1::WatchIndicatorChangesRequest& request, absl::Status error)
       : store_(store), log_id_(store->log_id()), sent_(request.start_after_sequence()) {
-    if (request.has_heartbeat_interval()) {
-      heartbeat_interval_ = absl::Seconds(request.heartbeat_interval().seconds()) +
-                            absl::Nanoseconds(request.heartbeat_interval().nanos());
-    }
+    if (request.has_heartbeat_interval()) set_heartbeat_interval(request.heartbeat_interval());
     Open(hub, common::ToGrpcStatus(error));
   }
 
@@ -41,31 +38,23 @@ class IndicatorStream final : public common::HubStream<v1::IndicatorChange> {
       *out = std::move(buffer_.front());
       buffer_.pop_front();
       sent_ = out->sequence();
-      if (buffer_.empty() && sent_ >= store_->last_sequence()) caught_up_heartbeat_due_ = true;
+      EventTaken(buffer_.empty() && sent_ >= store_->last_sequence());
       return true;
     }
-    if (caught_up_heartbeat_due_ || !first_heartbeat_sent_ ||
-        now - last_write() >= heartbeat_interval_) {
-      out->Clear();
-      out->set_heartbeat(true);
-      out->set_sequence(sent_);
-      out->set_log_id(log_id_);
-      *out->mutable_commit_time() =
-          google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
-      first_heartbeat_sent_ = true;
-      caught_up_heartbeat_due_ = false;
-      return true;
-    }
-    return false;
+    if (!TakeHeartbeat(now)) return false;
+    out->Clear();
+    out->set_heartbeat(true);
+    out->set_sequence(sent_);
+    out->set_log_id(log_id_);
+    *out->mutable_commit_time() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+    return true;
   }
 
   IndicatorStore* store_;
   const std::string log_id_;
   uint64_t sent_ = 0;  // every change <= sent_ was sent or is buffered
-  absl::Duration heartbeat_interval_ = absl::Seconds(10);
   std::deque<v1::IndicatorChange> buffer_;
-  bool first_heartbeat_sent_ = false;
-  bool caught_up_heartbeat_due_ = false;
 };
 
 }  // namespace

@@ -24,9 +24,7 @@ absl::Status OutOfRange(absl::string_view reason, std::string message) {
 }
 
 // One WatchChanges stream: the backlog from the change log, then live events as the hub
-// pumps it, one write in flight at a time; heartbeats when idle and each time every
-// committed event has been delivered (so a follower may apply events in batches and flush
-// on the heartbeat without waiting for the idle interval).
+// pumps it, one write in flight at a time, with HubStream's heartbeats.
 class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
  public:
   // Ends at once with `error` when it is not OK.
@@ -36,10 +34,7 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
     scanned_ = request.start_after_sequence();
     for (int t : request.resource_types()) types_.insert(t);
     organization_ = request.organization();
-    if (request.has_heartbeat_interval()) {
-      heartbeat_interval_ = absl::Seconds(request.heartbeat_interval().seconds()) +
-                            absl::Nanoseconds(request.heartbeat_interval().nanos());
-    }
+    if (request.has_heartbeat_interval()) set_heartbeat_interval(request.heartbeat_interval());
     Open(hub, common::ToGrpcStatus(error));
   }
 
@@ -101,23 +96,16 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
     if (!buffer_.empty()) {
       *out = std::move(buffer_.front());
       buffer_.pop_front();
-      if (buffer_.empty() && scanned_ >= db_->commits()->last_sequence()) {
-        caught_up_heartbeat_due_ = true;
-      }
+      EventTaken(buffer_.empty() && scanned_ >= db_->commits()->last_sequence());
       if (!pii_read_ && out->has_member()) domain::MaskPersonalData(out->mutable_member());
       return true;
     }
-    if (caught_up_heartbeat_due_ || !backlog_heartbeat_sent_ ||
-        now - last_write() >= heartbeat_interval_) {
-      out->Clear();
-      out->set_heartbeat(true);
-      out->set_sequence(scanned_);
-      *out->mutable_commit_time() = ToTimestamp(now);
-      backlog_heartbeat_sent_ = true;
-      caught_up_heartbeat_due_ = false;
-      return true;
-    }
-    return false;
+    if (!TakeHeartbeat(now)) return false;
+    out->Clear();
+    out->set_heartbeat(true);
+    out->set_sequence(scanned_);
+    *out->mutable_commit_time() = ToTimestamp(now);
+    return true;
   }
 
   RecordsDb* db_;
@@ -125,10 +113,7 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
   uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
   std::set<int> types_;
   std::string organization_;
-  absl::Duration heartbeat_interval_ = absl::Seconds(10);
   std::deque<v1::ChangeEvent> buffer_;
-  bool backlog_heartbeat_sent_ = false;
-  bool caught_up_heartbeat_due_ = false;
 };
 
 absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest& request) {
