@@ -1,6 +1,8 @@
-// analytics' data directory: identity record, reopening, and refusing another service's data.
+// analytics' data directory: identity record, reopening, and refusing another service's data
+// or a newer schema without changing anything.
 #include "services/analytics/store/analytics_db.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/analytics/store/indicator_store.h"
@@ -73,6 +75,39 @@ TEST(AnalyticsDbTest, RefusesADirectoryWithDataButNoIdentity) {
   auto db = OpenAnalyticsDb(Options(dir.Sub("db")));
   ASSERT_FALSE(db.ok());
   EXPECT_THAT(std::string(db.status().message()), HasSubstr("no analytics identity"));
+}
+
+TEST(AnalyticsDbTest, RefusesANewerSchemaAndLeavesItAlone) {
+  TempDir dir;
+  dangbo::analytics::storage::v1::Identity newer;
+  newer.set_service("analytics");
+  newer.set_schema(kSchemaVersion + 1);
+  {
+    auto db = OpenAnalyticsDb(Options(dir.Sub("db")));
+    ASSERT_TRUE(db.ok()) << db.status();
+    // What a newer analytics_server would have written.
+    rocksdb::WriteBatch batch;
+    batch.Put((*db)->cf(kMetaFamily), "identity", newer.SerializeAsString());
+    batch.Put((*db)->cf(kIndicatorsFamily), "o/i", "a newer format");
+    ASSERT_TRUE((*db)->Write(&batch).ok());
+  }
+  auto db = OpenAnalyticsDb(Options(dir.Sub("db")));
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(db.status().message()),
+              HasSubstr(absl::StrCat("analytics schema ", kSchemaVersion + 1, ", newer than")));
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr("run a newer analytics_server"));
+  // Still the newer server's data: neither the identity nor the records were touched.
+  common::StoreOptions reopen = Options(dir.Sub("db"));
+  reopen.create_if_missing = false;
+  auto store = common::Store::Open(reopen);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::string> identity = (*store)->Get((*store)->cf(kMetaFamily), "identity");
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(*identity, newer.SerializeAsString());
+  absl::StatusOr<std::string> record = (*store)->Get((*store)->cf(kIndicatorsFamily), "o/i");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(*record, "a newer format");
 }
 
 }  // namespace
