@@ -20,11 +20,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "rocksdb/db.h"
@@ -137,5 +139,21 @@ class Store {
   std::mutex resume_mu_;
   absl::Time next_resume_ = absl::InfinitePast();
 };
+
+// The protobuf message stored under `key`: nullopt when absent, the read error when the read
+// fails, DATA_LOSS ("the stored <what> is corrupt") when it does not parse.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> GetMessage(const Store& store,
+                                                  rocksdb::ColumnFamilyHandle* cf,
+                                                  absl::string_view key, absl::string_view what) {
+  absl::StatusOr<std::string> raw = store.Get(cf, key);
+  if (absl::IsNotFound(raw.status())) return std::nullopt;
+  if (!raw.ok()) return raw.status();
+  Message message;
+  if (!message.ParseFromString(*raw)) {
+    return absl::DataLossError(absl::StrCat("the stored ", what, " is corrupt"));
+  }
+  return message;
+}
 
 }  // namespace common

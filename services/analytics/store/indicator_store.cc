@@ -191,13 +191,10 @@ absl::StatusOr<std::vector<v1::IndicatorChange>> IndicatorStore::ReadLog(uint64_
 }
 
 absl::StatusOr<FollowerState> IndicatorStore::LoadReplicaPosition() const {
-  FollowerState position;
-  absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kReplicaPositionKey);
-  if (absl::IsNotFound(raw.status())) return position;
-  RETURN_IF_ERROR(raw.status());
-  if (!position.ParseFromString(*raw))
-    return absl::DataLossError("the replica position is corrupt");
-  return position;
+  ASSIGN_OR_RETURN(std::optional<FollowerState> position,
+                   common::GetMessage<FollowerState>(*db_, db_->cf(kMetaFamily),
+                                                     kReplicaPositionKey, "replica position"));
+  return position.value_or(FollowerState());
 }
 
 absl::Status IndicatorStore::ApplyReplicated(const std::vector<v1::IndicatorChange>& changes,
@@ -286,13 +283,8 @@ absl::StatusOr<bool> IndicatorStore::HasObservations(absl::string_view org,
 absl::StatusOr<std::optional<Observation>> IndicatorStore::GetObservation(absl::string_view org,
                                                                           absl::string_view id,
                                                                           int year) const {
-  absl::StatusOr<std::string> raw =
-      db_->Get(db_->cf(kObservationsFamily), ObservationKey(org, id, year));
-  if (absl::IsNotFound(raw.status())) return std::nullopt;
-  RETURN_IF_ERROR(raw.status());
-  Observation observation;
-  RETURN_IF_ERROR(ParseStored(*raw, "observation", &observation));
-  return observation;
+  return common::GetMessage<Observation>(*db_, db_->cf(kObservationsFamily),
+                                         ObservationKey(org, id, year), "observation");
 }
 
 absl::StatusOr<std::vector<Observation>> IndicatorStore::ListObservations(absl::string_view org,
@@ -343,13 +335,8 @@ absl::StatusOr<Series> IndicatorStore::LoadSeries(absl::string_view org,
 
 absl::StatusOr<std::optional<dangbo::analytics::storage::v1::RequestRecord>>
 IndicatorStore::GetRequest(absl::string_view method, absl::string_view request_id) const {
-  absl::StatusOr<std::string> raw =
-      db_->Get(db_->cf(kRequestsFamily), absl::StrCat(method, "/", request_id));
-  if (absl::IsNotFound(raw.status())) return std::nullopt;
-  RETURN_IF_ERROR(raw.status());
-  dangbo::analytics::storage::v1::RequestRecord record;
-  RETURN_IF_ERROR(ParseStored(*raw, "request record", &record));
-  return record;
+  return common::GetMessage<dangbo::analytics::storage::v1::RequestRecord>(
+      *db_, db_->cf(kRequestsFamily), absl::StrCat(method, "/", request_id), "request record");
 }
 
 void IndicatorStore::PutIndicator(IndicatorWrite* write, absl::string_view org,

@@ -69,12 +69,10 @@ std::string Trimmed(Organization organization) {
 ReadModelStore::ReadModelStore(common::Store* db) : db_(db) {}
 
 absl::StatusOr<FollowerState> ReadModelStore::LoadFollowerState() const {
-  FollowerState state;
-  absl::StatusOr<std::string> raw = db_->Get(db_->cf(kMetaFamily), kFollowerKey);
-  if (absl::IsNotFound(raw.status())) return state;
-  RETURN_IF_ERROR(raw.status());
-  if (!state.ParseFromString(*raw)) return absl::DataLossError("the follower position is corrupt");
-  return state;
+  ASSIGN_OR_RETURN(std::optional<FollowerState> state,
+                   common::GetMessage<FollowerState>(*db_, db_->cf(kMetaFamily), kFollowerKey,
+                                                     "follower position"));
+  return state.value_or(FollowerState());
 }
 
 absl::Status ReadModelStore::SaveFollowerState(const FollowerState& state) {
@@ -99,17 +97,11 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
     } else {
       // What the resource contributed so far is taken out below: a read error must fail the
       // batch (the follower retries), or the statistics would count the resource twice.
-      absl::StatusOr<std::string> raw = db_->Get(contrib_cf, change.resource_name);
-      if (raw.ok()) {
-        Contribution proto;
-        if (!proto.ParseFromString(*raw)) {
-          return absl::DataLossError(
-              absl::StrCat("the stored contribution of ", change.resource_name, " is corrupt"));
-        }
-        old = FromProto(proto);
-      } else if (!absl::IsNotFound(raw.status())) {
-        return raw.status();
-      }
+      ASSIGN_OR_RETURN(
+          std::optional<Contribution> stored,
+          common::GetMessage<Contribution>(*db_, contrib_cf, change.resource_name,
+                                           absl::StrCat("contribution of ", change.resource_name)));
+      if (stored.has_value()) old = FromProto(*stored);
     }
     // The difference, per (org, year).
     std::map<std::pair<std::string, int>, Counters> delta;
@@ -194,14 +186,8 @@ absl::Status ReadModelStore::ReplaceAll(const std::vector<Organization>& organiz
 
 absl::StatusOr<std::optional<Organization>> ReadModelStore::GetOrganization(
     absl::string_view org) const {
-  absl::StatusOr<std::string> raw = db_->Get(db_->cf(kOrgsFamily), org);
-  if (absl::IsNotFound(raw.status())) return std::nullopt;
-  RETURN_IF_ERROR(raw.status());
-  Organization organization;
-  if (!organization.ParseFromString(*raw)) {
-    return absl::DataLossError(absl::StrCat("the stored organization ", org, " is corrupt"));
-  }
-  return organization;
+  return common::GetMessage<Organization>(*db_, db_->cf(kOrgsFamily), org,
+                                          absl::StrCat("organization ", org));
 }
 
 absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations() const {
