@@ -789,11 +789,14 @@ absl::Status AnalyticsServiceImpl::DoGetYearlyPerformance(
   }
   ASSIGN_OR_RETURN(std::vector<v1::Indicator> selected,
                    SelectIndicators(*indicators_, org, request.indicators()));
-  ASSIGN_OR_RETURN(const bool known, read_model_->KnowsOrganization(org));
-  if (selected.empty() && !known) return NoIndicators(org);
-  response->set_organization(request.organization());
   ASSIGN_OR_RETURN(std::optional<dangbo::records::v1::Organization> organization,
                    read_model_->GetOrganization(org));
+  bool known = organization.has_value();
+  if (!known) {
+    ASSIGN_OR_RETURN(known, read_model_->KnowsOrganization(org));  // statistics only
+  }
+  if (selected.empty() && !known) return NoIndicators(org);
+  response->set_organization(request.organization());
   if (organization.has_value()) response->set_display_name(organization->display_name());
   response->set_year(request.year());
   *response->mutable_term() = term;
