@@ -34,11 +34,11 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
     stats_->in_flight.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // A call that never sent a status (the client went away first) counts as CANCELLED.
   ~RpcMetricsInterceptor() override {
     if (!recorded_) {
       Record(grpc::StatusCode::CANCELLED);
     }
-    stats_->in_flight.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -51,8 +51,11 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
+  // Runs before the status leaves the server, so a client that has its answer never sees
+  // its own call still counted in flight (the call object itself is freed later).
   void Record(grpc::StatusCode code) {
     recorded_ = true;
+    stats_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     const int index = static_cast<int>(code);
     stats_->codes[index >= 0 && index < 17 ? index : grpc::StatusCode::UNKNOWN].fetch_add(
         1, std::memory_order_relaxed);

@@ -155,13 +155,6 @@ absl::Status ServerRunner::Start() {
   }
   SetServing(start_serving_);
 
-  if (!config_.port_file.empty()) {
-    std::ofstream out(config_.port_file, std::ios::trunc);
-    out << port_ << "\n";
-    if (!out) {
-      return absl::UnavailableError(absl::StrCat("cannot write --port_file ", config_.port_file));
-    }
-  }
   LogInfo("serving", {{"service", config_.service},
                       {"version", version_},
                       {"address", config_.listen},
@@ -169,6 +162,15 @@ absl::Status ServerRunner::Start() {
                       {"metrics_port", metrics_port_},
                       {"health_port", health_port_bound_},
                       {"data_dir", config_.data_dir}});
+  // Last: whoever waits for the port file finds the server serving and its startup line
+  // already in the log.
+  if (!config_.port_file.empty()) {
+    std::ofstream out(config_.port_file, std::ios::trunc);
+    out << port_ << "\n";
+    if (!out) {
+      return absl::UnavailableError(absl::StrCat("cannot write --port_file ", config_.port_file));
+    }
+  }
   return absl::OkStatus();
 }
 
