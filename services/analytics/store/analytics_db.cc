@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "dangbo/analytics/storage/v1/storage.pb.h"
 #include "rocksdb/db.h"
 
@@ -23,6 +24,20 @@ absl::Status NotOurs(const std::string& path, absl::string_view why) {
   return absl::FailedPreconditionError(absl::StrCat("data directory ", path,
                                                     " is not an analytics database (", why,
                                                     "); give analytics its own --data_dir"));
+}
+
+// Refuses a stored identity that is not analytics', or of a newer schema than this binary's.
+absl::Status CheckIdentity(const std::string& path, const std::string& raw) {
+  dangbo::analytics::storage::v1::Identity identity;
+  if (!identity.ParseFromString(raw) || identity.service() != kServiceName) {
+    return NotOurs(path, absl::StrCat("its identity is \"", identity.service(), "\""));
+  }
+  if (identity.schema() > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", path, " has analytics schema ", identity.schema(),
+        ", newer than this binary's ", kSchemaVersion, "; run a newer analytics_server"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -55,31 +70,14 @@ absl::StatusOr<std::unique_ptr<common::Store>> OpenAnalyticsDb(common::StoreOpti
                                  : absl::OkStatus();
     }
     if (!raw.ok()) return raw.status();
-    dangbo::analytics::storage::v1::Identity identity;
-    if (!identity.ParseFromString(*raw) || identity.service() != kServiceName) {
-      return NotOurs(path, absl::StrCat("its identity is \"", identity.service(), "\""));
-    }
-    if (identity.schema() > kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "data directory ", path, " has analytics schema ", identity.schema(),
-          ", newer than this binary's ", kSchemaVersion, "; run a newer analytics_server"));
-    }
-    return absl::OkStatus();
+    return CheckIdentity(path, *raw);
   };
   absl::StatusOr<std::unique_ptr<common::Store>> store = common::Store::Open(options);
   if (!store.ok()) return store.status();
   common::Store& db = **store;
   absl::StatusOr<std::string> raw = db.Get(db.cf(kMetaFamily), "identity");
   if (raw.ok()) {
-    dangbo::analytics::storage::v1::Identity identity;
-    if (!identity.ParseFromString(*raw) || identity.service() != kServiceName) {
-      return NotOurs(options.path, absl::StrCat("its identity is \"", identity.service(), "\""));
-    }
-    if (identity.schema() > kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "data directory ", options.path, " has analytics schema ", identity.schema(),
-          ", newer than this binary's ", kSchemaVersion, "; run a newer analytics_server"));
-    }
+    RETURN_IF_ERROR(CheckIdentity(options.path, *raw));
     return store;
   }
   if (!absl::IsNotFound(raw.status())) return raw.status();
