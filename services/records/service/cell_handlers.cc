@@ -138,13 +138,7 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
     std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kCells));
     v1::Cell cell;  // reused: parsing into it recycles its memory
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      uint64_t rev = 0;
-      absl::string_view payload;
-      if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
-                           &payload) ||
-          !cell.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        return absl::DataLossError("a stored cell is corrupt");
-      }
+      RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
       if (!CellMatches(cell, terms)) continue;
       std::string key;
       if (field == "display_name") {

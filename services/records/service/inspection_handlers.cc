@@ -219,13 +219,7 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
         db_->store()->NewIterator(db_->cf(keys::kInspectionPlans));
     v1::InspectionPlan plan;  // reused: parsing into it recycles its memory
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      uint64_t rev = 0;
-      absl::string_view payload;
-      if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
-                           &payload) ||
-          !plan.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        return absl::DataLossError("a stored inspection plan is corrupt");
-      }
+      RETURN_IF_ERROR(ParseVersioned(it->value(), &plan));
       if (!PlanMatches(plan, terms)) continue;
       std::string key;
       if (!by_name) {

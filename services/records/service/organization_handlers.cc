@@ -36,28 +36,11 @@ absl::StatusOr<int> ActiveCells(const RecordsDb& db, absl::string_view org) {
   std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kCells));
   v1::Cell cell;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    uint64_t rev = 0;
-    absl::string_view payload;
-    if (!DecodeVersioned(absl::string_view(it->value().data(), it->value().size()), &rev,
-                         &payload) ||
-        !cell.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      return absl::DataLossError("a stored cell is corrupt");
-    }
+    RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
     if (cell.state() == v1::Cell::ACTIVE) ++count;
   }
   RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan an organization's cells"));
   return count;
-}
-
-// An organization's stored value, or DATA_LOSS.
-absl::Status ParseStoredOrganization(const rocksdb::Iterator& it, v1::Organization* org) {
-  uint64_t rev = 0;
-  absl::string_view payload;
-  if (!DecodeVersioned(absl::string_view(it.value().data(), it.value().size()), &rev, &payload) ||
-      !org->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return absl::DataLossError("a stored organization is corrupt");
-  }
-  return absl::OkStatus();
 }
 
 // A page of every organization in name order, which is their key order: the page is a range of
@@ -92,7 +75,7 @@ absl::StatusOr<Page<v1::Organization>> OrganizationPageByName(const RecordsDb& d
     if (it->Valid() && it->key() == token_key) step();
   }
   for (; it->Valid() && page.items.size() < static_cast<size_t>(page_size); step()) {
-    RETURN_IF_ERROR(ParseStoredOrganization(*it, &page.items.emplace_back()));
+    RETURN_IF_ERROR(ParseVersioned(it->value(), &page.items.emplace_back()));
     ++counted;
   }
   if (it->Valid() && !page.items.empty()) {
@@ -209,7 +192,7 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
           db_->store()->NewIterator(db_->cf(keys::kOrganizations));
       v1::Organization org;  // reused: parsing into it recycles its memory
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        RETURN_IF_ERROR(ParseStoredOrganization(*it, &org));
+        RETURN_IF_ERROR(ParseVersioned(it->value(), &org));
         if (!OrganizationMatches(org, terms)) continue;
         std::string key;
         if (field == "display_name")

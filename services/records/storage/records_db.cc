@@ -155,12 +155,20 @@ absl::Status RecordsDb::ReadVersioned(rocksdb::ColumnFamilyHandle* cf, absl::str
                                       google::protobuf::Message* message, uint64_t* revision,
                                       const rocksdb::Snapshot* snapshot) const {
   ASSIGN_OR_RETURN(std::string value, store_->Get(cf, key, snapshot));
+  return ParseVersioned(value, message, revision);
+}
+
+absl::Status ParseVersioned(const rocksdb::Slice& value, google::protobuf::Message* message,
+                            uint64_t* revision) {
+  uint64_t stored_revision = 0;
   absl::string_view payload;
-  if (!DecodeVersioned(value, revision, &payload) ||
+  if (!DecodeVersioned(absl::string_view(value.data(), value.size()), &stored_revision,
+                       &payload) ||
       !message->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(
         absl::StrCat("stored ", message->GetDescriptor()->name(), " is corrupt"));
   }
+  if (revision != nullptr) *revision = stored_revision;
   return absl::OkStatus();
 }
 

@@ -21,9 +21,16 @@
 #include "absl/time/time.h"
 #include "common/store.h"
 #include "google/protobuf/message.h"
+#include "rocksdb/slice.h"
 #include "services/records/storage/commit_queue.h"
 
 namespace records {
+
+// Parses a stored resource value (envelope + proto, see revision.h) into `message`, and its
+// revision when `revision` is not null; DATA_LOSS naming the message type when it is corrupt.
+// For scans; point reads use RecordsDb::Read.
+absl::Status ParseVersioned(const rocksdb::Slice& value, google::protobuf::Message* message,
+                            uint64_t* revision = nullptr);
 
 // A fresh random change-log id (32 hex digits): a new database, or a restored copy, gets one
 // so that followers notice they must relist.
