@@ -384,4 +384,12 @@ std::unique_ptr<Store::Snapshot> Store::GetSnapshot() const {
   return std::unique_ptr<Snapshot>(new Snapshot(db_.get(), db_->GetSnapshot()));
 }
 
+absl::Status ParseStoredMessage(const rocksdb::Slice& value, absl::string_view what,
+                                google::protobuf::MessageLite* message) {
+  if (!message->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("the stored ", what, " is corrupt"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace common

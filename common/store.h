@@ -26,9 +26,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message_lite.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -140,6 +140,11 @@ class Store {
   absl::Time next_resume_ = absl::InfinitePast();
 };
 
+// Parses the stored protobuf `value` into `message`; DATA_LOSS ("the stored <what> is corrupt")
+// when it does not parse. For scans; GetMessage below is the point read.
+absl::Status ParseStoredMessage(const rocksdb::Slice& value, absl::string_view what,
+                                google::protobuf::MessageLite* message);
+
 // The protobuf message stored under `key`: nullopt when absent, the read error when the read
 // fails, DATA_LOSS ("the stored <what> is corrupt") when it does not parse.
 template <typename Message>
@@ -150,9 +155,7 @@ absl::StatusOr<std::optional<Message>> GetMessage(const Store& store,
   if (absl::IsNotFound(raw.status())) return std::nullopt;
   if (!raw.ok()) return raw.status();
   Message message;
-  if (!message.ParseFromString(*raw)) {
-    return absl::DataLossError(absl::StrCat("the stored ", what, " is corrupt"));
-  }
+  if (absl::Status s = ParseStoredMessage(*raw, what, &message); !s.ok()) return s;
   return message;
 }
 

@@ -81,14 +81,6 @@ absl::Status ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf
   return common::FromRocksDb(it->status(), "scan stored indicators or observations");
 }
 
-template <typename Message>
-absl::Status ParseStored(const rocksdb::Slice& value, const char* what, Message* out) {
-  if (!out->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError(absl::StrCat("a stored ", what, " is corrupt"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 uint64_t Fingerprint(const google::protobuf::Message& message) {
@@ -135,7 +127,7 @@ absl::Status IndicatorStore::OpenLog() {
           *db_, db_->cf(family), "",
           [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
             v1::IndicatorChange change;
-            RETURN_IF_ERROR(ParseStored(value, what, (change.*mutable_field)()));
+            RETURN_IF_ERROR(common::ParseStoredMessage(value, what, (change.*mutable_field)()));
             log(std::move(change));
             return true;
           });
@@ -259,12 +251,12 @@ absl::StatusOr<Indicator> IndicatorStore::GetIndicator(absl::string_view org,
 
 absl::StatusOr<std::vector<Indicator>> IndicatorStore::ListIndicators(absl::string_view org) const {
   std::vector<Indicator> out;
-  RETURN_IF_ERROR(
-      ScanPrefix(*db_, db_->cf(kIndicatorsFamily), absl::StrCat(org, "/"),
-                 [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
-                   RETURN_IF_ERROR(ParseStored(value, "indicator", &out.emplace_back()));
-                   return true;
-                 }));
+  RETURN_IF_ERROR(ScanPrefix(
+      *db_, db_->cf(kIndicatorsFamily), absl::StrCat(org, "/"),
+      [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(common::ParseStoredMessage(value, "indicator", &out.emplace_back()));
+        return true;
+      }));
   return out;
 }
 
@@ -296,7 +288,7 @@ absl::StatusOr<std::vector<Observation>> IndicatorStore::ListObservations(absl::
   RETURN_IF_ERROR(
       ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
                  [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
-                   RETURN_IF_ERROR(ParseStored(value, "observation", &observation));
+                   RETURN_IF_ERROR(common::ParseStoredMessage(value, "observation", &observation));
                    if (observation.year() >= from_year && observation.year() <= to_year) {
                      out.push_back(observation);
                    }

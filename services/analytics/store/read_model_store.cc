@@ -22,9 +22,7 @@ std::string StatsKey(absl::string_view org, int year) {
 absl::StatusOr<Counters> Decode(const rocksdb::Slice& value) {
   Counters counters{};
   dangbo::analytics::storage::v1::Counters stored;
-  if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError("stored party statistics are corrupt");
-  }
+  RETURN_IF_ERROR(common::ParseStoredMessage(value, "party statistics record", &stored));
   for (int i = 0; i < stored.values_size() && i < kNumStatFields; ++i) {
     counters[i] = stored.values(i);
   }
@@ -194,11 +192,8 @@ absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations() co
   std::vector<Organization> out;
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kOrgsFamily));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    Organization& organization = out.emplace_back();
-    if (!organization.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(
-          absl::StrCat("the stored organization ", it->key().ToString(), " is corrupt"));
-    }
+    RETURN_IF_ERROR(common::ParseStoredMessage(
+        it->value(), absl::StrCat("organization ", it->key().ToString()), &out.emplace_back()));
   }
   RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
   return out;

@@ -162,12 +162,12 @@ absl::Status ParseVersioned(const rocksdb::Slice& value, google::protobuf::Messa
                             uint64_t* revision) {
   uint64_t stored_revision = 0;
   absl::string_view payload;
-  if (!DecodeVersioned(absl::string_view(value.data(), value.size()), &stored_revision,
-                       &payload) ||
-      !message->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("stored ", message->GetDescriptor()->name(), " is corrupt"));
+  const std::string what = message->GetDescriptor()->name();
+  if (!DecodeVersioned(absl::string_view(value.data(), value.size()), &stored_revision, &payload)) {
+    return absl::DataLossError(absl::StrCat("the stored ", what, " is corrupt"));
   }
+  RETURN_IF_ERROR(
+      common::ParseStoredMessage(rocksdb::Slice(payload.data(), payload.size()), what, message));
   if (revision != nullptr) *revision = stored_revision;
   return absl::OkStatus();
 }
