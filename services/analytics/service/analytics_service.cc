@@ -793,7 +793,7 @@ absl::Status AnalyticsServiceImpl::DoGetYearlyPerformance(
                    read_model_->GetOrganization(org));
   bool known = organization.has_value();
   if (!known) {
-    ASSIGN_OR_RETURN(known, read_model_->KnowsOrganization(org));  // statistics only
+    ASSIGN_OR_RETURN(known, read_model_->HasStatistics(org));
   }
   if (selected.empty() && !known) return NoIndicators(org);
   response->set_organization(request.organization());

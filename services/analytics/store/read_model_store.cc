@@ -202,6 +202,10 @@ absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations() co
 absl::StatusOr<bool> ReadModelStore::KnowsOrganization(absl::string_view org) const {
   ASSIGN_OR_RETURN(std::optional<Organization> organization, GetOrganization(org));
   if (organization.has_value()) return true;
+  return HasStatistics(org);
+}
+
+absl::StatusOr<bool> ReadModelStore::HasStatistics(absl::string_view org) const {
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kStatsFamily));
   const std::string prefix = StatsPrefix(org);
   it->Seek(prefix);

@@ -64,6 +64,8 @@ class ReadModelStore {
   absl::StatusOr<std::vector<dangbo::records::v1::Organization>> ListOrganizations() const;
   // True when the read model knows the organization (metadata or any statistics).
   absl::StatusOr<bool> KnowsOrganization(absl::string_view org) const;
+  // True when the read model holds statistics of the organization for any year.
+  absl::StatusOr<bool> HasStatistics(absl::string_view org) const;
 
   // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`).
   absl::StatusOr<Counters> StatisticsFor(absl::string_view org, int year) const;
