@@ -34,7 +34,8 @@ inline constexpr char kPreconditionFailureTypeUrl[] =
     "type.googleapis.com/google.rpc.PreconditionFailure";
 
 // Collects INVALID_ARGUMENT field violations; ToStatus() is OK when none were added.
-// The status message names every field and rule ("member.national_id: must be ...").
+// The status message names every field and rule ("member.national_id: must be ..."), the
+// first kMaxReportedViolations of them, then how many more there were.
 class FieldViolations {
  public:
   void Add(std::string field, std::string description);
@@ -68,7 +69,9 @@ std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::S
 
 // The one place absl::Status becomes grpc::Status: same code and message, and a
 // google.rpc.Status with an ErrorInfo (always; reason defaults to the code's name) plus every
-// other detail payload.
+// other detail payload. What leaves is bounded (common/echo_bounds.h): the message, every
+// string in every detail, and the details together (the ErrorInfo always kept; trailing
+// elements of a detail's lists, e.g. field violations, left out to fit).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The reverse, for clients of dangbo services: keeps code, message and details.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/echo_bounds.h"
 
 namespace common {
 namespace {
@@ -31,7 +32,7 @@ const char* LevelName(LogLevel level) {
 
 void AppendValue(std::string* out, const LogValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {
-    AppendJsonString(out, *s);
+    AppendJsonString(out, Bounded(*s, kMaxLogValueBytes));
   } else if (const auto* i = std::get_if<int64_t>(&value)) {
     absl::StrAppend(out, *i);
   } else if (const auto* d = std::get_if<double>(&value)) {
@@ -109,8 +110,12 @@ std::string FormatLogLine(LogLevel level, absl::string_view msg,
   line.append(",\"level\":\"");
   line.append(LevelName(level));
   line.append("\",\"msg\":");
-  AppendJsonString(&line, msg);
+  AppendJsonString(&line, Bounded(msg, kMaxLogValueBytes));
   for (const LogField& field : fields) {
+    if (line.size() > kMaxLogLineBytes) {
+      line.append(",\"truncated\":true");
+      break;
+    }
     line.push_back(',');
     AppendJsonString(&line, field.key);
     line.push_back(':');

@@ -3,6 +3,8 @@
 // Structured logs: one JSON object a line on stderr, e.g.
 //   {"time":"2026-11-27T20:30:00.123Z","level":"INFO","msg":"serving","port":50051}
 // Thread-safe: each line is formatted first and written with one write(2).
+// Bounded (common/echo_bounds.h): each text value is cut to kMaxLogValueBytes (ill-formed
+// UTF-8 replaced), and fields after kMaxLogLineBytes are left out ("truncated":true).
 //
 //   common::LogInfo("serving", {{"address", addr}, {"port", port}});
 #pragma once

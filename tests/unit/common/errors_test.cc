@@ -1,5 +1,7 @@
 #include "common/errors.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/echo_bounds.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -104,6 +106,58 @@ TEST(ErrorsTest, DetailsStayReadableWhenMessagesQuoteBrokenUtf8) {
   google::rpc::Status rpc;
   ASSERT_TRUE(rpc.ParseFromString(ToGrpcStatus(rule).error_details()));
   EXPECT_EQ(rpc.details_size(), 2);
+}
+
+// A 64 KB name or order_by came back whole in the message and the BadRequest, so the
+// trailers outgrew a grpc-js client's header limit and it waited for its deadline.
+TEST(ErrorsTest, WhatLeavesIsBoundedWhateverTheInput) {
+  const std::string huge(64 * 1024, 'x');
+  FieldViolations v;
+  v.Add("order_by", absl::StrCat("unknown field \"", huge, "\"; allowed: name"));
+  absl::Status status = WithReason(v.ToStatus(), "INVALID_ARGUMENT", {{"value", huge}});
+  status.SetPayload(kPreconditionFailureTypeUrl, absl::Cord(huge));  // not even parseable
+  const grpc::Status sent = ToGrpcStatus(status);
+  EXPECT_LE(sent.error_message().size(), kMaxErrorMessageBytes);
+  EXPECT_EQ(sent.error_message().rfind("order_by: unknown field \"xxx", 0), 0u);
+  EXPECT_NE(sent.error_message().find("bytes]"), std::string::npos) << "says it was cut";
+  EXPECT_LE(sent.error_details().size(), kMaxErrorDetailsBytes);
+  const google::rpc::Status rpc = DetailsOf(sent);
+  bool has_info = false, has_bad_request = false;
+  for (const auto& any : rpc.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad;
+    if (any.UnpackTo(&info)) {
+      has_info = true;
+      EXPECT_LE(info.metadata().at("value").size(), kMaxErrorDetailTextBytes);
+    } else if (any.UnpackTo(&bad)) {
+      has_bad_request = true;
+      ASSERT_EQ(bad.field_violations_size(), 1);
+      EXPECT_EQ(bad.field_violations(0).field(), "order_by");
+      EXPECT_LE(bad.field_violations(0).description().size(), kMaxErrorDetailTextBytes);
+    }
+  }
+  EXPECT_TRUE(has_info);
+  EXPECT_TRUE(has_bad_request);
+}
+
+TEST(ErrorsTest, ManyViolationsAreCountedNotListed) {
+  FieldViolations v;
+  for (int i = 0; i < 100000; ++i) {
+    v.Add(absl::StrCat("member.aliases[", i, "]"), std::string(300, 'y'));
+  }
+  const grpc::Status sent = ToGrpcStatus(v.ToStatus());
+  EXPECT_LE(sent.error_message().size(), kMaxErrorMessageBytes);
+  EXPECT_LE(sent.error_details().size(), kMaxErrorDetailsBytes);
+  google::rpc::BadRequest bad;
+  bool found = false;
+  const google::rpc::Status details = DetailsOf(sent);
+  for (const auto& any : details.details()) found |= any.UnpackTo(&bad);
+  ASSERT_TRUE(found) << "the BadRequest keeps its first violations";
+  EXPECT_GE(bad.field_violations_size(), 1);
+  EXPECT_LE(bad.field_violations_size(), static_cast<int>(kMaxReportedViolations));
+  EXPECT_EQ(bad.field_violations(0).field(), "member.aliases[0]");
+  // The in-process status says how many there were.
+  EXPECT_NE(v.ToStatus().message().find("and 99980 more violations"), std::string::npos);
 }
 
 }  // namespace
