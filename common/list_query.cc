@@ -247,45 +247,6 @@ absl::string_view KindName(FilterValue::Kind kind) {
   return "a value";
 }
 
-// FNV-1a 64 followed by a splitmix64 finalizer: stable across processes and builds.
-uint64_t StableHash(absl::string_view data, uint64_t seed) {
-  uint64_t h = 1469598103934665603ULL ^ seed;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-
-constexpr uint64_t kScopeSeed = 0x64616e67626f5331ULL;     // "dangboS1"
-constexpr uint64_t kChecksumSeed = 0x64616e67626f4331ULL;  // "dangboC1"
-constexpr char kTokenVersion = 1;
-
-void PutU64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint64_t GetU64(absl::string_view in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
-  return v;
-}
-
-uint64_t ScopeHash(const ListScope& scope) {
-  std::string data;
-  for (const std::string* part : {&scope.parent, &scope.filter, &scope.order_by}) {
-    PutU64(part->size(), &data);
-    data += *part;
-  }
-  return StableHash(data, kScopeSeed);
-}
-
 }  // namespace
 
 absl::string_view FilterOpText(FilterOp op) {
@@ -410,42 +371,6 @@ absl::StatusOr<std::vector<OrderField>> ParseOrderBy(absl::string_view order_by,
   }
   if (!violations.empty()) return violations.ToStatus();
   return out;
-}
-
-std::string MakePageToken(absl::string_view last_key, const ListScope& scope, absl::Time now) {
-  std::string payload;
-  payload.push_back(kTokenVersion);
-  PutU64(static_cast<uint64_t>(absl::ToUnixSeconds(now)), &payload);
-  PutU64(ScopeHash(scope), &payload);
-  payload.append(last_key.data(), last_key.size());
-  PutU64(StableHash(payload, kChecksumSeed), &payload);
-  return absl::WebSafeBase64Escape(payload);
-}
-
-absl::StatusOr<std::string> ParsePageToken(absl::string_view token, const ListScope& scope,
-                                           absl::Time now, absl::Duration ttl) {
-  if (token.empty()) return std::string();
-  constexpr absl::string_view kField = "page_token";
-  std::string payload;
-  if (!absl::WebSafeBase64Unescape(token, &payload) || payload.size() < 1 + 8 + 8 + 8 ||
-      payload[0] != kTokenVersion) {
-    return InvalidField(kField, "not a valid page token (use next_page_token as returned)");
-  }
-  const absl::string_view body(payload.data(), payload.size() - 8);
-  if (GetU64(absl::string_view(payload).substr(payload.size() - 8)) !=
-      StableHash(body, kChecksumSeed)) {
-    return InvalidField(kField, "not a valid page token (use next_page_token as returned)");
-  }
-  if (GetU64(body.substr(9, 8)) != ScopeHash(scope)) {
-    return InvalidField(kField,
-                        "does not match the request's filter/order_by (a page token is valid "
-                        "only with the same parent, filter and order_by)");
-  }
-  const absl::Time issued = absl::FromUnixSeconds(static_cast<int64_t>(GetU64(body.substr(1, 8))));
-  if (now - issued > ttl) {
-    return InvalidField(kField, "expired; restart the listing without a page_token");
-  }
-  return std::string(body.substr(17));
 }
 
 absl::StatusOr<int> NormalizePageSize(int64_t page_size, int default_size, int max_size) {

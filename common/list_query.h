@@ -10,14 +10,7 @@
 //   parentheses and functions are not supported (INVALID_ARGUMENT naming the position).
 //   CheckFilter then holds the terms against the method's allow-list (FilterSpec).
 // - ParseOrderBy: "field [desc|asc], other ..." against an allow-list.
-// - Page tokens: opaque URL-safe base64 (no padding) of {version, issue time, the last key
-//   returned, a hash of (parent, filter, order_by)} sealed by a checksum. ParsePageToken
-//   rejects tokens that were altered, expired (older than the TTL, 3 days by default) or
-//   reused with another parent/filter/order_by. The checksum is a keyed 64-bit hash: it
-//   catches corruption and casual edits; it is not a cryptographic MAC, so tokens carry
-//   nothing the caller may not see (the last key is the caller's own resource name). The
-//   decoded key is untrusted input: use it only as an exclusive lower bound inside the
-//   request's own key range (the parent's prefix), never as a key to read directly.
+// - Page tokens: common/page_token.h.
 // - NormalizePageSize: 0 -> default (50), above max (1000) -> max, negative -> error.
 //
 // Errors are INVALID_ARGUMENT built with common::FieldViolations on the request field
@@ -33,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/page_token.h"  // List methods use both
 
 namespace common {
 
@@ -94,27 +88,6 @@ struct OrderField {
 absl::StatusOr<std::vector<OrderField>> ParseOrderBy(absl::string_view order_by,
                                                      const std::vector<std::string>& allowed,
                                                      absl::string_view field_name = "order_by");
-
-// What a page token is bound to: a token is valid only for the same list.
-struct ListScope {
-  std::string parent;
-  std::string filter;
-  std::string order_by;
-};
-
-inline constexpr absl::Duration kDefaultPageTokenTtl = absl::Hours(72);
-
-// A token for the page that starts after `last_key`.
-std::string MakePageToken(absl::string_view last_key, const ListScope& scope,
-                          absl::Time now = absl::Now());
-
-// The last key of a token made by MakePageToken for the same scope; "" for an empty token (the
-// first page). INVALID_ARGUMENT on "page_token": "not a valid page token" (bad encoding or
-// checksum), "does not match the request's filter/order_by" (other parent, filter or
-// order_by), "expired; restart the listing" (older than `ttl`).
-absl::StatusOr<std::string> ParsePageToken(absl::string_view token, const ListScope& scope,
-                                           absl::Time now = absl::Now(),
-                                           absl::Duration ttl = kDefaultPageTokenTtl);
 
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 1000;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/page_token.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 
@@ -29,6 +31,9 @@ ABSL_FLAG(double, rate_limit, 2000,
 ABSL_FLAG(double, rate_limit_burst, 4000, "Requests a principal may make at once.");
 ABSL_FLAG(int32_t, max_concurrent_streams, 1000,
           "Most RPCs one client connection may have open at once.");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "Secret (at least 32 bytes) that signs page tokens; every replica of a service must "
+          "share it. Without it a random key per process: tokens end with the process.");
 ABSL_FLAG(int32_t, health_port, -1,
           "With TLS: also listen in plaintext on this port for Kubernetes' gRPC probes; only "
           "the health service answers there. -1: none; 0: a free port.");
@@ -93,6 +98,20 @@ absl::StatusOr<SecurityConfig> SecurityConfigFromFlags(const ServerConfig& serve
   s.health_port = absl::GetFlag(FLAGS_health_port);
   if (s.health_port < -1 || s.health_port > 65535) {
     v.Add("--health_port", absl::StrCat("must be -1 (none) or 0..65535, got ", s.health_port));
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_page_token_key_file); !path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    std::string key;
+    if (in.is_open()) key.assign(std::istreambuf_iterator<char>(in), {});
+    if (!in.is_open() || in.bad()) {
+      v.Add("--page_token_key_file", absl::StrCat("cannot read ", path));
+    } else if (key.size() < kMinPageTokenKeyBytes) {
+      v.Add("--page_token_key_file", absl::StrCat(path, " holds ", key.size(),
+                                                 " bytes; a key needs at least ",
+                                                 kMinPageTokenKeyBytes));
+    } else {
+      s.page_token_key = std::move(key);
+    }
   }
   if (s.rate_limit < 0) {
     v.Add("--rate_limit", "must not be negative (0 turns limiting off)");

@@ -13,6 +13,8 @@
 //                            file (development), off with one
 //   --rate_limit, --rate_limit_burst   requests a second per principal, and the burst
 //   --max_concurrent_streams  open RPCs per client connection
+//   --page_token_key_file    secret that signs page tokens (common/page_token.h), shared by
+//                            the replicas of a service; default: a random key per process
 //   --health_port            with TLS: a plaintext port for Kubernetes' gRPC probes, where
 //                            only the health service answers (-1: none)
 //
@@ -40,6 +42,7 @@ ABSL_DECLARE_FLAG(std::string, reflection);
 ABSL_DECLARE_FLAG(double, rate_limit);
 ABSL_DECLARE_FLAG(double, rate_limit_burst);
 ABSL_DECLARE_FLAG(int32_t, max_concurrent_streams);
+ABSL_DECLARE_FLAG(std::string, page_token_key_file);
 ABSL_DECLARE_FLAG(int32_t, health_port);
 
 namespace common {
@@ -55,6 +58,7 @@ struct SecurityConfig {
   double rate_limit_burst = 0;
   int max_concurrent_streams = 0;
   int health_port = -1;
+  std::string page_token_key;  // from --page_token_key_file; empty: a random key
 
   bool tls() const { return !tls_cert.empty(); }
 };

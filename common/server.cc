@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/logging.h"
 #include "common/metrics_http.h"
+#include "common/page_token.h"
 #include "common/process_metrics.h"
 #include "common/request_log.h"
 #include "common/rpc_metrics.h"
@@ -69,6 +70,10 @@ void ServerRunner::ApplySecurity(const SecurityConfig& security) {
   SetCredentials(ServerCredentials(security));
   EnableReflection(security.reflection);
   SetMaxConcurrentStreams(security.max_concurrent_streams);
+  if (!security.page_token_key.empty()) {
+    // Validated by SecurityConfigFromFlags; this cannot fail.
+    (void)SetPageTokenKey(security.page_token_key);
+  }
   if (security.tls()) {
     SetPlaintextHealthPort(security.health_port);
   }

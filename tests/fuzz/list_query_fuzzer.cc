@@ -76,14 +76,18 @@ void FuzzPageTokens(absl::string_view token, absl::string_view last_key,
   FUZZ_CHECK(parsed.ok()) << parsed.status();
   FUZZ_CHECK(*parsed == last_key) << "round trip changed the key";
 
-  for (int which = 0; which < 3; ++which) {
+  for (int which = 0; which < 4; ++which) {
     common::ListScope other = scope;
-    std::string& part = which == 0 ? other.parent : which == 1 ? other.filter : other.order_by;
+    std::string& part = which == 0   ? other.parent
+                        : which == 1 ? other.filter
+                        : which == 2 ? other.order_by
+                                     : other.method;
     part.push_back('x');
     FUZZ_CHECK(!common::ParsePageToken(made, other, now).ok()) << "token accepted for another "
                                                                << (which == 0   ? "parent"
                                                                    : which == 1 ? "filter"
-                                                                                : "order_by");
+                                                                   : which == 2 ? "order_by"
+                                                                                : "method");
   }
   FUZZ_CHECK(!common::ParsePageToken(made, scope, now + absl::Hours(73)).ok())
       << "expired token accepted";
@@ -108,6 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzFilter(lines[0]);
   FuzzOrderBy(lines[1]);
   common::ListScope scope;
+  scope.method = "ListMembers";
   scope.parent = "organizations/hq-long-an";
   scope.filter = std::string(lines[0]);
   scope.order_by = std::string(lines[1]);

@@ -453,7 +453,8 @@ absl::Status AnalyticsServiceImpl::DoListIndicators(const v1::ListIndicatorsRequ
   RETURN_IF_ERROR(common::CheckFilter(terms, spec));
   ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
                    common::ParseOrderBy(request.order_by(), {"name", "display_name"}));
-  const common::ListScope scope{request.parent(), request.filter(), request.order_by()};
+  const common::ListScope scope{"ListIndicators", request.parent(), request.filter(),
+                                request.order_by()};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
 
   ASSIGN_OR_RETURN(std::vector<v1::Indicator> all, indicators_->ListIndicators(org));
@@ -748,7 +749,7 @@ absl::Status AnalyticsServiceImpl::DoListObservations(const v1::ListObservations
     RETURN_IF_ERROR(indicators_->GetIndicator(name.organization, name.indicator).status());
   }
   const common::ListScope scope{
-      request.indicator(),
+      "ListObservations", request.indicator(),
       absl::StrCat(request.from_year(), "..", request.to_year(), request.include_revisions()), ""};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
   ASSIGN_OR_RETURN(std::vector<v1::Observation> observations,
@@ -906,7 +907,8 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
   }
   RETURN_IF_ERROR(v.ToStatus());
   ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request.page_size()));
-  const common::ListScope scope{absl::StrCat(request.region(), "|", request.parent()),
+  const common::ListScope scope{"RankOrganizations",
+                                absl::StrCat(request.region(), "|", request.parent()),
                                 absl::StrCat(request.indicator_id(), "|", request.year(), "|",
                                              request.by(), "|", request.organization()),
                                 ""};
@@ -1096,7 +1098,7 @@ absl::Status AnalyticsServiceImpl::DoListPartyStatistics(
                                 today.year()));
   }
   ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request.page_size()));
-  const common::ListScope scope{request.organization(),
+  const common::ListScope scope{"ListPartyStatistics", request.organization(),
                                 absl::StrCat(request.from_year(), "..", request.to_year()), ""};
   ASSIGN_OR_RETURN(std::string last, common::ParsePageToken(request.page_token(), scope));
   ASSIGN_OR_RETURN(const bool known, read_model_->KnowsOrganization(org));

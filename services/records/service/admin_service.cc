@@ -76,7 +76,7 @@ absl::StatusOr<common::Principal> Admit(const common::Authorizer& authorizer,
   return caller;
 }
 
-const common::ListScope kBackupsScope{"backups", "", ""};
+const common::ListScope kBackupsScope{"ListBackups", "backups", "", ""};
 
 }  // namespace
 

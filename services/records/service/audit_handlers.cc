@@ -157,7 +157,8 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
             std::vector<common::OrderField> order,
             common::ParseOrderBy(request->order_by(), domain::AuditEventOrderFields()));
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-        const common::ListScope scope{"", request->filter(), request->order_by()};
+        const common::ListScope scope{"ListAuditEvents", "", request->filter(),
+                                      request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const bool desc = !order.empty() && order[0].desc;
         std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();

@@ -129,7 +129,8 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
     ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
                      common::ParseOrderBy(request->order_by(), domain::CellOrderFields()));
     ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{request->parent(), request->filter(), request->order_by()};
+    const common::ListScope scope{"ListCells", request->parent(), request->filter(),
+                                  request->order_by()};
     ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
     const std::string field = order.empty() ? "display_name" : order[0].field;
     const bool desc = !order.empty() && order[0].desc;

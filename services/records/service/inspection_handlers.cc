@@ -207,7 +207,8 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
         std::vector<common::OrderField> order,
         common::ParseOrderBy(request->order_by(), domain::InspectionPlanOrderFields()));
     ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{request->parent(), request->filter(), request->order_by()};
+    const common::ListScope scope{"ListInspectionPlans", request->parent(), request->filter(),
+                                  request->order_by()};
     ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
     // Default "year desc, then name"; "year" ascending; "name".
     const bool by_name = !order.empty() && order[0].field == "name";

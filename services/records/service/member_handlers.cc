@@ -153,7 +153,8 @@ grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContex
         RETURN_IF_ERROR(CheckQueryPermitted(query, ctx));
         RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-        const common::ListScope scope{request->parent(), request->filter(), request->order_by()};
+        const common::ListScope scope{"ListMembers", request->parent(), request->filter(),
+                                        request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size));
         const v1::MemberView view =

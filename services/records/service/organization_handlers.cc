@@ -178,7 +178,8 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
     ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
                      common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
     ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{"", request->filter(), request->order_by()};
+    const common::ListScope scope{"ListOrganizations", "", request->filter(),
+                                  request->order_by()};
     ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
     const std::string field = order.empty() ? "name" : order[0].field;
     const bool desc = !order.empty() && order[0].desc;
