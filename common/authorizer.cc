@@ -1,8 +1,10 @@
 #include "common/authorizer.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/permissions.h"
+#include "common/request_text.h"
 #include "common/status_macros.h"
 #include "grpc/grpc_security_constants.h"
 
@@ -16,6 +18,17 @@ absl::string_view Metadata(const grpc::ServerContextBase& context, absl::string_
     return {};
   }
   return absl::string_view(it->second.data(), it->second.size());
+}
+
+// The development principal a caller may name itself (it is written to audit entries).
+constexpr size_t kMaxPrincipalNameBytes = 64;
+bool IsPrincipalName(absl::string_view name) {
+  if (name.empty()) return true;  // "anonymous"
+  if (name.size() > kMaxPrincipalNameBytes) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '@' && c != '-') return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -33,7 +46,15 @@ Authorizer::Authorizer(std::string service, std::shared_ptr<TokenStore> tokens,
     : service_(std::move(service)), tokens_(std::move(tokens)), limiter_(std::move(limiter)) {}
 
 absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& context,
-                                                absl::string_view method) const {
+                                                absl::string_view method,
+                                                const google::protobuf::Message& request) const {
+  ASSIGN_OR_RETURN(Principal caller, AuthorizeStream(context, method));
+  RETURN_IF_ERROR(CheckRequestText(request));
+  return caller;
+}
+
+absl::StatusOr<Principal> Authorizer::AuthorizeStream(const grpc::ServerContextBase& context,
+                                                      absl::string_view method) const {
   if (require_tls_) {
     const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
     const auto transport =
@@ -63,6 +84,12 @@ absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authoriz
     return WithReason(
         absl::PermissionDeniedError(absl::StrCat(full_method, " has no permission entry; refused")),
         "METHOD_NOT_LISTED");
+  }
+  if (tokens_ == nullptr && !IsPrincipalName(principal_hint)) {
+    return WithReason(absl::UnauthenticatedError(absl::StrCat(
+                          "x-dangbo-principal must be 1 to ", kMaxPrincipalNameBytes,
+                          " characters of [A-Za-z0-9._@-]")),
+                      "UNAUTHENTICATED");
   }
   absl::StatusOr<Principal> caller =
       tokens_ == nullptr

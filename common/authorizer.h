@@ -2,14 +2,18 @@
 //
 // The check every handler makes first:
 //
-//   ASSIGN_OR_RETURN(common::Principal caller, authorizer_.Authorize(*ctx, "GetMember"));
+//   ASSIGN_OR_RETURN(common::Principal caller,
+//                    authorizer_.Authorize(*ctx, "GetMember", *request));
 //
 // It authenticates the call's `authorization: Bearer` token against the TokenStore and checks
 // the method's permission from common/permissions.h: UNAUTHENTICATED (missing or unknown
 // token; the message never says which), PERMISSION_DENIED (names the method and the
 // permission it needs). Without a TokenStore (development on loopback only) every caller is
-// "anonymous" with every permission; the metadata "x-dangbo-principal" may name it.
-// With a RateLimiter, each principal's request rate is limited (RESOURCE_EXHAUSTED).
+// "anonymous" with every permission; the metadata "x-dangbo-principal" may name it (1 to 64
+// of [A-Za-z0-9._@-]). With a RateLimiter, each principal's request rate is limited
+// (RESOURCE_EXHAUSTED). Then the request is held to the limits every request obeys
+// (common/request_text.h: sizes, control characters): INVALID_ARGUMENT. Authentication comes
+// first, so an unauthenticated caller learns nothing about what a request may hold.
 //
 // Thread-safe.
 #pragma once
@@ -21,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "common/auth.h"
 #include "common/rate_limiter.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 
 namespace common {
@@ -36,7 +41,13 @@ class Authorizer {
   void RequireTls(bool require) { require_tls_ = require; }
 
   absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
-                                      absl::string_view method) const;
+                                      absl::string_view method,
+                                      const google::protobuf::Message& request) const;
+
+  // The same without the request, for a client stream: the caller holds each message it
+  // reads to common::CheckRequestText itself.
+  absl::StatusOr<Principal> AuthorizeStream(const grpc::ServerContextBase& context,
+                                            absl::string_view method) const;
 
   // Same, from the raw `authorization` value (empty when absent); for tests and streams.
   absl::StatusOr<Principal> AuthorizeHeader(absl::string_view authorization,

@@ -3,6 +3,12 @@
 // Input: see records_inputs.h. Bytes that do not parse as the method's request are skipped.
 // Properties:
 //   - Validate() returns OK or INVALID_ARGUMENT, nothing else (and never crashes);
+//   - common::CheckRequestText() (the limits every request obeys, run for every call before
+//     validation) returns OK or INVALID_ARGUMENT naming fields; when OK, an independent walk
+//     finds no string over the size limit and no control or bidirectional formatting
+//     character outside what free text may hold; when not, the violation's field is a path
+//     that exists in the request's type;
+//   - what either error sends (common::ToGrpcStatus) stays within the echo bounds;
 //   - NormalizeText() is idempotent, and a valid request stays valid in its stored form;
 //   - every input type of RecordsService has a Validate overload here (checked at start-up,
 //     so a new RPC without one fails the first run).
@@ -10,8 +16,14 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "common/echo_bounds.h"
+#include "common/errors.h"
+#include "common/request_text.h"
 #include "dangbo/records/v1/records_service.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -28,13 +40,105 @@ using records::domain::Validate;
 
 using Checker = void (*)(absl::string_view bytes, absl::CivilDay today);
 
+// The independent reading of request_text.h's rules: is `text` (valid UTF-8: it parsed) a
+// string the request may hold in a field of this kind?
+bool TextIsAcceptable(absl::string_view text, bool free_text, bool document) {
+  if (text.size() > common::kMaxTextBytes && !document) return false;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const int length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t code = length == 1 ? c : c & (0xFF >> (length + 1));
+    for (int k = 1; k < length; ++k) {
+      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    i += length;
+    const bool breaks = code == '\n' || code == '\r' || code == '\t';
+    if ((code < 0x20 && !(free_text && breaks)) || (code >= 0x7F && code <= 0x9F)) return false;
+    if ((code == 0x2028 || code == 0x2029) && !free_text) return false;
+    if (code == 0x061C || code == 0x200E || code == 0x200F || (code >= 0x202A && code <= 0x202E) ||
+        (code >= 0x2066 && code <= 0x2069)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsFreeTextName(const std::string& name) {
+  for (const char* n : {"description", "note", "reason", "text", "summary", "violation_summary",
+                        "purpose", "content", "conclusion", "remarks", "minutes", "csv"}) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+// Every string of `message`, recursively, is acceptable.
+bool AllTextAcceptable(const google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(message, &fields);
+  for (const FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? r->FieldSize(message, f) : 1;
+    if (f->is_repeated() && static_cast<size_t>(n) > common::kMaxRepeatedElements) return false;
+    for (int i = 0; i < n; ++i) {
+      if (f->type() == FieldDescriptor::TYPE_STRING) {
+        const std::string v = f->is_repeated() ? r->GetRepeatedString(message, f, i)
+                                               : r->GetString(message, f);
+        if (!TextIsAcceptable(v, IsFreeTextName(f->name()), f->name() == "csv")) return false;
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        if (!AllTextAcceptable(f->is_repeated() ? r->GetRepeatedMessage(message, f, i)
+                                                : r->GetMessage(message, f))) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// True when `path` ("member.aliases[2]") names a field of `type`.
+bool PathExists(const google::protobuf::Descriptor* type, absl::string_view path) {
+  for (absl::string_view part : absl::StrSplit(path, '.')) {
+    if (type == nullptr) return false;
+    const std::string name(part.substr(0, part.find('[')));
+    const google::protobuf::FieldDescriptor* f = type->FindFieldByName(name);
+    if (f == nullptr) return false;
+    type = f->message_type();
+  }
+  return true;
+}
+
+void CheckEchoBounds(const absl::Status& status) {
+  const grpc::Status sent = common::ToGrpcStatus(status);
+  FUZZ_CHECK(sent.error_message().size() <= common::kMaxErrorMessageBytes)
+      << "message of " << sent.error_message().size() << " bytes";
+  FUZZ_CHECK(sent.error_details().size() <= common::kMaxErrorDetailsBytes)
+      << "details of " << sent.error_details().size() << " bytes";
+}
+
 template <typename Request>
 void Check(absl::string_view bytes, absl::CivilDay today) {
   Request request;
   if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
+  const absl::Status text = common::CheckRequestText(request);
+  FUZZ_CHECK(text.ok() || text.code() == absl::StatusCode::kInvalidArgument)
+      << Request::descriptor()->name() << ": " << text;
+  if (text.ok()) {
+    FUZZ_CHECK(AllTextAcceptable(request))
+        << "CheckRequestText accepted what its rules refuse:\n" << request.DebugString();
+  } else {
+    FUZZ_CHECK(!AllTextAcceptable(request))
+        << "CheckRequestText refused what its rules accept: " << text;
+    for (const auto& [field, rule] : common::FieldViolationsOf(text)) {
+      FUZZ_CHECK(PathExists(Request::descriptor(), field))
+          << "violation names no field of the request: " << field;
+    }
+    CheckEchoBounds(text);
+  }
   const absl::Status status = Validate(request, today);
   FUZZ_CHECK(status.ok() || status.code() == absl::StatusCode::kInvalidArgument)
       << Request::descriptor()->name() << ": " << status;
+  CheckEchoBounds(status);
 
   Request stored = request;
   if (!NormalizeText(&stored).ok()) return;

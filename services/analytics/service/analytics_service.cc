@@ -185,9 +185,11 @@ AnalyticsServiceImpl::AnalyticsServiceImpl(IndicatorStore* indicators, ReadModel
 
 template <typename Fn>
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContext* ctx,
-                                                      absl::string_view method, Fn fn) {
+                                                      absl::string_view method,
+                                                      const google::protobuf::Message& request,
+                                                      Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method);
+  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
   reactor->Finish(common::ToGrpcStatus(principal.ok() ? fn(*principal) : principal.status()));
   return reactor;
 }
@@ -200,7 +202,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeWrite(
                                                                  const Request&, Response*),
     Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method);
+  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
   if (!principal.ok()) {
     reactor->Finish(common::ToGrpcStatus(principal.status()));
     return reactor;
@@ -258,13 +260,13 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::CreateIndicator(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicator(grpc::CallbackServerContext* ctx,
                                                              const v1::GetIndicatorRequest* request,
                                                              v1::Indicator* response) {
-  return Serve(ctx, "GetIndicator",
+  return Serve(ctx, "GetIndicator", *request,
                [&](const common::Principal&) { return DoGetIndicator(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListIndicators(
     grpc::CallbackServerContext* ctx, const v1::ListIndicatorsRequest* request,
     v1::ListIndicatorsResponse* response) {
-  return Serve(ctx, "ListIndicators",
+  return Serve(ctx, "ListIndicators", *request,
                [&](const common::Principal&) { return DoListIndicators(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::UpdateIndicator(
@@ -293,7 +295,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::RecordObservations(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListObservations(
     grpc::CallbackServerContext* ctx, const v1::ListObservationsRequest* request,
     v1::ListObservationsResponse* response) {
-  return Serve(ctx, "ListObservations",
+  return Serve(ctx, "ListObservations", *request,
                [&](const common::Principal&) { return DoListObservations(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
@@ -301,50 +303,50 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
     v1::GetYearlyPerformanceResponse* response) {
   v1::GetYearlyPerformanceRequest random;  // bench only (--bench_random_targets, bench_targets.h)
   request = ResolveBenchTarget(request, &random);
-  return Serve(ctx, "GetYearlyPerformance", [&](const common::Principal&) {
+  return Serve(ctx, "GetYearlyPerformance", *request, [&](const common::Principal&) {
     return DoGetYearlyPerformance(*request, response);
   });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::CompareYears(grpc::CallbackServerContext* ctx,
                                                              const v1::CompareYearsRequest* request,
                                                              v1::CompareYearsResponse* response) {
-  return Serve(ctx, "CompareYears",
+  return Serve(ctx, "CompareYears", *request,
                [&](const common::Principal&) { return DoCompareYears(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetTermSummary(
     grpc::CallbackServerContext* ctx, const v1::GetTermSummaryRequest* request,
     v1::GetTermSummaryResponse* response) {
-  return Serve(ctx, "GetTermSummary",
+  return Serve(ctx, "GetTermSummary", *request,
                [&](const common::Principal&) { return DoGetTermSummary(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::RankOrganizations(
     grpc::CallbackServerContext* ctx, const v1::RankOrganizationsRequest* request,
     v1::RankOrganizationsResponse* response) {
-  return Serve(ctx, "RankOrganizations",
+  return Serve(ctx, "RankOrganizations", *request,
                [&](const common::Principal&) { return DoRankOrganizations(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicatorSeries(
     grpc::CallbackServerContext* ctx, const v1::GetIndicatorSeriesRequest* request,
     v1::GetIndicatorSeriesResponse* response) {
-  return Serve(ctx, "GetIndicatorSeries",
+  return Serve(ctx, "GetIndicatorSeries", *request,
                [&](const common::Principal&) { return DoGetIndicatorSeries(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetPartyStatistics(
     grpc::CallbackServerContext* ctx, const v1::GetPartyStatisticsRequest* request,
     v1::PartyStatistics* response) {
-  return Serve(ctx, "GetPartyStatistics",
+  return Serve(ctx, "GetPartyStatistics", *request,
                [&](const common::Principal&) { return DoGetPartyStatistics(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListPartyStatistics(
     grpc::CallbackServerContext* ctx, const v1::ListPartyStatisticsRequest* request,
     v1::ListPartyStatisticsResponse* response) {
-  return Serve(ctx, "ListPartyStatistics",
+  return Serve(ctx, "ListPartyStatistics", *request,
                [&](const common::Principal&) { return DoListPartyStatistics(*request, response); });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
-    grpc::CallbackServerContext* ctx, const v1::GetFollowerStatusRequest*,
+    grpc::CallbackServerContext* ctx, const v1::GetFollowerStatusRequest* request,
     v1::GetFollowerStatusResponse* response) {
-  return Serve(ctx, "GetFollowerStatus", [&](const common::Principal&) {
+  return Serve(ctx, "GetFollowerStatus", *request, [&](const common::Principal&) {
     *response = follower_->Status();
     if (replication_.replica()) {
       *response->mutable_indicator_replication() = replication_.follower->Status();
@@ -362,7 +364,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
 
 grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndicatorChanges(
     grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) {
-  absl::Status status = authorizer_->Authorize(*ctx, "WatchIndicatorChanges").status();
+  absl::Status status = authorizer_->Authorize(*ctx, "WatchIndicatorChanges", *request).status();
   if (status.ok() && (replication_.replica() || replication_.hub == nullptr)) {
     status = common::WithReason(absl::FailedPreconditionError(
                                     "this analytics server is a read replica; follow the writer's "

@@ -129,7 +129,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
  private:
   template <typename Fn>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
-                                  Fn fn);
+                                  const google::protobuf::Message& request, Fn fn);
   // A write: done here on a writer, forwarded with `forward` on a replica.
   template <typename Request, typename Response, typename Fn>
   grpc::ServerUnaryReactor* ServeWrite(grpc::CallbackServerContext* ctx, absl::string_view method,

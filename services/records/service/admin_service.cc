@@ -64,8 +64,10 @@ absl::Status ValidateCreate(const v1::CreateBackupRequest& request) {
 // Authorizes `method` and checks that backups are configured; the caller on success.
 absl::StatusOr<common::Principal> Admit(const common::Authorizer& authorizer,
                                         const grpc::CallbackServerContext& context,
-                                        absl::string_view method, const BackupStore* backups) {
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(context, method);
+                                        absl::string_view method,
+                                        const google::protobuf::Message& request,
+                                        const BackupStore* backups) {
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(context, method, request);
   if (!caller.ok()) return caller.status();
   if (backups == nullptr) {
     return common::WithReason(
@@ -101,7 +103,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::CreateBackup(grpc::CallbackServer
                                                             v1::Backup* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<common::Principal> caller =
-      Admit(*authorizer_, *context, "CreateBackup", backups_);
+      Admit(*authorizer_, *context, "CreateBackup", *request, backups_);
   absl::Status status = caller.status();
   if (status.ok()) status = ValidateCreate(*request);
   if (!status.ok()) {
@@ -143,7 +145,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::ListBackups(grpc::CallbackServerC
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = [&]() -> absl::Status {
     absl::StatusOr<common::Principal> caller =
-        Admit(*authorizer_, *context, "ListBackups", backups_);
+        Admit(*authorizer_, *context, "ListBackups", *request, backups_);
     if (!caller.ok()) return caller.status();
     absl::StatusOr<int> page_size = common::NormalizePageSize(request->page_size());
     if (!page_size.ok()) return page_size.status();
@@ -177,7 +179,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::VerifyBackup(grpc::CallbackServer
                                                             const v1::VerifyBackupRequest* request,
                                                             v1::Backup* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Admit(*authorizer_, *context, "VerifyBackup", backups_).status();
+  absl::Status status = Admit(*authorizer_, *context, "VerifyBackup", *request, backups_).status();
   if (status.ok()) {
     absl::StatusOr<BackupRecord> backup = backups_->Verify(request->backup_id());
     if (backup.ok()) ToProto(*backup, response);
@@ -191,7 +193,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::DeleteBackup(grpc::CallbackServer
                                                             const v1::DeleteBackupRequest* request,
                                                             google::protobuf::Empty* /*response*/) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status status = Admit(*authorizer_, *context, "DeleteBackup", backups_).status();
+  absl::Status status = Admit(*authorizer_, *context, "DeleteBackup", *request, backups_).status();
   if (status.ok()) status = backups_->Delete(request->backup_id());
   reactor->Finish(common::ToGrpcStatus(status));
   return reactor;

@@ -150,7 +150,7 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
                                                           const v1::ListAuditEventsRequest* request,
                                                           v1::ListAuditEventsResponse* response) {
   return ReplyNow(
-      *authorizer_, context, "ListAuditEvents", [&](const CallContext& ctx) -> absl::Status {
+      *authorizer_, context, "ListAuditEvents", *request, [&](const CallContext& ctx) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(AuditFilter filter, ParseAuditFilter(request->filter()));
         ASSIGN_OR_RETURN(

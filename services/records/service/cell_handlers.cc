@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateCell(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* RecordsService::GetCell(grpc::CallbackServerContext* context,
                                                   const v1::GetCellRequest* request,
                                                   v1::Cell* response) {
-  return ReplyNow(*authorizer_, context, "GetCell", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetCell", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
     ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCell(*db_, name.organization, name.cell));
@@ -120,7 +120,7 @@ grpc::ServerUnaryReactor* RecordsService::GetCell(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext* context,
                                                     const v1::ListCellsRequest* request,
                                                     v1::ListCellsResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListCells", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListCells", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
@@ -313,7 +313,7 @@ grpc::ServerUnaryReactor* RecordsService::RateCell(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* RecordsService::GetCellHeadcount(
     grpc::CallbackServerContext* context, const v1::GetCellHeadcountRequest* request,
     v1::GetCellHeadcountResponse* response) {
-  return ReplyNow(*authorizer_, context, "GetCellHeadcount", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetCellHeadcount", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
     RETURN_IF_ERROR(LoadCell(*db_, name.organization, name.cell).status());

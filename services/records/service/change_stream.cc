@@ -145,7 +145,7 @@ absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::StatusOr<common::Principal> caller = authorizer_->Authorize(*context, "WatchChanges");
+  absl::StatusOr<common::Principal> caller = authorizer_->Authorize(*context, "WatchChanges", *request);
   absl::Status status = caller.status();
   if (status.ok()) status = domain::Validate(*request);
   if (status.ok()) status = CheckResumePoint(*db_, *request);
@@ -156,7 +156,7 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
 grpc::ServerUnaryReactor* RecordsService::GetChangeLogState(
     grpc::CallbackServerContext* context, const v1::GetChangeLogStateRequest* request,
     v1::GetChangeLogStateResponse* response) {
-  return ReplyNow(*authorizer_, context, "GetChangeLogState", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetChangeLogState", *request, [&]() -> absl::Status {
     response->set_log_id(db_->log_id());
     response->set_last_sequence(db_->commits()->last_sequence());
     response->set_first_retained_sequence(db_->first_retained_sequence());

@@ -47,9 +47,9 @@ inline absl::Status PersonalDataDenied(const CallContext& ctx, absl::string_view
 template <typename Read>
 grpc::ServerUnaryReactor* ReplyNow(const common::Authorizer& authorizer,
                                    grpc::CallbackServerContext* context, absl::string_view method,
-                                   const Read& read) {
+                                   const google::protobuf::Message& request, const Read& read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method);
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
   if (!caller.ok()) {
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;
@@ -78,7 +78,7 @@ inline grpc::ServerUnaryReactor* ReplyAfterCommit(
     std::function<absl::StatusOr<WritePlan>(const CallContext&)> plan, Presenter present,
     google::protobuf::Message* response, const Permit& permit = nullptr) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method);
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
   if (!caller.ok()) {
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;

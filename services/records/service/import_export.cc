@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/list_query.h"
 #include "common/logging.h"
+#include "common/request_text.h"
 #include "common/status_macros.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
@@ -108,6 +109,9 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
 
  private:
   absl::Status HandleMessage() {
+    // Every message is held to the limits every request obeys; one that breaks them ends the
+    // import (chunks already committed stay; resume).
+    RETURN_IF_ERROR(common::CheckRequestText(request_));
     if (request_.has_header()) {
       if (have_header_) {
         return common::InvalidField("header", "must be sent once, in the first message only");
@@ -407,7 +411,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
 grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
     grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
-  return new ImportReactor(db_, context, authorizer_->Authorize(*context, "ImportMembers"),
+  return new ImportReactor(db_, context, authorizer_->AuthorizeStream(*context, "ImportMembers"),
                            response, options_.import_chunk_rows);
 }
 
@@ -416,7 +420,7 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   MemberQuery query;
   CallContext ctx;
   absl::Status status = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers"));
+    ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers", *request));
     ctx = MakeCallContext(caller, "ExportMembers");
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,

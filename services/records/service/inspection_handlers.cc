@@ -182,7 +182,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
 grpc::ServerUnaryReactor* RecordsService::GetInspectionPlan(
     grpc::CallbackServerContext* context, const v1::GetInspectionPlanRequest* request,
     v1::InspectionPlan* response) {
-  return ReplyNow(*authorizer_, context, "GetInspectionPlan", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetInspectionPlan", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::InspectionPlanName name,
                      domain::ParseInspectionPlanName(request->name(), "name"));
@@ -197,7 +197,7 @@ grpc::ServerUnaryReactor* RecordsService::GetInspectionPlan(
 grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
     grpc::CallbackServerContext* context, const v1::ListInspectionPlansRequest* request,
     v1::ListInspectionPlansResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListInspectionPlans", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListInspectionPlans", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));

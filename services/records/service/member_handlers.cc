@@ -127,7 +127,7 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
                                                     v1::Member* response) {
   v1::GetMemberRequest random;  // bench only (--bench_random_targets, bench_targets.h)
   request = ResolveBenchTarget(request, &random);
-  return ReplyNow(*authorizer_, context, "GetMember", [&](const CallContext& ctx) -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetMember", *request, [&](const CallContext& ctx) -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMemberByName(*db_, request->name(), "name"));
     *response = std::move(m.value);
@@ -144,7 +144,7 @@ grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContex
   v1::ListMembersRequest random;  // bench only (--bench_random_targets, bench_targets.h)
   request = ResolveBenchTarget(request, &random);
   return ReplyNow(
-      *authorizer_, context, "ListMembers", [&](const CallContext& ctx) -> absl::Status {
+      *authorizer_, context, "ListMembers", *request, [&](const CallContext& ctx) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(request->parent(), "parent"));

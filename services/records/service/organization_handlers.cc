@@ -159,7 +159,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
 grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerContext* context,
                                                           const v1::GetOrganizationRequest* request,
                                                           v1::Organization* response) {
-  return ReplyNow(*authorizer_, context, "GetOrganization", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "GetOrganization", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName name,
                      domain::ParseOrganizationName(request->name(), "name"));
@@ -172,7 +172,7 @@ grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
     grpc::CallbackServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListOrganizations", [&]() -> absl::Status {
+  return ReplyNow(*authorizer_, context, "ListOrganizations", *request, [&]() -> absl::Status {
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
     ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
