@@ -15,6 +15,7 @@
 #include "common/metrics_http.h"
 #include "common/page_token.h"
 #include "common/process_metrics.h"
+#include "common/request_decode.h"
 #include "common/request_log.h"
 #include "common/rpc_metrics.h"
 #include "grpc/grpc.h"
@@ -88,6 +89,7 @@ absl::Status ServerRunner::Start() {
   // into the generated pool; the built-in health service registers none.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
+  InstallProtobufLogHandler();
   if (reflection_) {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   }
@@ -122,6 +124,8 @@ absl::Status ServerRunner::Start() {
                                ClampInt(Millis(config_.shutdown_grace)));
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  // First: the status it rewrites (a request that did not parse) is what the others record.
+  creators.push_back(std::make_unique<RequestDecodeInterceptorFactory>());
   creators.push_back(std::make_unique<RequestLogInterceptorFactory>());
   RpcMetrics& rpc_metrics = RpcMetrics::Default();
   for (const auto& [service, health_name] : services_) {

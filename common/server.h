@@ -8,6 +8,8 @@
 //   - server reflection (grpc.reflection.v1alpha), with the health service describable;
 //   - keepalive, connection age and message-size limits from ServerConfig;
 //   - one JSON log line per RPC (method, code, latency);
+//   - INVALID_ARGUMENT for a request that does not parse, naming the field when it can
+//     (common/request_decode.h), instead of gRPC's empty UNIMPLEMENTED;
 //   - Prometheus metrics (request counts, latency histograms, in-flight calls, process
 //     metrics) on GET /metrics at config.metrics_port, when set (common/metrics.h);
 // and shuts down gracefully: NOT_SERVING, drain delay, shutdown hooks (long-lived streams end),

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/list_query.h"
 #include "common/logging.h"
+#include "common/request_decode.h"
 #include "common/request_text.h"
 #include "common/status_macros.h"
 #include "services/records/domain/member_rules.h"
@@ -84,6 +85,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     if (!ok) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       if (context_->IsCancelled()) return StopLocked();
+      // A message that did not parse ends the reads too: fail, as for any bad message.
+      if (absl::Status decode = common::RequestDecodeError(*context_); !decode.ok()) {
+        failed_ = true;
+        FinishLocked(decode);
+        return;
+      }
       done_reading_ = true;  // the client finished sending
       CommitChunkLocked();
       return;
@@ -110,7 +117,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
  private:
   absl::Status HandleMessage() {
     // Every message is held to the limits every request obeys; one that breaks them ends the
-    // import (chunks already committed stay; resume).
+    // import, as one that does not parse does (chunks already committed stay; resume).
     RETURN_IF_ERROR(common::CheckRequestText(request_));
     if (request_.has_header()) {
       if (have_header_) {
