@@ -7,6 +7,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -88,6 +89,15 @@ std::map<std::string, std::string> DangboEnvironment() {
 std::vector<char*> InitFlags(int argc, char** argv, absl::string_view usage) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(usage);
+  // --help lists the flags of the files whose name matches the program's by default; dangbo's
+  // flags live in common/ and services/, so name those (third-party flags stay under
+  // --helpfull).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "common/") || absl::StrContains(file, "services/");
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   if (absl::Status s = ApplyEnvironment(DangboEnvironment()); !s.ok()) {
     std::fprintf(stderr, "%s: %s\n", argv[0], std::string(s.message()).c_str());
     std::exit(2);

@@ -3,6 +3,7 @@
 // SIGTERM shutdown after which the database reopens.
 #include <signal.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_support::ReflectionClient;
 using testing_support::ServerProcess;
 using testing_support::TempDir;
@@ -180,6 +182,21 @@ TEST_P(ServerSmokeTest, InvalidFlagValueFailsFastNamingTheFlag) {
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("exited with status 2"));
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("--log_level"));
+}
+
+// The README says `--help` lists the flags; it printed "No flags matched".
+TEST_P(ServerSmokeTest, HelpListsTheFlags) {
+  FILE* pipe = popen((std::string(GetParam().path) + " --help 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  pclose(pipe);
+  EXPECT_THAT(out, Not(HasSubstr("No flags matched")));
+  for (const char* flag : {"--data_dir", "--port", "--token_file", "--tls_cert", "--log_level",
+                           "--page_token_key_file", "--metrics_port"}) {
+    EXPECT_THAT(out, HasSubstr(flag)) << out;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
