@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Creates what the prod overlay's Secrets hold, for one namespace: a CA, server certificates
 # for records, analytics-writer and analytics (the replicas) whose SANs are their in-cluster
-# names (and localhost/127.0.0.1 for `kubectl port-forward`), one bearer token per role, and
-# DIR/secrets.yaml with the seven Secrets (kubectl create secret --dry-run=client: no cluster
-# needed). Existing files are kept, so running it again only adds what is missing (e.g. the
-# analytics-writer certificate in a DIR made before the writer existed) and rewrites
-# secrets.yaml.
+# names (and localhost/127.0.0.1 for `kubectl port-forward`), one bearer token per role, a
+# page-token signing key per service (records; analytics: the writer and the replicas share
+# one), and DIR/secrets.yaml with the nine Secrets (kubectl create secret --dry-run=client: no
+# cluster needed). Existing files are kept, so running it again only adds what is missing
+# (e.g. the analytics-writer certificate in a DIR made before the writer existed, or the
+# page-token keys in a DIR made before them) and rewrites secrets.yaml.
 #
 #   deploy/k8s/make-secrets.sh NAMESPACE DIR
 #   kubectl -n NAMESPACE apply -f DIR/secrets.yaml
 #
-# DIR keeps the CA key and the plaintext tokens (tokens.plain: principal role token): store it
-# offline. Hand each operator their token; the servers only see hashes (DIR/tokens).
+# DIR keeps the CA key, the plaintext tokens (tokens.plain: principal role token) and the
+# page-token keys: store it offline. Hand each operator their token; the servers only see
+# hashes (DIR/tokens).
 set -euo pipefail
 ns=${1:?usage: make-secrets.sh NAMESPACE DIR}
 dir=${2:?usage: make-secrets.sh NAMESPACE DIR}
@@ -68,6 +70,16 @@ token_of() { awk -v p="$1" '$1 == p { printf "%s", $3 }' tokens.plain; }
 token_of analytics > analytics.token
 token_of records-backup > backup.token
 
+# The keys that sign page tokens (--page_token_key_file: at least 32 bytes; these are 64 hex
+# characters, no newline). Kept like everything else: a new key invalidates the page tokens
+# clients hold (they restart their listing), so only a rotation should make one.
+for service in records analytics; do
+  if [[ ! -f $service-page-token.key ]]; then
+    key=$(openssl rand -hex 32)   # set -e: no empty key file if openssl fails
+    printf '%s' "$key" > "$service-page-token.key"
+  fi
+done
+
 secret() { kubectl create secret "$@" --namespace "$ns" --dry-run=client -o yaml; echo "---"; }
 {
   secret tls records-tls --cert=records.crt --key=records.key
@@ -77,5 +89,7 @@ secret() { kubectl create secret "$@" --namespace "$ns" --dry-run=client -o yaml
   secret generic dangbo-tokens --from-file=tokens=tokens
   secret generic analytics-records-token --from-file=token=analytics.token
   secret generic dangbo-backup-token --from-file=token=backup.token
+  secret generic records-page-token-key --from-file=key=records-page-token.key
+  secret generic analytics-page-token-key --from-file=key=analytics-page-token.key
 } > secrets.yaml
 echo "wrote $dir/secrets.yaml (namespace $ns); apply with: kubectl apply -f $dir/secrets.yaml"

@@ -8,6 +8,9 @@
 // security: TLS servers are probed on their plaintext health-only port, plaintext ones must
 // say --insecure, and a rendering whose Namespace is labelled
 // dangbo.gov.vn/environment=production is TLS with tokens everywhere (no DANGBO_INSECURE).
+// Page tokens: every server signs them with a key from a Secret (DANGBO_PAGE_TOKEN_KEY_FILE),
+// the same Secret for every analytics pod, so a token one pod issued verifies on the next
+// pod round_robin picks (a process without the flag draws its own random key).
 //
 //   node invariants.mjs [--flags records=FILE --flags analytics=FILE] [--secrets FILE] rendered.yaml
 // FILE lists the server's flag names, one a line (run.sh extracts them from `--helpfull`);
@@ -17,9 +20,13 @@
 // file a DANGBO_* variable names under that mount; and each server-to-server connection
 // (analytics -> records, replicas -> writer) must work with those Secrets: the server's
 // certificate names the host dialled, and the client's token is in the server's token file.
+// A page-token key must be at least 32 bytes (the server refuses a shorter one), checked in
+// the Secret the rendering holds (dev) or in --secrets (prod); a non-production rendering must
+// hold it (make-secrets.sh is for prod).
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { posix } from "node:path";
 import { describe, loadManifests } from "./manifests.mjs";
 
 // The servers by workload name. binary: whose flags its DANGBO_* keys must name. role: the
@@ -53,6 +60,8 @@ function effective(env, keys) {
   return undefined;
 }
 const UID = 65532;
+// The servers refuse a shorter --page_token_key_file (common/page_token.h).
+const MIN_PAGE_TOKEN_KEY_BYTES = 32;
 
 // "20s", "1m30s", "500ms" -> seconds (absl::Duration flag syntax, the subset we use).
 function seconds(text) {
@@ -164,6 +173,52 @@ function secretMountFor(spec, container, file) {
   return m?.readOnly === true && vol?.secret !== undefined ? vol.secret : undefined;
 }
 
+// {secretName, key} of the Secret whose key `file` is: the Secret volume mounted read-only at
+// exactly the file's directory; undefined otherwise.
+function pageTokenKeyOf(spec, container, file) {
+  if (!file) return undefined;
+  const m = (container.volumeMounts ?? []).find((x) => x.mountPath === posix.dirname(file));
+  const vol = (spec.volumes ?? []).find((v) => v.name === m?.name);
+  if (m?.readOnly !== true || vol?.secret?.secretName === undefined) return undefined;
+  return { secretName: vol.secret.secretName, key: posix.basename(file) };
+}
+
+// Page-token keys across pods: every analytics pod (the writer and the replicas, which clients
+// reach through round_robin) reads the same key of the same Secret; each key is long enough
+// where its bytes are known (a Secret in the rendering, else in `secrets` from
+// make-secrets.sh); a non-production rendering holds its Secrets itself.
+function checkPageTokenKeys(c, production, secrets) {
+  const keys = {};
+  for (const service of Object.keys(SERVICES)) {
+    const w = c.find(SERVICES[service].workload, service)[0];
+    const spec = w?.spec?.template?.spec;
+    const ct = spec?.containers?.[0];
+    if (!ct) continue;
+    keys[service] = pageTokenKeyOf(spec, ct, c.environment(ct).DANGBO_PAGE_TOKEN_KEY_FILE);
+  }
+  const analytics = Object.keys(SERVICES).filter((s) => SERVICES[s].binary === "analytics");
+  const names = analytics.map((s) => (keys[s] ? `${keys[s].secretName}/${keys[s].key}` : "none"));
+  c.check(`${analytics.join(" and ")}: the same page-token key Secret (a token from one pod ` +
+          `must verify on another)`, names.every((n) => n !== "none" && n === names[0]),
+          analytics.map((s, i) => `${s}: ${names[i]}`).join(", "));
+  const rendered = new Map(c.find("Secret").map((d) => [d.metadata?.name, d]));
+  for (const [service, k] of Object.entries(keys)) {
+    if (!k) continue;
+    const secret = rendered.get(k.secretName) ??
+        (secrets ?? []).find((d) => d.kind === "Secret" && d.metadata?.name === k.secretName);
+    if (!production) {
+      c.check(`${service}: page-token key Secret ${k.secretName} is in the rendering`,
+              rendered.has(k.secretName));
+    }
+    if (!secret) continue;
+    const data = secret.data?.[k.key] !== undefined ? Buffer.from(secret.data[k.key], "base64")
+        : secret.stringData?.[k.key] !== undefined ? Buffer.from(secret.stringData[k.key]) : undefined;
+    c.check(`${service}: page-token key ${k.secretName}/${k.key} holds at least ` +
+            `${MIN_PAGE_TOKEN_KEY_BYTES} bytes`, (data?.length ?? 0) >= MIN_PAGE_TOKEN_KEY_BYTES,
+            `${data?.length ?? "no such key,"} bytes`);
+  }
+}
+
 function checkServer(c, service, production) {
   const want = SERVICES[service];
   const workloads = c.find(want.workload, service);
@@ -201,6 +256,12 @@ function checkServer(c, service, production) {
     c.check(`${who}: DANGBO_TOKEN_FILE is a file of a read-only Secret mount`,
             secretMountFor(spec, ct, env.DANGBO_TOKEN_FILE) !== undefined);
   }
+  // Page tokens: a key from a Secret (checkPageTokenKeys compares the services' Secrets).
+  const keyFile = env.DANGBO_PAGE_TOKEN_KEY_FILE;
+  c.check(`${who}: DANGBO_PAGE_TOKEN_KEY_FILE set (else each process signs page tokens with its ` +
+          `own random key)`, keyFile !== undefined && keyFile !== "");
+  c.check(`${who}: DANGBO_PAGE_TOKEN_KEY_FILE is a key of a Secret mounted read-only at its directory`,
+          pageTokenKeyOf(spec, ct, keyFile) !== undefined, `DANGBO_PAGE_TOKEN_KEY_FILE=${keyFile}`);
   if (production) {
     c.check(`${who}: production: no DANGBO_INSECURE`, env.DANGBO_INSECURE === undefined,
             `DANGBO_INSECURE=${env.DANGBO_INSECURE}`);
@@ -521,7 +582,9 @@ function main(argv) {
     }
   }
   checkNetworkPolicies(c);
-  if (secretsFile) checkSecrets(c, loadManifests([secretsFile]).map((d) => d.doc));
+  const secrets = secretsFile ? loadManifests([secretsFile]).map((d) => d.doc) : undefined;
+  checkPageTokenKeys(c, production, secrets);
+  if (secrets) checkSecrets(c, secrets);
   const namespaces = new Set(docs.filter((d) => d.kind !== "Namespace").map((d) => d.metadata?.namespace));
   c.check("every object has one namespace (the overlay's)", namespaces.size === 1 && !namespaces.has(undefined),
           [...namespaces].join(","));
