@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Creates a development CA, server certificates for records and analytics (valid for
 # localhost and 127.0.0.1), client certificates (analytics -> records mTLS, and one for an
-# operator), and a token file with one token per role. Existing files are kept, so running
-# it again is harmless.
+# operator), a token file with one token per role, and a page-token signing key per service.
+# Existing files are kept, so running it again is harmless (and page tokens stay valid across
+# restarts of servers that use the same key).
 #
 #   deploy/dev-certs.sh DIR
 #
 # Output in DIR: ca.pem ca.key, records.pem records.key, analytics.pem analytics.key,
 # analytics-client.pem analytics-client.key, operator.pem operator.key, tokens (hashes
-# only, for --token_file) and tokens.plain (the tokens themselves, for clients; mode 600).
+# only, for --token_file), tokens.plain (the tokens themselves, for clients; mode 600), and
+# records-page-token.key analytics-page-token.key (for --page_token_key_file; mode 600).
 set -euo pipefail
 dir=${1:?usage: dev-certs.sh DIR}
 mkdir -p "$dir"
@@ -51,4 +53,11 @@ fi
       "$principal" "$role"
   done < tokens.plain
 } > tokens
+# --page_token_key_file: at least 32 bytes (64 hex characters, no newline).
+for service in records analytics; do
+  if [[ ! -f $service-page-token.key ]]; then
+    key=$(openssl rand -hex 32)   # set -e: no empty key file if openssl fails
+    printf '%s' "$key" > "$service-page-token.key"
+  fi
+done
 chmod 644 ca.pem records.pem analytics.pem tokens

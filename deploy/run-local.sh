@@ -11,7 +11,8 @@ RECORDS_METRICS_PORT=${RECORDS_METRICS_PORT:-9091}      # /metrics (0: off)
 ANALYTICS_METRICS_PORT=${ANALYTICS_METRICS_PORT:-9092}
 
 mkdir -p "$DATA_DIR"
-# A development CA, server certificates and one token per role (kept across runs).
+# A development CA, server certificates, one token per role and the page-token keys (kept
+# across runs, so a page token stays valid when `make run` is restarted).
 CERTS="$DATA_DIR/certs"
 "$(dirname "$0")/dev-certs.sh" "$CERTS"
 token_of() { awk -v p="$1" '$1 == p { print $3 }' "$CERTS/tokens.plain"; }
@@ -44,6 +45,7 @@ wait_for_port() {  # name port log
 "$BUILD_DIR/services/records/records_server" --listen=127.0.0.1 --port="$RECORDS_PORT" \
   --data_dir="$DATA_DIR/records" --tls_cert="$CERTS/records.pem" --tls_key="$CERTS/records.key" \
   --token_file="$CERTS/tokens" --reflection=true --metrics_port="$RECORDS_METRICS_PORT" \
+  --page_token_key_file="$CERTS/records-page-token.key" \
   2>>"$DATA_DIR/records.log" &
 pids+=($!)
 wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
@@ -57,6 +59,7 @@ wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
   --tls_key="$CERTS/analytics.key" --token_file="$CERTS/tokens" --reflection=true \
   --records_target="127.0.0.1:$RECORDS_PORT" --records_tls_ca="$CERTS/ca.pem" \
   --records_token_file="$CERTS/analytics.token" --metrics_port="$ANALYTICS_METRICS_PORT" \
+  --page_token_key_file="$CERTS/analytics-page-token.key" \
   2>>"$DATA_DIR/analytics.log" &
 pids+=($!)
 wait_for_port analytics "$ANALYTICS_PORT" "$DATA_DIR/analytics.log"
