@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -12,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "common/logging.h"
 
 namespace common {
@@ -24,6 +24,13 @@ std::string Sha256(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// A clock that a change of the system time does not move.
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 absl::Status Unauthenticated() {
@@ -136,15 +143,28 @@ absl::StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(std::string path) {
   absl::MutexLock lock(&store->mu_);
   store->entries_ = std::make_shared<const std::vector<Entry>>(std::move(*entries));
   store->stamp_ = Stamp(store->path_);
-  store->last_check_ = absl::Now();
+  store->last_check_ns_.store(SteadyNanos());
   return store;
+}
+
+void TokenStore::ReloadIfStale() {
+  constexpr int64_t kCheckEveryNs = 1000000000;
+  const int64_t now = SteadyNanos();
+  int64_t last = last_check_ns_.load(std::memory_order_relaxed);
+  if (now - last <= kCheckEveryNs) {
+    return;
+  }
+  // Only the caller that moves the time forward looks; the others go on with what there is.
+  if (last_check_ns_.compare_exchange_strong(last, now)) {
+    ReloadIfChanged();
+  }
 }
 
 void TokenStore::ReloadIfChanged() {
   const FileStamp now = Stamp(path_);
+  last_check_ns_.store(SteadyNanos());
   {
     absl::MutexLock lock(&mu_);
-    last_check_ = absl::Now();
     if (now == stamp_) {
       return;
     }
@@ -162,6 +182,7 @@ void TokenStore::ReloadIfChanged() {
     return;
   }
   entries_ = std::make_shared<const std::vector<Entry>>(std::move(*entries));
+  generation_.fetch_add(1, std::memory_order_release);
   LogInfo("token file reloaded", {{"path", path_}, {"tokens", entries_->size()}});
 }
 
@@ -171,14 +192,7 @@ size_t TokenStore::size() const {
 }
 
 absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorization) {
-  bool stale;
-  {
-    absl::MutexLock lock(&mu_);
-    stale = absl::Now() - last_check_ > absl::Seconds(1);
-  }
-  if (stale) {
-    ReloadIfChanged();
-  }
+  ReloadIfStale();
   constexpr absl::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() ||
       !absl::StartsWithIgnoreCase(authorization, kBearer)) {

@@ -11,11 +11,14 @@
 //
 // Roles grant permissions (see RolePermissions); every RPC needs one permission
 // (common/permissions.h). The file is re-read when it changes, without a restart; a file
-// that fails to parse keeps the previous tokens and logs an error.
+// that fails to parse keeps the previous tokens and logs an error. Nothing watches the file:
+// whoever needs current tokens asks (ReloadIfStale), at most once a second per store — each
+// call being authenticated, and calls that last (common/call_grant.h) while they run.
 //
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -25,7 +28,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 
 namespace common {
 
@@ -65,9 +67,16 @@ class TokenStore {
   // "missing or invalid credentials": the reply never says which part was wrong.
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization);
 
-  // Re-reads the file if it changed since the last look (checked at most once a second on
-  // the request path). Exposed for tests and SIGHUP.
+  // Re-reads the file if it changed since the last look. Exposed for tests and SIGHUP.
   void ReloadIfChanged();
+
+  // ReloadIfChanged() when the last look is more than a second old. Cheap otherwise (a
+  // clock read and an atomic load), so it may be called for every message of a stream.
+  void ReloadIfStale();
+
+  // Counts the reloads that replaced the tokens (0 after Open). A caller that remembers it can
+  // tell, with one atomic load, whether the tokens may have changed since.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   size_t size() const;
 
@@ -93,7 +102,10 @@ class TokenStore {
   mutable absl::Mutex mu_;
   std::shared_ptr<const std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
   FileStamp stamp_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // When the file was last looked at (steady-clock nanoseconds); ReloadIfStale claims a look
+  // by moving it forward, so one caller a second pays for the stat.
+  std::atomic<int64_t> last_check_ns_{0};
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace common

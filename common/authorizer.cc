@@ -77,6 +77,18 @@ absl::StatusOr<Principal> Authorizer::AuthorizeStream(const grpc::ServerContextB
 absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authorization,
                                                       absl::string_view principal_hint,
                                                       absl::string_view method) const {
+  return Check(authorization, principal_hint, method, limiter_.get());
+}
+
+absl::StatusOr<Principal> Authorizer::Reauthorize(absl::string_view authorization,
+                                                  absl::string_view principal_hint,
+                                                  absl::string_view method) const {
+  return Check(authorization, principal_hint, method, nullptr);
+}
+
+absl::StatusOr<Principal> Authorizer::Check(absl::string_view authorization,
+                                            absl::string_view principal_hint,
+                                            absl::string_view method, RateLimiter* limiter) const {
   const std::string full_method = absl::StrCat("/", service_, "/", method);
   absl::StatusOr<std::string> permission = PermissionFor(full_method);
   if (!permission.ok()) {
@@ -98,8 +110,8 @@ absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authoriz
   if (!caller.ok()) {
     return WithReason(caller.status(), "UNAUTHENTICATED");
   }
-  if (limiter_ != nullptr) {
-    RETURN_IF_ERROR(limiter_->Acquire(caller->name));
+  if (limiter != nullptr) {
+    RETURN_IF_ERROR(limiter->Acquire(caller->name));
   }
   if (!permission->empty() && !caller->Has(*permission)) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(method, " needs the \"", *permission,

@@ -54,9 +54,20 @@ class Authorizer {
                                             absl::string_view principal_hint,
                                             absl::string_view method) const;
 
+  // For a call that lasts (common/call_grant.h), when the tokens changed while it runs: the
+  // same answer as AuthorizeHeader, without counting against the rate limit again.
+  absl::StatusOr<Principal> Reauthorize(absl::string_view authorization,
+                                        absl::string_view principal_hint,
+                                        absl::string_view method) const;
+
   bool enforcing() const { return tokens_ != nullptr; }
+  // The token store; null when not enforcing.
+  TokenStore* tokens() const { return tokens_.get(); }
 
  private:
+  absl::StatusOr<Principal> Check(absl::string_view authorization, absl::string_view principal_hint,
+                                  absl::string_view method, RateLimiter* limiter) const;
+
   std::string service_;
   std::shared_ptr<TokenStore> tokens_;
   std::shared_ptr<RateLimiter> limiter_;

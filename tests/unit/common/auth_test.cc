@@ -6,9 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/authorizer.h"
+#include "common/call_grant.h"
 #include "common/errors.h"
 #include "common/permissions.h"
 #include "common/rate_limiter.h"
+#include "common/security.h"
 #include "dangbo/analytics/v1/analytics_service.pb.h"
 #include "dangbo/records/v1/admin_service.pb.h"
 #include "dangbo/records/v1/records_service.pb.h"
@@ -129,6 +131,113 @@ TEST_F(AuthTest, WithoutTokensEveryCallerIsAnonymousWithEveryPermission) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->name, "anonymous");
   EXPECT_EQ(open.AuthorizeHeader("", "tester", "GetMember")->name, "tester");
+}
+
+TEST_F(AuthTest, TheGenerationCountsReloadsThatReplacedTheTokens) {
+  auto store = TokenStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->generation(), 0u);
+  (*store)->ReloadIfChanged();  // unchanged
+  EXPECT_EQ((*store)->generation(), 0u);
+  WriteFile(path_, "this is not a token line\n");
+  (*store)->ReloadIfChanged();  // kept the previous tokens
+  EXPECT_EQ((*store)->generation(), 0u);
+  WriteFile(path_, HashToken("admin-secret") + " ops-alice admin\n");
+  (*store)->ReloadIfChanged();
+  EXPECT_EQ((*store)->generation(), 1u);
+}
+
+TEST_F(AuthTest, ReloadIfStaleLooksAtTheFileAtMostOnceASecond) {
+  auto store = TokenStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  WriteFile(path_, HashToken("admin-secret") + " ops-alice admin\n");
+  (*store)->ReloadIfStale();  // the file was read by Open just now
+  EXPECT_TRUE((*store)->Authenticate("Bearer viewer-secret").ok());
+  usleep(1100 * 1000);
+  (*store)->ReloadIfStale();
+  EXPECT_EQ((*store)->generation(), 1u);
+  EXPECT_FALSE((*store)->Authenticate("Bearer viewer-secret").ok());
+}
+
+class CallGrantTest : public AuthTest {
+ protected:
+  void SetUp() override {
+    AuthTest::SetUp();
+    WriteFile(path_, Tokens("editor"));
+    tokens_ = std::move(*TokenStore::Open(path_));
+  }
+  // The token file with bob holding `role`, and alice an admin.
+  static std::string Tokens(const std::string& role) {
+    return HashToken("admin-secret") + " ops-alice admin\n" + HashToken("bob-secret") + " bob " +
+           role + "\n";
+  }
+  CallGrant Grant(const Authorizer& authorizer, const std::string& method) {
+    absl::StatusOr<Principal> caller = authorizer.AuthorizeHeader("Bearer bob-secret", "", method);
+    EXPECT_TRUE(caller.ok()) << caller.status();
+    return CallGrant(&authorizer, "Bearer bob-secret", "", method, *caller);
+  }
+  // Writes the file and makes the store read it now.
+  void Change(const std::string& text) {
+    WriteFile(path_, text);
+    tokens_->ReloadIfChanged();
+  }
+  std::shared_ptr<TokenStore> tokens_;
+};
+
+TEST_F(CallGrantTest, HoldsWhileTheTokensDoNotTakeThePermissionAway) {
+  Authorizer records("dangbo.records.v1.RecordsService", tokens_);
+  CallGrant grant = Grant(records, "ImportMembers");
+  EXPECT_TRUE(grant.Check().ok());
+  Change(Tokens("editor,viewer"));  // reloaded, still allowed
+  EXPECT_TRUE(grant.Check().ok());
+  EXPECT_TRUE(grant.Check().ok());
+  EXPECT_EQ(grant.principal().roles.size(), 2u);
+}
+
+TEST_F(CallGrantTest, ARemovedTokenIsUnauthenticatedAndStaysSo) {
+  Authorizer records("dangbo.records.v1.RecordsService", tokens_);
+  CallGrant grant = Grant(records, "WatchChanges");
+  ASSERT_TRUE(grant.Check().ok());
+  Change(HashToken("admin-secret") + " ops-alice admin\n");
+  absl::Status revoked = grant.Check();
+  EXPECT_EQ(revoked.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(revoked.message(), "missing or invalid credentials");
+  EXPECT_EQ(ErrorReason(revoked), "UNAUTHENTICATED");
+  Change(Tokens("editor"));  // given back: the call stays ended
+  EXPECT_EQ(grant.Check().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(CallGrantTest, ALostPermissionIsPermissionDeniedAndOtherPermissionsFollow) {
+  Authorizer records("dangbo.records.v1.RecordsService", tokens_);
+  CallGrant import = Grant(records, "ImportMembers");
+  Change(Tokens("inspector"));
+  CallGrant watch = Grant(records, "WatchChanges");
+  EXPECT_TRUE(watch.principal().Has(kPiiRead));
+  Change(Tokens("viewer"));
+  absl::Status denied = import.Check();
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrorReason(denied), "PERMISSION_DENIED");
+  EXPECT_NE(denied.message().find("records.write"), absl::string_view::npos);
+  ASSERT_TRUE(watch.Check().ok());
+  EXPECT_FALSE(watch.principal().Has(kPiiRead));
+}
+
+TEST_F(CallGrantTest, ReChecksDoNotCountAgainstTheRateLimit) {
+  SecurityConfig security;
+  security.rate_limit = 1;
+  security.rate_limit_burst = 1;
+  Authorizer records("dangbo.records.v1.RecordsService", tokens_, NewRateLimiter(security));
+  CallGrant grant = Grant(records, "WatchChanges");  // the one request the burst allows
+  for (int i = 0; i < 5; ++i) {
+    Change(Tokens(i % 2 == 0 ? "viewer" : "editor"));
+    EXPECT_TRUE(grant.Check().ok()) << i;
+  }
+}
+
+TEST_F(CallGrantTest, WithoutTokensAGrantAlwaysHolds) {
+  Authorizer open("dangbo.records.v1.RecordsService", nullptr);
+  CallGrant grant(&open, "", "dev", "WatchChanges", AllPermissions("dev"));
+  EXPECT_TRUE(grant.Check().ok());
 }
 
 // Every RPC of every service has an entry: a new RPC without one fails here.
