@@ -9,16 +9,27 @@
 // backlog is delivered), one each time the stream has sent every committed event (a follower
 // may apply events in batches and flush on it), and one after each idle heartbeat interval.
 //
+// Credentials: a stream holds its call's CallGrant (common/call_grant.h) and checks it before
+// each message and on each of the hub's idle ticks (every 100 ms), so a token removed from the
+// token file, or a role that lost the method's permission, ends the stream within about a
+// second of the change (the file is looked at once a second) with UNAUTHENTICATED /
+// PERMISSION_DENIED, after the write in flight, if any. Next() reads caller() for what
+// depends on other permissions (masking), as of the last check.
+//
 // Thread-safety: the hub thread and gRPC's reactor callbacks call in concurrently; every
 // call into the stream's own code (Next) holds the stream's mutex.
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/call_grant.h"
 #include "common/change_hub.h"
+#include "common/errors.h"
 #include "google/protobuf/duration.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
@@ -68,15 +79,16 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
  protected:
   HubStream() = default;
 
-  // Call last in the derived constructor: ends the stream at once with `error` when it is not
-  // OK, else registers with `hub` (ending with UNAVAILABLE when the hub is shut down).
-  void Open(ChangeHub* hub, grpc::Status error) {
+  // Call last in the derived constructor: ends the stream at once with the error when `grant`
+  // is one, else registers with `hub` (ending with UNAVAILABLE when the hub is shut down).
+  void Open(ChangeHub* hub, absl::StatusOr<CallGrant> grant) {
     std::lock_guard<std::mutex> lock(mu_);
     last_write_ = absl::Now();
-    if (!error.ok()) {
-      FinishLocked(std::move(error));
+    if (!grant.ok()) {
+      FinishLocked(ToGrpcStatus(grant.status()));
       return;
     }
+    grant_.emplace(*std::move(grant));
     hub_ = hub;
     if (!hub_->Register(this)) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
@@ -88,6 +100,9 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
   // Under the stream's mutex: the next message to send into `*out` (true), or false when
   // nothing is due. May call EndLocked instead.
   virtual bool Next(absl::Time now, Message* out) = 0;
+
+  // Under the stream's mutex (in Next): the caller, as of the grant's last check.
+  const Principal& caller() const { return grant_->principal(); }
 
   // Ends the stream with `status` once the write in flight (if any) completes.
   void EndLocked(grpc::Status status) {
@@ -122,7 +137,12 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
 
  private:
   void PumpLocked(absl::Time now) {
-    if (finished_ || pending_finish_ || in_flight_) return;
+    if (finished_ || pending_finish_) return;
+    if (absl::Status allowed = grant_->Check(); !allowed.ok()) {
+      EndLocked(ToGrpcStatus(allowed));
+      return;
+    }
+    if (in_flight_) return;
     if (!Next(now, &current_) || finished_ || pending_finish_) return;
     in_flight_ = true;
     last_write_ = now;
@@ -139,6 +159,7 @@ class HubStream : public grpc::ServerWriteReactor<Message>, public ChangeStream 
   std::mutex mu_;
   ChangeHub* hub_ = nullptr;
   bool registered_ = false;
+  std::optional<CallGrant> grant_;  // set once registered
   Message current_;
   bool in_flight_ = false;
   bool finished_ = false;

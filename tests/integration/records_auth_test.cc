@@ -1,7 +1,11 @@
 // Records with bearer tokens: refused calls (no token, wrong token, a viewer writing, a token
 // removed from the file after start) get UNAUTHENTICATED / PERMISSION_DENIED and write
 // nothing; a viewer never sees a national ID on any read path while an admin does; the audit
-// log names the principal of each change.
+// log names the principal of each change. Calls that last (WatchChanges, ExportMembers,
+// ImportMembers) follow the token file while they run: a removed token or a lost permission
+// ends them within a couple of seconds, without waiting for a new call, and a lost pii.read
+// masks what a watch sends from then on.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -15,13 +19,17 @@ namespace {
 constexpr char kAdminToken[] = "admin-secret-token";
 constexpr char kEditorToken[] = "editor-secret-token";
 constexpr char kViewerToken[] = "viewer-secret-token";
+constexpr char kInspectorToken[] = "inspector-secret-token";
+constexpr char kServiceToken[] = "service-secret-token";
+
+// How soon a call that lasts must notice a change of the token file: the file is looked at
+// about once a second; a second more for a busy machine.
+constexpr absl::Duration kRevocationBound = absl::Seconds(3);
 
 class RecordsAuthTest : public RecordsFixture {
  protected:
   void SetUp() override {
-    WriteTokens({{kAdminToken, "ops-admin admin"},
-                 {kEditorToken, "ops-editor editor"},
-                 {kViewerToken, "ops-viewer viewer"}});
+    WriteTokens(AllTokens());
     RecordsConfig config;
     config.server.service = "records";
     config.server.listen = "127.0.0.1";
@@ -61,6 +69,30 @@ class RecordsAuthTest : public RecordsFixture {
     ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), cell, &created_cell).ok());
   }
 
+  using TokenLines = std::vector<std::pair<std::string, std::string>>;
+
+  // The token file the server starts with; each principal has one token.
+  static TokenLines AllTokens() {
+    return {{kAdminToken, "ops-admin admin"},
+            {kEditorToken, "ops-editor editor"},
+            {kViewerToken, "ops-viewer viewer"},
+            {kInspectorToken, "ops-inspector inspector"},
+            {kServiceToken, "analytics service"}};
+  }
+
+  // AllTokens() with `token`'s line left out, or (when `line` is not empty) replaced by it.
+  static TokenLines TokensWith(const std::string& token, const std::string& line = "") {
+    TokenLines tokens;
+    for (auto& entry : AllTokens()) {
+      if (entry.first != token) {
+        tokens.push_back(entry);
+      } else if (!line.empty()) {
+        tokens.emplace_back(token, line);
+      }
+    }
+    return tokens;
+  }
+
   // Rewrites the token file atomically (write, then rename), as a Secret update does.
   void WriteTokens(const std::vector<std::pair<std::string, std::string>>& tokens) {
     const std::string tmp = dir_.Sub("tokens.tmp");
@@ -79,6 +111,65 @@ class RecordsAuthTest : public RecordsFixture {
     c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     if (!token.empty()) c->AddMetadata("authorization", "Bearer " + token);
     return c;
+  }
+
+  // A WatchChanges call of `token` with a one-second heartbeat, read up to its first heartbeat
+  // (the backlog is delivered).
+  struct Watch {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::ChangeEvent>> reader;
+  };
+  Watch OpenWatch(const std::string& token, absl::Duration deadline) {
+    Watch watch;
+    watch.context = As(token);
+    watch.context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    v1::WatchChangesRequest request;
+    request.mutable_heartbeat_interval()->set_seconds(1);
+    watch.reader = stub_->WatchChanges(watch.context.get(), request);
+    v1::ChangeEvent event;
+    while (watch.reader->Read(&event) && !event.heartbeat()) {
+    }
+    EXPECT_TRUE(event.heartbeat()) << "the watch of " << token << " ended at once";
+    return watch;
+  }
+
+  // The next event of `watch` about `resource_name`, skipping others; false when it ended.
+  static bool ReadUntil(Watch& watch, const std::string& resource_name, v1::ChangeEvent* event) {
+    while (watch.reader->Read(event)) {
+      if (!event->heartbeat() && event->resource_name() == resource_name) return true;
+    }
+    return false;
+  }
+
+  int MemberCount() {
+    v1::ListMembersRequest list;
+    list.set_parent("organizations/hq");
+    list.set_page_size(1);
+    v1::ListMembersResponse members;
+    EXPECT_TRUE(stub_->ListMembers(As(kAdminToken).get(), list, &members).ok());
+    return members.total_size();
+  }
+
+  // An ImportMembers row for member number `n` of cell nghiep-vu (identifiers as AdmitRequest).
+  static v1::ImportMemberRow Row(int n) {
+    const v1::AdmitMemberRequest admit = AdmitRequest(n, "nghiep-vu", "Lê Văn Tám");
+    v1::ImportMemberRow row;
+    row.set_row(n + 1);
+    row.set_member_id(admit.member_id());
+    row.set_cell(admit.cell());
+    *row.mutable_member() = admit.member();
+    *row.mutable_admission_decision() = admit.decision();
+    *row.mutable_party_entry_date() = admit.ceremony_date();
+    return row;
+  }
+
+  // Writes rows [from, to) into an open import.
+  static void SendRows(grpc::ClientWriter<v1::ImportMembersRequest>* writer, int from, int to) {
+    v1::ImportMembersRequest message;
+    for (int n = from; n < to; ++n) {
+      *message.mutable_row() = Row(n);
+      if (!writer->Write(message)) return;
+    }
   }
 
   uint64_t Head() {
@@ -304,6 +395,136 @@ TEST_F(RecordsAuthTest, AuditLogNamesThePrincipalOfEachChange) {
   ASSERT_TRUE(stub_->GetMember(As(kAdminToken).get(), get, &member).ok());
   ASSERT_FALSE(member.history().empty());
   EXPECT_EQ(member.history(0).recorded_by(), "ops-editor");
+}
+
+TEST_F(RecordsAuthTest, ARemovedTokenEndsItsOpenWatchPromptlyWhileOtherWatchesGoOn) {
+  Watch viewer = OpenWatch(kViewerToken, absl::Seconds(10));
+  Watch service = OpenWatch(kServiceToken, absl::Seconds(30));
+  // Changes keep being committed while the token is revoked, as in production.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int n = 1; !stop.load(); ++n) {
+      v1::Member member;
+      grpc::Status s = stub_->AdmitMember(As(kEditorToken).get(),
+                                          AdmitRequest(n, "nghiep-vu", "Nguyễn Văn Hùng"), &member);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+
+  WriteTokens(TokensWith(kViewerToken));
+  const absl::Time revoked = absl::Now();
+  v1::ChangeEvent event;
+  int delivered_after = 0;
+  while (viewer.reader->Read(&event)) ++delivered_after;
+  const grpc::Status ended = viewer.reader->Finish();
+  const absl::Duration took = absl::Now() - revoked;
+  stop.store(true);
+  writer.join();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << ended.error_message() << " (" << delivered_after << " messages after the revocation)";
+  EXPECT_EQ(ReasonOf(ended), "UNAUTHENTICATED");
+  EXPECT_LT(took, kRevocationBound) << delivered_after << " messages after the revocation";
+
+  // The service's watch goes on: it receives a change committed after the viewer's ended.
+  v1::Member member;
+  ASSERT_TRUE(stub_
+                  ->AdmitMember(As(kEditorToken).get(),
+                                AdmitRequest(9999, "nghiep-vu", "Trần Thị Lan"), &member)
+                  .ok());
+  EXPECT_TRUE(ReadUntil(service, member.name(), &event))
+      << "the watch of a principal still in the file ended: "
+      << service.reader->Finish().error_message();
+  service.context->TryCancel();
+  (void)service.reader->Finish();
+}
+
+TEST_F(RecordsAuthTest, AWatcherThatLosesPiiReadGetsMaskedEventsFromThenOn) {
+  Watch inspector = OpenWatch(kInspectorToken, absl::Seconds(20));
+  v1::Member member;
+  ASSERT_TRUE(stub_
+                  ->AdmitMember(As(kEditorToken).get(),
+                                AdmitRequest(1, "nghiep-vu", "Nguyễn Văn Hùng"), &member)
+                  .ok());
+  v1::ChangeEvent event;
+  ASSERT_TRUE(ReadUntil(inspector, member.name(), &event));
+  ExpectUnmasked(event.member(), 1);
+
+  // Still allowed to watch, no longer to see personal data.
+  WriteTokens(TokensWith(kInspectorToken, "ops-inspector viewer"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(stub_
+                  ->AdmitMember(As(kEditorToken).get(),
+                                AdmitRequest(2, "nghiep-vu", "Trần Thị Lan"), &member)
+                  .ok());
+  ASSERT_TRUE(ReadUntil(inspector, member.name(), &event))
+      << inspector.reader->Finish().error_message();
+  ExpectMasked(event.member());
+  inspector.context->TryCancel();
+  (void)inspector.reader->Finish();
+}
+
+TEST_F(RecordsAuthTest, AnImportWhosePrincipalLosesRecordsWriteStopsBeforeItsNextChunk) {
+  constexpr int kChunk = 100;  // RecordsServiceOptions::import_chunk_rows
+  auto context = As(kEditorToken);
+  v1::ImportMembersResponse response;
+  auto writer = stub_->ImportMembers(context.get(), &response);
+  v1::ImportMembersRequest header;
+  header.mutable_header()->set_parent("organizations/hq");
+  header.mutable_header()->set_request_id("import-revoked");
+  ASSERT_TRUE(writer->Write(header));
+  SendRows(writer.get(), 1, 1 + kChunk);
+  for (int attempt = 0; attempt < 500 && MemberCount() < kChunk; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(MemberCount(), kChunk);
+
+  WriteTokens(TokensWith(kEditorToken, "ops-editor viewer"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  SendRows(writer.get(), 1 + kChunk, 1 + 2 * kChunk);
+  writer->WritesDone();
+  const grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(ReasonOf(s), "PERMISSION_DENIED");
+  EXPECT_EQ(MemberCount(), kChunk) << "rows sent after the role changed were written";
+}
+
+TEST_F(RecordsAuthTest, AnExportWhoseTokenIsRemovedStopsWithUnauthenticated) {
+  constexpr int kMembers = 300;
+  {
+    auto context = As(kEditorToken);
+    v1::ImportMembersResponse response;
+    auto writer = stub_->ImportMembers(context.get(), &response);
+    v1::ImportMembersRequest header;
+    header.mutable_header()->set_parent("organizations/hq");
+    ASSERT_TRUE(writer->Write(header));
+    SendRows(writer.get(), 1, 1 + kMembers);
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+    ASSERT_EQ(response.committed(), kMembers);
+  }
+  // A client that reads slowly: its HTTP/2 window is small (no growth from bandwidth probes),
+  // so the export cannot run ahead of it.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4096);
+  auto slow = v1::RecordsService::NewStub(
+      grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(), args));
+  auto context = As(kViewerToken);
+  v1::ExportMembersRequest request;
+  request.set_parent("organizations/hq");
+  request.set_purpose("Rà soát hồ sơ");
+  auto reader = slow->ExportMembers(context.get(), request);
+  v1::Member member;
+  ASSERT_TRUE(reader->Read(&member));
+
+  WriteTokens(TokensWith(kViewerToken));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int received = 1;
+  while (reader->Read(&member)) ++received;
+  const grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  EXPECT_LT(received, kMembers) << "the export ran to its end after the token was removed";
 }
 
 }  // namespace

@@ -364,7 +364,9 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
 
 grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndicatorChanges(
     grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) {
-  absl::Status status = authorizer_->Authorize(*ctx, "WatchIndicatorChanges", *request).status();
+  absl::StatusOr<common::Principal> caller =
+      authorizer_->Authorize(*ctx, "WatchIndicatorChanges", *request);
+  absl::Status status = caller.status();
   if (status.ok() && (replication_.replica() || replication_.hub == nullptr)) {
     status = common::WithReason(absl::FailedPreconditionError(
                                     "this analytics server is a read replica; follow the writer's "
@@ -372,7 +374,10 @@ grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndica
                                 "NOT_THE_WRITER");
   }
   if (status.ok()) status = CheckIndicatorWatch(*indicators_, *request);
-  return NewIndicatorStream(indicators_, replication_.hub, *request, status);
+  if (!status.ok()) return NewIndicatorStream(indicators_, replication_.hub, *request, status);
+  return NewIndicatorStream(
+      indicators_, replication_.hub, *request,
+      common::CallGrant(authorizer_, *ctx, "WatchIndicatorChanges", *std::move(caller)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ constexpr size_t kReadAhead = 64;
 class IndicatorStream final : public common::HubStream<v1::IndicatorChange> {
  public:
   IndicatorStream(IndicatorStore* store, common::ChangeHub* hub,
-                  const v1::WatchIndicatorChangesRequest& request, absl::Status error)
+                  const v1::WatchIndicatorChangesRequest& request,
+                  absl::StatusOr<common::CallGrant> grant)
       : store_(store), log_id_(store->log_id()), sent_(request.start_after_sequence()) {
     if (request.has_heartbeat_interval()) set_heartbeat_interval(request.heartbeat_interval());
-    Open(hub, common::ToGrpcStatus(error));
+    Open(hub, std::move(grant));
   }
 
  private:
@@ -88,8 +89,8 @@ absl::Status CheckIndicatorWatch(const IndicatorStore& store,
 
 grpc::ServerWriteReactor<v1::IndicatorChange>* NewIndicatorStream(
     IndicatorStore* store, common::ChangeHub* hub, const v1::WatchIndicatorChangesRequest& request,
-    absl::Status error) {
-  return new IndicatorStream(store, hub, request, std::move(error));
+    absl::StatusOr<common::CallGrant> grant) {
+  return new IndicatorStream(store, hub, request, std::move(grant));
 }
 
 }  // namespace analytics

@@ -7,6 +7,8 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/call_grant.h"
 #include "common/change_hub.h"
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/store/indicator_store.h"
@@ -19,9 +21,11 @@ absl::Status CheckIndicatorWatch(
     const IndicatorStore& store,
     const dangbo::analytics::v1::WatchIndicatorChangesRequest& request);
 
-// A reactor that ends at once with `error` when it is not OK. Deletes itself when done.
+// A reactor that ends at once with the error when `grant` is one, and when the grant is
+// revoked while it runs (common/hub_stream.h). Deletes itself when done.
 grpc::ServerWriteReactor<dangbo::analytics::v1::IndicatorChange>* NewIndicatorStream(
     IndicatorStore* store, common::ChangeHub* hub,
-    const dangbo::analytics::v1::WatchIndicatorChangesRequest& request, absl::Status error);
+    const dangbo::analytics::v1::WatchIndicatorChangesRequest& request,
+    absl::StatusOr<common::CallGrant> grant);
 
 }  // namespace analytics

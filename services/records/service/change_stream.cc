@@ -27,15 +27,15 @@ absl::Status OutOfRange(absl::string_view reason, std::string message) {
 // pumps it, one write in flight at a time, with HubStream's heartbeats.
 class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
  public:
-  // Ends at once with `error` when it is not OK.
+  // Ends at once with the error when `grant` is one.
   WatchReactor(RecordsDb* db, common::ChangeHub* hub, const v1::WatchChangesRequest& request,
-               absl::Status error, bool pii_read)
-      : db_(db), pii_read_(pii_read) {
+               absl::StatusOr<common::CallGrant> grant)
+      : db_(db) {
     scanned_ = request.start_after_sequence();
     for (int t : request.resource_types()) types_.insert(t);
     organization_ = request.organization();
     if (request.has_heartbeat_interval()) set_heartbeat_interval(request.heartbeat_interval());
-    Open(hub, common::ToGrpcStatus(error));
+    Open(hub, std::move(grant));
   }
 
  private:
@@ -97,7 +97,10 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
       *out = std::move(buffer_.front());
       buffer_.pop_front();
       EventTaken(buffer_.empty() && scanned_ >= db_->commits()->last_sequence());
-      if (!pii_read_ && out->has_member()) domain::MaskPersonalData(out->mutable_member());
+      // Members' personal data unmasked only while the caller has pii.read.
+      if (out->has_member() && !caller().Has(common::kPiiRead)) {
+        domain::MaskPersonalData(out->mutable_member());
+      }
       return true;
     }
     if (!TakeHeartbeat(now)) return false;
@@ -109,7 +112,6 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
   }
 
   RecordsDb* db_;
-  const bool pii_read_;   // members' personal data is sent unmasked
   uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
   std::set<int> types_;
   std::string organization_;
@@ -149,8 +151,10 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
   absl::Status status = caller.status();
   if (status.ok()) status = domain::Validate(*request);
   if (status.ok()) status = CheckResumePoint(*db_, *request);
-  return new WatchReactor(db_, hub_, *request, status,
-                          caller.ok() && caller->Has(common::kPiiRead));
+  if (!status.ok()) return new WatchReactor(db_, hub_, *request, status);
+  return new WatchReactor(
+      db_, hub_, *request,
+      common::CallGrant(authorizer_, *context, "WatchChanges", *std::move(caller)));
 }
 
 grpc::ServerUnaryReactor* RecordsService::GetChangeLogState(

@@ -3,9 +3,11 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_grant.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "common/request_decode.h"
@@ -63,25 +65,37 @@ void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse
 // committedRows / lastCommittedRow / discardedRows) and, since a cancelled client never sees
 // that status, in an audit entry (method ImportMembers, result FAILED, the header's
 // request_id, the same numbers in the summary). Resending with the same request_id resumes.
+//
+// Revocation (the token file no longer grants the caller records.write, common/call_grant.h)
+// is checked before each message is handled: it stops the import the same way, at a chunk
+// boundary, but ends with the status a new call would get (UNAUTHENTICATED or
+// PERMISSION_DENIED); how far it got is in the audit entry.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequest> {
  public:
-  // Ends at once with the authorization error when `caller` is not OK. `context` is the
-  // call's; it outlives the reactor.
+  // Ends at once with the error when `grant` is one. `context` is the call's; it outlives the
+  // reactor.
   ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
-                const absl::StatusOr<common::Principal>& caller,
-                v1::ImportMembersResponse* response, int chunk_rows)
+                absl::StatusOr<common::CallGrant> grant, v1::ImportMembersResponse* response,
+                int chunk_rows)
       : db_(db), context_(context), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
-    if (!caller.ok()) {
+    if (!grant.ok()) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       failed_ = true;
-      FinishLocked(caller.status());
+      FinishLocked(grant.status());
       return;
     }
-    ctx_ = MakeCallContext(*caller, "ImportMembers");
+    grant_.emplace(*std::move(grant));
+    ctx_ = MakeCallContext(grant_->principal(), "ImportMembers");
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
+    {
+      // No chunk is in flight while a read completes: a stop here loses nothing submitted.
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      if (absl::Status allowed = grant_->Check(); !allowed.ok()) return StopLocked(allowed);
+      ctx_.pii_read = grant_->principal().Has(common::kPiiRead);
+    }
     if (!ok) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       if (context_->IsCancelled()) return StopLocked();
@@ -284,42 +298,52 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     }
   }
 
-  // The call was cancelled (or its deadline passed) and no chunk is in flight: drop the rows
-  // not yet submitted, report how far the import got and end.
-  void StopLocked() {
+  // The call was cancelled (or its deadline passed, or `revoked` says its credentials were
+  // revoked) and no chunk is in flight: drop the rows not yet submitted, report how far the
+  // import got and end.
+  void StopLocked(const absl::Status& revoked = absl::OkStatus()) {
     if (finished_) return;
     const int discarded = static_cast<int>(chunk_.size());
     chunk_.clear();
     // The client's timer fires (and cancels) a moment before the server's copy of the
     // deadline, which was started when the call arrived.
-    const bool expired =
-        context_->deadline() <= std::chrono::system_clock::now() + std::chrono::milliseconds(500);
+    const bool expired = revoked.ok() && context_->deadline() <= std::chrono::system_clock::now() +
+                                                                     std::chrono::milliseconds(500);
     const std::string last =
         last_committed_row_ > 0 ? absl::StrCat(last_committed_row_) : std::string("none");
     const std::string message = absl::StrCat(
-        "ImportMembers ", expired ? "ran out of time (deadline exceeded)" : "was cancelled",
+        "ImportMembers ",
+        !revoked.ok() ? "lost its credentials (the token file changed)"
+        : expired     ? "ran out of time (deadline exceeded)"
+                      : "was cancelled",
         " after ", response_->received(), " rows received: ", response_->committed(),
         " rows committed by this call (last committed row ", last, "), ",
         response_->already_committed(), " already committed earlier, ", discarded,
         " rows received after the last committed chunk not written; resend with the same "
         "request_id to resume");
-    absl::Status status = common::WithReason(
-        expired ? absl::DeadlineExceededError(message) : absl::CancelledError(message),
-        expired ? "IMPORT_DEADLINE_EXCEEDED" : "IMPORT_CANCELLED",
-        {{"committedRows", absl::StrCat(response_->committed())},
-         {"lastCommittedRow", absl::StrCat(last_committed_row_)},
-         {"alreadyCommittedRows", absl::StrCat(response_->already_committed())},
-         {"discardedRows", absl::StrCat(discarded)},
-         {"receivedRows", absl::StrCat(response_->received())}});
+    absl::Status status =
+        common::WithReason(!revoked.ok() ? absl::Status(revoked.code(), message)
+                           : expired     ? absl::DeadlineExceededError(message)
+                                         : absl::CancelledError(message),
+                           !revoked.ok() ? "IMPORT_CREDENTIALS_REVOKED"
+                           : expired     ? "IMPORT_DEADLINE_EXCEEDED"
+                                         : "IMPORT_CANCELLED",
+                           {{"committedRows", absl::StrCat(response_->committed())},
+                            {"lastCommittedRow", absl::StrCat(last_committed_row_)},
+                            {"alreadyCommittedRows", absl::StrCat(response_->already_committed())},
+                            {"discardedRows", absl::StrCat(discarded)},
+                            {"receivedRows", absl::StrCat(response_->received())}});
     if (have_header_) AuditFailure(db_, ctx_, header_.parent(), status);
     common::LogInfo("import stopped", {{"parent", header_.parent()},
                                        {"request_id", header_.request_id()},
                                        {"committed", response_->committed()},
                                        {"last_committed_row", last_committed_row_},
                                        {"discarded", discarded},
-                                       {"deadline_exceeded", expired}});
+                                       {"deadline_exceeded", expired},
+                                       {"credentials_revoked", !revoked.ok()}});
     failed_ = true;
-    FinishLocked(status);
+    // A caller whose credentials were revoked gets only what a new call would get.
+    FinishLocked(revoked.ok() ? status : revoked);
   }
 
   void FinishLocked(const absl::Status& status) {
@@ -338,6 +362,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   grpc::CallbackServerContext* context_;
   v1::ImportMembersResponse* response_;
   const int chunk_rows_;
+  std::optional<common::CallGrant> grant_;
   CallContext ctx_;
   v1::ImportMembersRequest request_;
   std::recursive_mutex mu_;
@@ -356,18 +381,23 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
 // Streams the listed members one write at a time, reading them a page at a time: memory is
 // bounded by one page whatever the size of the list, and the next write starts only when the
 // previous one completed (gRPC flow control holds it while the client reads slowly).
+//
+// Before each write the call's grant is checked (common/call_grant.h): a revoked token ends
+// the export with UNAUTHENTICATED, a lost records.read with PERMISSION_DENIED; a lost pii.read
+// masks what follows (and ends an export filtered by national ID with PERMISSION_DENIED).
 class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
  public:
   static constexpr int kPageSize = 256;
 
-  // Ends at once with `error` when it is not OK.
+  // Ends at once with the error when `grant` is one.
   ExportReactor(const RecordsDb* db, MemberQuery query, CallContext ctx, v1::MemberView view,
-                absl::Status error)
+                absl::StatusOr<common::CallGrant> grant)
       : db_(db), query_(std::move(query)), ctx_(std::move(ctx)), view_(view) {
-    if (!error.ok()) {
-      Finish(common::ToGrpcStatus(error));
+    if (!grant.ok()) {
+      Finish(common::ToGrpcStatus(grant.status()));
       return;
     }
+    grant_.emplace(*std::move(grant));
     Next();
   }
   void OnWriteDone(bool ok) override {
@@ -381,6 +411,18 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
  private:
   void Next() {
+    if (absl::Status allowed = grant_->Check(); !allowed.ok()) {
+      Finish(common::ToGrpcStatus(allowed));
+      return;
+    }
+    if (const bool pii_read = grant_->principal().Has(common::kPiiRead);
+        pii_read != ctx_.pii_read) {
+      ctx_.pii_read = pii_read;
+      if (absl::Status permitted = CheckQueryPermitted(query_, ctx_); !permitted.ok()) {
+        Finish(common::ToGrpcStatus(permitted));
+        return;
+      }
+    }
     while (next_ >= page_.size()) {  // pages may be short, even empty
       if (!first_page_ && after_key_.empty()) {
         Finish(grpc::Status::OK);
@@ -396,18 +438,18 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
       }
       page_ = std::move(page->members);
       after_key_ = std::move(page->next_key);
-      for (v1::Member& m : page_) {
-        PresentMember(&m, view_);
-        MaskReply(ctx_, &m);
-      }
+      for (v1::Member& m : page_) PresentMember(&m, view_);
     }
-    StartWrite(&page_[next_++]);
+    v1::Member& member = page_[next_++];
+    MaskReply(ctx_, &member);  // as the caller's permissions are now, not as the page was read
+    StartWrite(&member);
   }
 
   const RecordsDb* db_;
   const MemberQuery query_;
-  const CallContext ctx_;
+  CallContext ctx_;
   const v1::MemberView view_;
+  std::optional<common::CallGrant> grant_;
   std::vector<v1::Member> page_;
   size_t next_ = 0;
   std::string after_key_;  // the last key of the page read; empty after the last page
@@ -418,7 +460,13 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
 grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
     grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
-  return new ImportReactor(db_, context, authorizer_->AuthorizeStream(*context, "ImportMembers"),
+  absl::StatusOr<common::Principal> caller =
+      authorizer_->AuthorizeStream(*context, "ImportMembers");
+  if (!caller.ok()) {
+    return new ImportReactor(db_, context, caller.status(), response, options_.import_chunk_rows);
+  }
+  return new ImportReactor(db_, context,
+                           common::CallGrant(authorizer_, *context, "ImportMembers", *caller),
                            response, options_.import_chunk_rows);
 }
 
@@ -426,9 +474,11 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
     grpc::CallbackServerContext* context, const v1::ExportMembersRequest* request) {
   MemberQuery query;
   CallContext ctx;
+  std::optional<common::CallGrant> grant;
   absl::Status status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers", *request));
     ctx = MakeCallContext(caller, "ExportMembers");
+    grant.emplace(authorizer_, *context, "ExportMembers", caller);
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,
                      domain::ParseOrganizationName(request->parent(), "parent"));
@@ -444,7 +494,8 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   }();
   const v1::MemberView view =
       request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
-  return new ExportReactor(db_, std::move(query), std::move(ctx), view, status);
+  if (!status.ok()) return new ExportReactor(db_, std::move(query), std::move(ctx), view, status);
+  return new ExportReactor(db_, std::move(query), std::move(ctx), view, *std::move(grant));
 }
 
 }  // namespace records
