@@ -1,6 +1,15 @@
 // The /metrics endpoint of both real server binaries, scraped over HTTP like Prometheus does:
 // request counters move with the calls made, the process metrics and each service's RocksDB
 // statistics are there, and analytics reports its follower lag, back to zero once caught up.
+// Idle and slow connections (that send nothing, or a request a byte at a time) neither starve
+// a scrape nor stay open longer than their bound.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -46,6 +55,37 @@ const char kChecksNotFound[] =
 const char kCheckLatencyCount[] =
     "dangbo_grpc_request_duration_seconds_count{service=\"grpc.health.v1.Health\","
     "method=\"Check\"}";
+
+// A TCP connection to 127.0.0.1:port (-1 on failure); closed by the caller.
+int ConnectTo(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True when the server closed `fd` (end of file or reset) within `timeout`; what it sent
+// before is skipped.
+bool ClosedByServerWithin(int fd, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 1))) <= 0) continue;
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) return true;
+  }
+  return false;
+}
 
 class MetricsEndpointTest : public ::testing::TestWithParam<Binary> {
  protected:
@@ -166,6 +206,59 @@ TEST_P(MetricsEndpointTest, MetricsPortZeroTurnsTheEndpointOff) {
   const int port = StartServer({"--metrics_port=0"});
   EXPECT_EQ(port, 0);  // no file written
   EXPECT_THAT(server_->Log(), HasSubstr("\"metrics_port\":0"));
+}
+
+// What made /metrics time out while gRPC was fine: many connections that send nothing, and
+// some that send a request a byte at a time. A scrape still answers at once, and the slow
+// connections are closed within their bound (deploy/OPERATIONS.md, "Metrics").
+TEST_P(MetricsEndpointTest, IdleAndSlowConnectionsNeitherStarveAScrapeNorStayOpen) {
+  const int port = StartServer();
+  ASSERT_GT(port, 0);
+  constexpr int kIdle = 64;
+  constexpr int kDribbling = 16;
+  std::vector<int> idle, dribbling;
+  for (int i = 0; i < kIdle; ++i) {
+    idle.push_back(ConnectTo(port));
+    ASSERT_GE(idle.back(), 0);
+  }
+  for (int i = 0; i < kDribbling; ++i) {
+    dribbling.push_back(ConnectTo(port));
+    ASSERT_GE(dribbling.back(), 0);
+  }
+  // A never-ending request head, one byte every 200 ms on each connection.
+  std::atomic<bool> stop{false};
+  std::thread dribbler([&] {
+    const std::string head = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    for (size_t i = 0; !stop.load(); ++i) {
+      const char byte = i < head.size() ? head[i] : 'a';
+      for (int fd : dribbling) (void)send(fd, &byte, 1, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    SCOPED_TRACE(attempt);
+    const auto start = std::chrono::steady_clock::now();
+    const Scrape scrape = Get(port, "/metrics");
+    const int64_t took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+    EXPECT_EQ(scrape.status, 200);
+    EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_grpc_requests_total counter\n"));
+    EXPECT_LT(took_ms, 2000) << "the scrape took " << took_ms << " ms";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+
+  // Each connection lives a bounded time, however slowly it sends.
+  EXPECT_TRUE(ClosedByServerWithin(idle.front(), std::chrono::seconds(6)))
+      << "an idle connection stayed open";
+  EXPECT_TRUE(ClosedByServerWithin(dribbling.front(), std::chrono::seconds(6)))
+      << "a connection sending a byte at a time stayed open";
+  stop.store(true);
+  dribbler.join();
+  for (int fd : idle) close(fd);
+  for (int fd : dribbling) close(fd);
+  EXPECT_EQ(Get(port, "/metrics").status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Services, MetricsEndpointTest,
