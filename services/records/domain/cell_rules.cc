@@ -7,6 +7,7 @@
 #include "services/records/domain/dates.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
+#include "services/records/domain/references.h"
 #include "services/records/domain/update_mask.h"
 
 namespace records::domain {
@@ -81,7 +82,7 @@ absl::StatusOr<v1::Cell> MergeCell(const v1::Cell& current, const v1::Cell& targ
                                     ", got ", target.name()));
   }
   if (absl::Status s = CheckCellWritable(current); !s.ok()) return s;
-  if (absl::Status s = CheckCellWritable(target); !s.ok()) return s;
+  if (absl::Status s = CheckActiveCell(target, "merged_into", current.name()); !s.ok()) return s;
   if (Before(request.effective_date(), current.established_date())) {
     return common::RuleViolation(
         kEndBeforeEstablished, current.name(),

@@ -49,7 +49,8 @@ absl::StatusOr<v1::Cell> UpdateCell(const v1::Cell& current, const v1::UpdateCel
                                     const google::protobuf::Timestamp& now);
 
 // The merged cell (state MERGED, merged_into, end_date, end_decision, committee cleared).
-// Both cells must be ACTIVE (CELL_NOT_ACTIVE); the target must be another cell of the same
+// Both cells must be ACTIVE (CELL_NOT_ACTIVE; for the target, references.h: a target merged
+// itself is named with the cell it went into); the target must be another cell of the same
 // organization (INVALID_ARGUMENT on "merged_into"); effective_date not before established
 // (END_BEFORE_ESTABLISHED). Members are moved with MoveMemberForMerge (member_rules.h).
 absl::StatusOr<v1::Cell> MergeCell(const v1::Cell& current, const v1::Cell& target,

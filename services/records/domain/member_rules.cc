@@ -13,6 +13,7 @@
 #include "services/records/domain/dates.h"
 #include "services/records/domain/identifiers.h"
 #include "services/records/domain/names.h"
+#include "services/records/domain/references.h"
 #include "services/records/domain/validation.h"
 
 namespace records::domain {
@@ -494,18 +495,16 @@ absl::StatusOr<v1::Member> Append(const v1::Member& member, Event event,
   return out;
 }
 
-absl::Status CellJoinable(const v1::Cell& cell, absl::string_view member_name) {
+// The cell a member joins, named by request field `field`: a cell of the member's organization,
+// ACTIVE (references.h: a merged cell's refusal names the cell it went into).
+absl::Status CellJoinable(const v1::Cell& cell, absl::string_view field,
+                          absl::string_view member_name) {
   if (OrganizationOf(cell.name()) != OrganizationOf(member_name)) {
     return Rule(
         kCellOtherOrganization, member_name,
         absl::StrCat("the cell ", cell.name(), " is not a cell of ", OrganizationOf(member_name)));
   }
-  if (cell.state() != v1::Cell::ACTIVE) {
-    return Rule(kCellNotActive, member_name,
-                absl::StrCat("the cell ", cell.name(), " is ", v1::Cell::State_Name(cell.state()),
-                             "; members can join only an ACTIVE cell"));
-  }
-  return absl::OkStatus();
+  return CheckActiveCell(cell, field, kCellNotActive, member_name);
 }
 
 // Copies the profile fields (not the name, lifecycle or derived fields).
@@ -565,7 +564,7 @@ bool MemberPosition::counted() const { return IsCounted(state); }
 absl::StatusOr<v1::Member> AdmitMember(const v1::AdmitMemberRequest& request,
                                        absl::string_view member_name, const v1::Cell& cell,
                                        const EventContext& context) {
-  if (absl::Status s = CellJoinable(cell, member_name); !s.ok()) return s;
+  if (absl::Status s = CellJoinable(cell, "cell", member_name); !s.ok()) return s;
   v1::Member member = ProfileOnly(request.member());
   member.set_name(std::string(member_name));
   *member.mutable_create_time() = context.record_time;
@@ -602,7 +601,7 @@ absl::StatusOr<v1::Member> ImportMember(const v1::ImportMemberRow& row, absl::st
 absl::StatusOr<v1::Member> ReceiveMember(const v1::ReceiveMemberRequest& request,
                                          absl::string_view member_name, const v1::Cell& cell,
                                          const v1::Member* source, const EventContext& context) {
-  if (absl::Status s = CellJoinable(cell, member_name); !s.ok()) return s;
+  if (absl::Status s = CellJoinable(cell, "cell", member_name); !s.ok()) return s;
   const bool official = request.kind() == v1::ReceiveMemberRequest::OFFICIAL;
   v1::Member member;
   v1::CarriedMembership carried;
@@ -713,7 +712,9 @@ absl::StatusOr<v1::Member> TransferMember(const v1::Member& member,
                                     absl::StrCat("is the member's current cell ", member.cell(),
                                                  "; a transfer needs another cell"));
       }
-      if (absl::Status s = CellJoinable(*target_cell, member.name()); !s.ok()) return s;
+      if (absl::Status s = CellJoinable(*target_cell, "target_cell", member.name()); !s.ok()) {
+        return s;
+      }
       e.set_kind(Event::TRANSFERRED_CELL);
       e.set_to_cell(target_cell->name());
       break;
@@ -837,7 +838,7 @@ absl::StatusOr<v1::Member> ReadmitMember(const v1::Member& member,
   Event probe_event = e;
   probe_event.set_event_id(NextEventId(member));
   if (absl::Status s = ApplyEvent(member, probe_event, true, &probe); !s.ok()) return s;
-  if (absl::Status s = CellJoinable(cell, member.name()); !s.ok()) return s;
+  if (absl::Status s = CellJoinable(cell, "cell", member.name()); !s.ok()) return s;
   return Append(member, std::move(e), context);
 }
 

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "services/records/domain/dates.h"
+#include "services/records/domain/references.h"
 #include "services/records/domain/update_mask.h"
 
 namespace records::domain {
@@ -19,14 +20,16 @@ absl::Status CheckOrganizationWritable(const v1::Organization& organization) {
 absl::StatusOr<v1::Organization> NewOrganization(const v1::CreateOrganizationRequest& request,
                                                  const v1::Organization* parent,
                                                  const google::protobuf::Timestamp& now) {
-  if (parent != nullptr && parent->state() == v1::Organization::CLOSED) {
-    return common::RuleViolation(kParentClosed, parent->name(),
-                                 absl::StrCat("the parent organization ", parent->name(),
-                                              " is CLOSED (since ", FormatDmy(parent->valid_to()),
-                                              "); a new organization needs an ACTIVE parent"));
+  const std::string name = absl::StrCat("organizations/", request.organization_id());
+  if (parent != nullptr) {
+    if (absl::Status s =
+            CheckActiveOrganization(*parent, "organization.parent", kParentClosed, name);
+        !s.ok()) {
+      return s;
+    }
   }
   v1::Organization o = request.organization();
-  o.set_name(absl::StrCat("organizations/", request.organization_id()));
+  o.set_name(name);
   o.set_state(v1::Organization::ACTIVE);
   o.clear_valid_to();
   o.clear_successor();
@@ -83,10 +86,12 @@ absl::StatusOr<v1::Organization> CloseOrganization(const v1::Organization& curre
                      " ACTIVE cell(s); every cell must be MERGED or DISSOLVED before the "
                      "organization is closed"));
   }
-  if (successor != nullptr && successor->state() == v1::Organization::CLOSED) {
-    return common::RuleViolation(
-        kSuccessorClosed, current.name(),
-        absl::StrCat("the successor ", successor->name(), " is CLOSED; it must be ACTIVE"));
+  if (successor != nullptr) {
+    if (absl::Status s =
+            CheckActiveOrganization(*successor, "successor", kSuccessorClosed, current.name());
+        !s.ok()) {
+      return s;
+    }
   }
   v1::Organization out = current;
   out.set_state(v1::Organization::CLOSED);

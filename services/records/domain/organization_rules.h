@@ -29,7 +29,8 @@ absl::Status CheckOrganizationWritable(const v1::Organization& organization);
 
 // The new organization: request fields, name "organizations/{organization_id}", state ACTIVE,
 // OUTPUT_ONLY fields cleared, create/update time = `now`. `parent` is the stored parent when
-// the request names one (null otherwise): it must be ACTIVE (PARENT_CLOSED).
+// the request names one (null otherwise): it must be ACTIVE (PARENT_CLOSED, naming its
+// successor: references.h).
 absl::StatusOr<v1::Organization> NewOrganization(const v1::CreateOrganizationRequest& request,
                                                  const v1::Organization* parent,
                                                  const google::protobuf::Timestamp& now);
@@ -44,7 +45,7 @@ absl::StatusOr<v1::Organization> UpdateOrganization(const v1::Organization& curr
 // CLOSED with valid_to and successor. Rules: not already CLOSED (ORGANIZATION_CLOSED); no
 // ACTIVE cell (`active_cells` > 0: ACTIVE_CELLS_REMAIN); valid_to not before valid_from
 // (INVALID_ARGUMENT); successor ≠ itself (INVALID_ARGUMENT) and, when given (`successor`
-// non-null), ACTIVE (SUCCESSOR_CLOSED).
+// non-null), ACTIVE (SUCCESSOR_CLOSED, naming the successor's own successor: references.h).
 absl::StatusOr<v1::Organization> CloseOrganization(const v1::Organization& current,
                                                    const v1::CloseOrganizationRequest& request,
                                                    int active_cells,

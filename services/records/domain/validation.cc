@@ -961,7 +961,12 @@ absl::Status Validate(const v1::ExpelMemberRequest& r, absl::CivilDay today) {
   NotBefore(effective, decided, "effective_date", "decision.date", &v);
   Optional(r.reason(), "reason", kMaxReasonLength, &v);
   Required(r.violation_summary(), "violation_summary", kMaxReasonLength, &v);
-  if (!r.inspection_plan().empty()) PlanField(r.inspection_plan(), "inspection_plan", &v);
+  if (!r.inspection_plan().empty()) {
+    PlanField(r.inspection_plan(), "inspection_plan", &v);
+    if (OrganizationOf(r.inspection_plan()) != OrganizationOf(r.name())) {
+      v.Add("inspection_plan", "must be a plan of the member's organization");
+    }
+  }
   if (!r.inspection_item_id().empty()) {
     IdField(r.inspection_item_id(), "inspection_item_id", true, &v);
     if (r.inspection_plan().empty()) v.Add("inspection_item_id", "requires inspection_plan");
@@ -1030,6 +1035,12 @@ absl::Status Validate(const v1::CorrectMemberEventRequest& r, absl::CivilDay tod
     if (p == "reason") Optional(c.reason(), value, kMaxReasonLength, &v);
     if (p == "from_cell") CellField(c.from_cell(), value, &v, r.name());
     if (p == "to_cell") CellField(c.to_cell(), value, &v, r.name());
+    if (p == "discipline.inspection_plan" && !c.discipline().inspection_plan().empty()) {
+      PlanField(c.discipline().inspection_plan(), value, &v);
+      if (OrganizationOf(c.discipline().inspection_plan()) != OrganizationOf(r.name())) {
+        v.Add(value, "must be a plan of the member's organization");
+      }
+    }
     if (p == "to_organization")
       OrgRef(c.to_organization(), c.has_to_organization(), value, true, &v);
     if (p == "from_organization") {

@@ -7,6 +7,7 @@
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
+#include "services/records/domain/references.h"
 #include "services/records/domain/validation.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/member_changes.h"
@@ -34,24 +35,29 @@ ResourceChange PlanChange(const std::string& org, const std::string& id, uint64_
   return c;
 }
 
-// Targets, leads and team members must exist (NOT_FOUND) and be active (FAILED_PRECONDITION).
+// Targets, leads and team members must exist (NOT_FOUND) and be active (FAILED_PRECONDITION
+// INSPECTION_TARGET_NOT_ACTIVE; a merged cell's refusal names the cell it went into). Each is
+// guarded at the revision read, so a concurrent merge, dissolution or departure cannot slip in
+// before the plan commits.
 absl::Status CheckReferences(const RecordsDb& db, const std::vector<std::string>& names,
-                             absl::string_view plan_name) {
+                             absl::string_view plan_name, std::vector<Precondition>* guards) {
   for (const std::string& n : names) {
     ASSIGN_OR_RETURN(domain::InspectionTarget target,
                      domain::ParseInspectionTarget(n, "inspection_plan.items"));
     if (target.kind == domain::InspectionTarget::Kind::kCell) {
       ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCell(db, target.organization, target.id));
-      if (cell.value.state() != v1::Cell::ACTIVE) {
-        return common::RuleViolation("INSPECTION_TARGET_NOT_ACTIVE", n,
-                                     absl::StrCat("cell ", n, " is not ACTIVE"));
-      }
+      RETURN_IF_ERROR(domain::CheckActiveCell(cell.value, "inspection_plan.items.target",
+                                              domain::kInspectionTargetNotActive, plan_name));
+      guards->push_back(Precondition::AtRevision(
+          db.cf(keys::kCells), keys::CellKey(target.organization, target.id), cell.revision));
     } else {
       ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(db, target.organization, target.id));
       if (!domain::IsOnActiveLists(m.value.state())) {
-        return common::RuleViolation("INSPECTION_TARGET_NOT_ACTIVE", n,
+        return common::RuleViolation(domain::kInspectionTargetNotActive, n,
                                      absl::StrCat("member ", n, " is not on the active lists"));
       }
+      guards->push_back(Precondition::AtRevision(
+          db.cf(keys::kMembers), keys::MemberKey(target.organization, target.id), m.revision));
     }
   }
   return absl::OkStatus();
@@ -167,9 +173,9 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
         }
         ASSIGN_OR_RETURN(v1::InspectionPlan plan,
                          domain::NewInspectionPlan(req, MakeEventContext(ctx)));
-        RETURN_IF_ERROR(
-            CheckReferences(*db, domain::ReferencesToCheck(v1::InspectionPlan(), plan), name));
         WritePlan w;
+        RETURN_IF_ERROR(CheckReferences(*db, domain::ReferencesToCheck(v1::InspectionPlan(), plan),
+                                        name, &w.preconditions));
         w.changes.push_back(
             PlanChange(parent.organization, req.inspection_plan_id(), 0, std::move(plan)));
         w.preconditions.push_back(OrganizationGuard(*db, parent.organization, org.revision));
@@ -260,10 +266,13 @@ grpc::ServerUnaryReactor* RecordsService::UpdateInspectionPlan(
                                         req.inspection_plan().etag()));
         ASSIGN_OR_RETURN(v1::InspectionPlan updated,
                          domain::UpdateInspectionPlan(t.plan.value, req, MakeEventContext(ctx)));
+        std::vector<Precondition> guards;
         RETURN_IF_ERROR(CheckReferences(*db, domain::ReferencesToCheck(t.plan.value, updated),
-                                        t.name.Format()));
-        return PlanWrite(*db, t, std::move(updated),
-                         absl::StrCat("UpdateInspectionPlan ", t.name.Format()));
+                                        t.name.Format(), &guards));
+        WritePlan plan = PlanWrite(*db, t, std::move(updated),
+                                   absl::StrCat("UpdateInspectionPlan ", t.name.Format()));
+        for (Precondition& g : guards) plan.preconditions.push_back(std::move(g));
+        return plan;
       },
       PlanPresenter(), response);
 }

@@ -1,5 +1,8 @@
 // Members: Get, List, Update, and the lifecycle custom methods (admit, receive, recognize,
 // transfer, remove, expel, death, readmit, correct, rate, discipline).
+#include <optional>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
@@ -9,6 +12,7 @@
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
 #include "services/records/domain/personal_data.h"
+#include "services/records/domain/references.h"
 #include "services/records/domain/validation.h"
 #include "services/records/service/bench_targets.h"
 #include "services/records/service/handler_util.h"
@@ -34,13 +38,30 @@ absl::StatusOr<Versioned<v1::Cell>> LoadJoinedCell(const RecordsDb& db, absl::st
   return cell;
 }
 
-// NOT_FOUND unless the organization named by a reference exists (when it names one).
-absl::Status CheckOrganizationRef(const RecordsDb& db, const v1::OrganizationRef& ref,
-                                  absl::string_view field) {
-  if (ref.organization().empty()) return absl::OkStatus();
+// The stored organization an OrganizationRef names; nullopt when it names none kept here (a
+// display name only). NOT_FOUND when absent. With `guards`, it is guarded at the revision read,
+// so that a concurrent CloseOrganization cannot commit between this check and the write.
+absl::StatusOr<std::optional<v1::Organization>> LoadOrganizationRef(const RecordsDb& db,
+                                                                    const v1::OrganizationRef& ref,
+                                                                    absl::string_view field,
+                                                                    Guards* guards) {
+  if (ref.organization().empty()) return std::nullopt;
   ASSIGN_OR_RETURN(domain::OrganizationName name,
                    domain::ParseOrganizationName(ref.organization(), field));
-  return LoadOrganization(db, name.organization).status();
+  ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(db, name.organization));
+  if (guards != nullptr) guards->push_back(OrganizationGuard(db, name.organization, org.revision));
+  return std::optional<v1::Organization>(std::move(org.value));
+}
+
+// A reference the member is placed under from now on (a transfer's destination, a hosted
+// member's home organization): it must exist and be ACTIVE (references.h).
+absl::Status CheckActiveOrganizationRef(const RecordsDb& db, const v1::OrganizationRef& ref,
+                                        absl::string_view field, absl::string_view reason,
+                                        absl::string_view member, Guards* guards) {
+  ASSIGN_OR_RETURN(std::optional<v1::Organization> target,
+                   LoadOrganizationRef(db, ref, field, guards));
+  if (!target.has_value()) return absl::OkStatus();
+  return domain::CheckActiveOrganization(*target, field, reason, member);
 }
 
 // NOT_FOUND unless the inspection plan (and item) of a discipline link exist.
@@ -55,6 +76,67 @@ absl::Status CheckInspectionLink(const RecordsDb& db, absl::string_view plan_nam
     return common::WithReason(
         absl::NotFoundError(absl::StrCat("inspection item ", item_id, " not found in ", plan_name)),
         domain::kItemNotFound);
+  }
+  return absl::OkStatus();
+}
+
+// The references a CorrectMemberEvent writes into the member's history, checked against the
+// stored targets (references.h): each corrected cell or organization must exist (NOT_FOUND); a
+// corrected to_cell / to_organization must not have ended before the event's date, a
+// from_cell not before the day the member left it; a corrected inspection link must exist. And
+// where the corrected history leaves the member now (its cell, the organization hosting it or
+// that it is hosted from) must be ACTIVE, guarded like any other join.
+absl::Status CheckCorrectedReferences(const RecordsDb& db,
+                                      const v1::CorrectMemberEventRequest& request,
+                                      const v1::Member& before, const v1::Member& after,
+                                      Guards* guards) {
+  const std::string& member = after.name();
+  if (!request.voids_event()) {
+    ASSIGN_OR_RETURN(v1::LifecycleEvent event, domain::EffectiveEvent(after, request.event_id()));
+    absl::StatusOr<absl::CivilDay> day = domain::ToCivilDay(event.effective_date(), "event");
+    for (const std::string& path : request.correction_mask().paths()) {
+      const std::string field = absl::StrCat("corrected_values.", path);
+      if (path == "to_cell" || path == "from_cell") {
+        const std::string& name = path == "to_cell" ? event.to_cell() : event.from_cell();
+        if (name.empty()) continue;
+        ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCellByName(db, name, field));
+        if (day.ok()) {
+          RETURN_IF_ERROR(
+              domain::CheckCellOn(cell.value, path == "to_cell" ? *day : *day - 1, field, member));
+        }
+      } else if (path == "to_organization" || path == "from_organization") {
+        const v1::OrganizationRef& ref =
+            path == "to_organization" ? event.to_organization() : event.from_organization();
+        ASSIGN_OR_RETURN(
+            std::optional<v1::Organization> org,
+            LoadOrganizationRef(db, ref, absl::StrCat(field, ".organization"), nullptr));
+        if (org.has_value() && day.ok() && path == "to_organization") {
+          RETURN_IF_ERROR(
+              domain::CheckOrganizationOn(*org, *day, field, domain::kDestinationClosed, member));
+        }
+      } else if (absl::StartsWith(path, "discipline.inspection_")) {
+        RETURN_IF_ERROR(CheckInspectionLink(db, event.discipline().inspection_plan(),
+                                            event.discipline().inspection_item_id(), field));
+      }
+    }
+  }
+  const std::string field =
+      request.voids_event() ? std::string("voids_event") : std::string("corrected_values");
+  if (!after.cell().empty() && after.cell() != before.cell() &&
+      domain::IsOnActiveLists(after.state())) {
+    ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadJoinedCell(db, after.cell(), field, guards));
+    RETURN_IF_ERROR(domain::CheckActiveCell(cell.value, field, member));
+  }
+  const v1::OrganizationRef& temporary = after.temporary_organization();
+  if (!temporary.organization().empty() &&
+      temporary.organization() != before.temporary_organization().organization() &&
+      (after.state() == v1::Member::TEMPORARILY_AWAY ||
+       after.state() == v1::Member::TEMPORARILY_HOSTED)) {
+    RETURN_IF_ERROR(CheckActiveOrganizationRef(db, temporary, field,
+                                               after.state() == v1::Member::TEMPORARILY_AWAY
+                                                   ? domain::kDestinationClosed
+                                                   : domain::kHomeOrganizationClosed,
+                                               member, guards));
   }
   return absl::OkStatus();
 }
@@ -234,7 +316,17 @@ grpc::ServerUnaryReactor* RecordsService::ReceiveMember(grpc::CallbackServerCont
         Guards guards;
         ASSIGN_OR_RETURN(Versioned<v1::Cell> cell,
                          LoadJoinedCell(*db, req.cell(), "cell", &guards));
-        RETURN_IF_ERROR(CheckOrganizationRef(*db, req.from_organization(), "from_organization"));
+        if (req.kind() == v1::ReceiveMemberRequest::TEMPORARY) {
+          // The home organization: the hosted member stays its member and returns there.
+          RETURN_IF_ERROR(CheckActiveOrganizationRef(
+              *db, req.from_organization(), "from_organization.organization",
+              domain::kHomeOrganizationClosed, t.name, &guards));
+        } else {
+          // Where the member comes from is history (references.h): it must exist.
+          RETURN_IF_ERROR(LoadOrganizationRef(*db, req.from_organization(),
+                                              "from_organization.organization", nullptr)
+                              .status());
+        }
         std::optional<Versioned<v1::Member>> source;
         if (!req.source_member().empty()) {
           ASSIGN_OR_RETURN(source, LoadMemberByName(*db, req.source_member(), "source_member"));
@@ -271,7 +363,9 @@ grpc::ServerUnaryReactor* RecordsService::TransferMember(grpc::CallbackServerCon
         if (req.kind() == v1::TransferMemberRequest::OFFICIAL_TO_CELL) {
           ASSIGN_OR_RETURN(target, LoadJoinedCell(db, req.target_cell(), "target_cell", guards));
         }
-        RETURN_IF_ERROR(CheckOrganizationRef(db, req.destination(), "destination"));
+        RETURN_IF_ERROR(CheckActiveOrganizationRef(db, req.destination(),
+                                                   "destination.organization",
+                                                   domain::kDestinationClosed, m.name(), guards));
         return domain::TransferMember(m, req, target ? &target->value : nullptr, e);
       });
 }
@@ -324,8 +418,12 @@ grpc::ServerUnaryReactor* RecordsService::CorrectMemberEvent(
     v1::Member* response) {
   return MemberCommand<v1::CorrectMemberEventRequest>(
       *authorizer_, db_, context, "CorrectMemberEvent", request, response,
-      [](const RecordsDb&, const v1::CorrectMemberEventRequest& req, const v1::Member& m,
-         const domain::EventContext& e, Guards*) { return domain::CorrectMemberEvent(m, req, e); });
+      [](const RecordsDb& db, const v1::CorrectMemberEventRequest& req, const v1::Member& m,
+         const domain::EventContext& e, Guards* guards) -> absl::StatusOr<v1::Member> {
+        ASSIGN_OR_RETURN(v1::Member corrected, domain::CorrectMemberEvent(m, req, e));
+        RETURN_IF_ERROR(CheckCorrectedReferences(db, req, m, corrected, guards));
+        return corrected;
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::RateMember(grpc::CallbackServerContext* context,

@@ -150,6 +150,11 @@ grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
             domain::NewOrganization(req, parent ? &parent->value : nullptr, ToTimestamp(ctx.now)));
         WritePlan plan;
         plan.changes.push_back(OrganizationChange(id, 0, nullptr, std::move(org)));
+        if (parent.has_value()) {
+          // The parent must still be ACTIVE when the creation commits.
+          plan.preconditions.push_back(OrganizationGuard(
+              *db, OrganizationIdOf(req.organization().parent()), parent->revision));
+        }
         plan.summary = absl::StrCat("CreateOrganization ", domain::OrganizationNameOf(id));
         return plan;
       },
