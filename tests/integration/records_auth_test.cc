@@ -8,7 +8,9 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "common/auth.h"
 #include "tests/integration/records_fixture.h"
@@ -366,6 +368,114 @@ TEST_F(RecordsAuthTest, WritingPersonalDataNeedsPiiRead) {
                 member.masked_fields().end());
     }
   }
+}
+
+// A uniqueness conflict on personal data (the national ID) tells a caller without pii.read that
+// the value is taken, never by whom: not in the message, ErrorInfo or any other detail, on every
+// path that can report it (AdmitMember, ReceiveMember, ImportMembers with and without
+// validate_only). A caller with pii.read is told the holder. Every refused conflict is audited
+// with its principal and reason, so probing shows in the audit log.
+TEST_F(RecordsAuthTest, ConflictOnANationalIdNamesTheHolderOnlyToPiiReaders) {
+  v1::Member member;
+  ASSERT_TRUE(stub_
+                  ->AdmitMember(As(kAdminToken).get(),
+                                AdmitRequest(1, "nghiep-vu", "Nguyễn Văn Hùng"), &member)
+                  .ok());
+  const std::string holder = "organizations/hq/members/m-0001";
+  const std::string taken = "080085000001";
+  const uint64_t head = Head();
+  // Everything a refused call tells its caller: the message and the google.rpc.Status details.
+  auto told = [](const grpc::Status& s) { return s.error_message() + s.error_details(); };
+
+  v1::AdmitMemberRequest admit = AdmitRequest(2, "nghiep-vu", "Phạm Văn Đức");
+  admit.mutable_member()->set_national_id(taken);
+  grpc::Status s = stub_->AdmitMember(As(kEditorToken).get(), admit, &member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(ReasonOf(s), "MEMBER_NATIONAL_ID_TAKEN");
+  EXPECT_NE(s.error_message().find("national_id"), std::string::npos) << s.error_message();
+  EXPECT_EQ(told(s).find("m-0001"), std::string::npos) << "AdmitMember: " << s.error_message();
+
+  v1::ReceiveMemberRequest receive;
+  receive.set_parent("organizations/hq");
+  receive.set_member_id("m-0003");
+  receive.set_kind(v1::ReceiveMemberRequest::OFFICIAL);
+  receive.set_cell("organizations/hq/cells/nghiep-vu");
+  *receive.mutable_decision() = Decision("GGT-15", Day(2024, 2, 1));
+  *receive.mutable_effective_date() = Day(2024, 2, 5);
+  receive.mutable_from_organization()->set_display_name("Đảng bộ phường 3, thành phố Tân An");
+  *receive.mutable_member() = admit.member();
+  receive.mutable_member()->set_party_card_number("51000003");
+  *receive.mutable_admission_date() = Day(2015, 4, 1);
+  *receive.mutable_party_entry_date() = Day(2015, 4, 10);
+  *receive.mutable_full_membership_date() = Day(2016, 4, 10);
+  s = stub_->ReceiveMember(As(kEditorToken).get(), receive, &member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(told(s).find("m-0001"), std::string::npos) << "ReceiveMember: " << s.error_message();
+
+  for (const bool validate_only : {true, false}) {
+    SCOPED_TRACE(validate_only ? "validate_only" : "import");
+    auto context = As(kEditorToken);
+    v1::ImportMembersResponse response;
+    auto writer = stub_->ImportMembers(context.get(), &response);
+    v1::ImportMembersRequest message;
+    message.mutable_header()->set_parent("organizations/hq");
+    message.mutable_header()->set_validate_only(validate_only);
+    ASSERT_TRUE(writer->Write(message));
+    v1::ImportMemberRow* row = message.mutable_row();
+    row->set_row(7);
+    row->set_member_id("m-0004");
+    row->set_cell("organizations/hq/cells/nghiep-vu");
+    *row->mutable_member() = admit.member();
+    row->mutable_member()->set_party_card_number("51000004");
+    *row->mutable_admission_decision() = Decision("4-QĐ/ĐU", Day(2012, 3, 1));
+    *row->mutable_party_entry_date() = Day(2012, 3, 10);
+    ASSERT_TRUE(writer->Write(message));
+    writer->WritesDone();
+    s = writer->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(response.errors_size(), 1);
+    EXPECT_EQ(response.errors(0).row(), 7);
+    EXPECT_EQ(response.errors(0).code(), static_cast<int>(grpc::StatusCode::ALREADY_EXISTS));
+    EXPECT_EQ(response.errors(0).reason(), "MEMBER_NATIONAL_ID_TAKEN");
+    EXPECT_EQ(response.errors(0).SerializeAsString().find("m-0001"), std::string::npos)
+        << response.errors(0).message();
+  }
+  EXPECT_EQ(Head(), head) << "a refused call wrote to the change log";
+
+  // A caller with pii.read may be told who holds the value.
+  admit.set_member_id("m-0005");
+  s = stub_->AdmitMember(As(kAdminToken).get(), admit, &member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(s.error_message().find(holder), std::string::npos) << s.error_message();
+
+  // Each refused conflict is in the audit log with its principal and reason, and the log tells
+  // an operator no more than the caller was told (audit entries of refused calls are written
+  // after the reply: wait for them).
+  std::vector<v1::AuditEvent> refused;
+  for (int attempt = 0; attempt < 50 && refused.size() < 4; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    v1::ListAuditEventsRequest request;
+    request.set_filter(
+        "principal = \"ops-editor\" AND result = FAILED AND reason = \"MEMBER_NATIONAL_ID_TAKEN\"");
+    v1::ListAuditEventsResponse response;
+    s = stub_->ListAuditEvents(As(kAdminToken).get(), request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    refused.assign(response.audit_events().begin(), response.audit_events().end());
+  }
+  std::multiset<std::string> methods;
+  for (const v1::AuditEvent& e : refused) {
+    methods.insert(e.method());
+    EXPECT_EQ(e.status_code(), static_cast<int>(grpc::StatusCode::ALREADY_EXISTS)) << e.summary();
+    EXPECT_NE(e.summary().find("national_id"), std::string::npos) << e.summary();
+    EXPECT_EQ(e.reason(), "MEMBER_NATIONAL_ID_TAKEN");
+    EXPECT_EQ(e.summary().find("m-0001"), std::string::npos) << e.summary();
+    if (e.method() == "ImportMembers") {
+      EXPECT_NE(e.summary().find("ImportMembers row 7"), std::string::npos) << e.summary();
+      EXPECT_EQ(e.resource_name(), "organizations/hq/members/m-0004");
+    }
+  }
+  EXPECT_EQ(methods, (std::multiset<std::string>{"AdmitMember", "ReceiveMember", "ImportMembers",
+                                                 "ImportMembers"}));
 }
 
 TEST_F(RecordsAuthTest, AuditLogNamesThePrincipalOfEachChange) {

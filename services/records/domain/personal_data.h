@@ -5,6 +5,17 @@
 // Callers without the `pii.read` permission get these masked on every read path, and may not
 // write them (UpdateMember), so that a masked read is never written back.
 //
+// Unique identifiers: national_id is unique among the records that hold a membership, and who
+// holds a given national ID is personal data as much as the ID itself, so a uniqueness conflict
+// on it (ALREADY_EXISTS MEMBER_NATIONAL_ID_TAKEN) names the holder only to callers with
+// pii.read (service/write_path.h CheckUniqueKeys), and refused conflicts are audited.
+// party_card_number and member_file_number are unique too but are not masked personal data
+// here: they are the member's party identifiers, shown with the name to every caller that may
+// read records (as on the party card and in the electronic handbook's member summary), and
+// party_card_number is a ListMembers filter, so naming the holder of a conflict on them tells a
+// caller nothing a read does not. A field added to PersonalDataFields() is masked on every read
+// and withheld from conflicts at once.
+//
 // Pure functions on the generated contracts; thread-safe.
 #pragma once
 

@@ -1437,6 +1437,7 @@ const common::FilterSpec& AuditEventFilterSpec() {
       Eq("method", FilterValue::Kind::kString),
       Eq("request_id", FilterValue::Kind::kString),
       Eq("result", FilterValue::Kind::kIdentifier, {"SUCCEEDED", "DENIED", "FAILED"}),
+      Eq("reason", FilterValue::Kind::kString),
       FilterField{"time",
                   {FilterOp::kGe, FilterOp::kGt, FilterOp::kLt, FilterOp::kLe},
                   {FilterValue::Kind::kString},

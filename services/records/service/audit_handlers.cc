@@ -61,6 +61,7 @@ bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
     if (t.field == "principal" && e.principal() != v) return false;
     if (t.field == "method" && e.method() != v) return false;
     if (t.field == "request_id" && e.request_id() != v) return false;
+    if (t.field == "reason" && e.reason() != v) return false;
     if (t.field == "result" && v1::AuditEvent::Result_Name(e.result()) != v) return false;
   }
   const absl::Time time = TimeOf(e);

@@ -211,7 +211,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
         cell.revision));
     plan.preconditions.push_back(OrganizationGuard(*db_, parent_.organization, org.revision));
     plan.summary = absl::StrCat("ImportMembers row ", row.row(), " ", name);
-    RETURN_IF_ERROR(CheckUniqueKeys(*db_, plan));
+    RETURN_IF_ERROR(CheckUniqueKeys(*db_, plan, ctx_.pii_read));
     if (!header_.request_id().empty()) {
       const std::string row_id = RowRequestId(header_.request_id(), row.row());
       plan.preconditions.push_back(
@@ -254,6 +254,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
       }
       if (!plan.ok()) {
         AddRowErrors(row.row(), plan.status(), response_);
+        AuditConflictLocked(row, plan.status());
         continue;
       }
       if (header_.validate_only()) continue;
@@ -265,27 +266,46 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     row_ctx.request_id.clear();  // row records are written by plan.extra
     for (auto& [row_number, plan] : plans) {
       const int row = row_number;
+      const std::string member = ResourceName(*plan.changes[0].after);
       // Unique keys held by other members are reported like AdmitMember's ALREADY_EXISTS.
-      CommitWrite(
-          db_, row_ctx, "", std::move(plan), nullptr,
-          [this, row](const absl::Status& status, std::shared_ptr<google::protobuf::Message>) {
-            std::lock_guard<std::recursive_mutex> lock(mu_);
-            if (status.ok()) {
-              response_->set_committed(response_->committed() + 1);
-              last_committed_row_ = std::max(last_committed_row_, row);
-            } else if (absl::IsAborted(status)) {
-              AddRowErrors(row,
-                           common::WithReason(absl::AlreadyExistsError(
-                                                  "the member id or an identifier of this row is "
-                                                  "already used by another member"),
-                                              "MEMBER_IDENTIFIER_TAKEN"),
-                           response_);
-            } else {
-              AddRowErrors(row, status, response_);
-            }
-            if (--in_flight_ == 0) AfterChunkLocked();
-          });
+      CommitWrite(db_, row_ctx, "", std::move(plan), nullptr,
+                  [this, row, member](const absl::Status& status,
+                                      std::shared_ptr<google::protobuf::Message>) {
+                    std::lock_guard<std::recursive_mutex> lock(mu_);
+                    if (status.ok()) {
+                      response_->set_committed(response_->committed() + 1);
+                      last_committed_row_ = std::max(last_committed_row_, row);
+                    } else if (absl::IsAborted(status)) {
+                      const absl::Status taken = common::WithReason(
+                          absl::AlreadyExistsError("the member id or an identifier of this row is "
+                                                   "already used by another member"),
+                          "MEMBER_IDENTIFIER_TAKEN");
+                      AddRowErrors(row, taken, response_);
+                      AuditConflict(row, member, taken);
+                    } else {
+                      AddRowErrors(row, status, response_);
+                    }
+                    if (--in_flight_ == 0) AfterChunkLocked();
+                  });
     }
+  }
+
+  // A row refused because its member id or an identifier is already used is audited, one
+  // event per row, with validate_only too: each conflict tells the caller that a value is in
+  // use, and repeated ones must show in the audit log (other row errors are in the response
+  // only).
+  void AuditConflictLocked(const v1::ImportMemberRow& row, const absl::Status& status) {
+    AuditConflict(row.row(),
+                  row.member_id().empty()
+                      ? header_.parent()
+                      : domain::MemberNameOf(parent_.organization, row.member_id()),
+                  status);
+  }
+  void AuditConflict(int row, const std::string& resource, const absl::Status& status) {
+    if (!absl::IsAlreadyExists(status)) return;
+    AuditFailure(
+        db_, ctx_, resource, status,
+        absl::StrCat("ImportMembers row ", row, header_.validate_only() ? " (validate_only)" : ""));
   }
 
   void AfterChunkLocked() {

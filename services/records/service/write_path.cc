@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/errors.h"
 #include "common/logging.h"
 #include "dangbo/records/v1/cell.pb.h"
@@ -12,6 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "services/records/domain/personal_data.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/request_records.h"
 #include "services/records/storage/revision.h"
@@ -83,7 +85,7 @@ std::string UniqueField(absl::string_view key) {
 
 }  // namespace
 
-absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan) {
+absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan, bool pii_read) {
   for (const ResourceChange& change : plan.changes) {
     const std::string name = ResourceName(*change.after);
     for (const std::string& key : NewUniqueKeys(change.index_before, change.index_after)) {
@@ -91,11 +93,21 @@ absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan) {
       if (absl::IsNotFound(holder.status())) continue;
       if (!holder.ok()) return holder.status();
       if (*holder == name) continue;
-      return common::WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                    UniqueField(key), " of ", name, " is already used by ", *holder,
-                                    "; it must be unique")),
-                                UniqueReason(key),
-                                {{"resource", *holder}, {"field", UniqueField(key)}});
+      const std::string field = UniqueField(key);
+      if (!pii_read && domain::IsPersonalDataPath(field)) {
+        // Who holds a personal-data value is itself personal data (personal_data.h).
+        return common::WithReason(
+            absl::AlreadyExistsError(absl::StrCat(
+                field, " of ", name,
+                " is already used by another member record; it must be unique (the holder is "
+                "named only to callers with the \"",
+                common::kPiiRead, "\" permission)")),
+            UniqueReason(key), {{"field", field}});
+      }
+      return common::WithReason(
+          absl::AlreadyExistsError(absl::StrCat(field, " of ", name, " is already used by ",
+                                                *holder, "; it must be unique")),
+          UniqueReason(key), {{"resource", *holder}, {"field", field}});
     }
   }
   return absl::OkStatus();
@@ -269,7 +281,7 @@ void CommitWrite(RecordsDb* db, const CallContext& ctx, const std::string& reque
 }
 
 void AuditFailure(RecordsDb* db, const CallContext& ctx, absl::string_view resource,
-                  const absl::Status& status) {
+                  const absl::Status& status, absl::string_view what) {
   Mutation m;
   m.change_count = 0;
   auto audit = std::make_shared<v1::AuditEvent>();
@@ -281,7 +293,10 @@ void AuditFailure(RecordsDb* db, const CallContext& ctx, absl::string_view resou
                       status.code() == absl::StatusCode::kUnauthenticated;
   audit->set_result(denied ? v1::AuditEvent::DENIED : v1::AuditEvent::FAILED);
   audit->set_status_code(static_cast<int>(status.code()));
-  audit->set_summary(std::string(status.message().substr(0, 500)));
+  audit->set_reason(common::ErrorReason(status));
+  const std::string summary =
+      what.empty() ? std::string(status.message()) : absl::StrCat(what, ": ", status.message());
+  audit->set_summary(summary.substr(0, 500));
   m.build = [db, audit](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
     audit->set_sequence(stamp.audit_sequence);
     *audit->mutable_time() = ToTimestamp(stamp.commit_time);
@@ -349,7 +364,7 @@ void Attempt(std::shared_ptr<WriteCall> call) {
   absl::StatusOr<WritePlan> plan = call->plan();
   if (!plan.ok()) return Fail(call, plan.status());
   if (plan->changes.empty()) return call->finish(absl::InternalError("empty write plan"));
-  if (absl::Status unique = CheckUniqueKeys(*call->db, *plan); !unique.ok()) {
+  if (absl::Status unique = CheckUniqueKeys(*call->db, *plan, call->ctx.pii_read); !unique.ok()) {
     return Fail(call, unique);
   }
   CommitWrite(call->db, call->ctx, call->request_hash, *std::move(plan), call->present,

@@ -84,18 +84,22 @@ void RunWrite(RecordsDb* db, CallContext ctx, const google::protobuf::Message& r
               bool client_etag, std::function<absl::StatusOr<WritePlan>()> plan, Presenter present,
               google::protobuf::Message* response, std::function<void(const absl::Status&)> finish);
 
-// ALREADY_EXISTS (reason e.g. MEMBER_NATIONAL_ID_TAKEN, naming the holder) when a unique
-// index key the plan adds is held by another resource.
-absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan);
+// ALREADY_EXISTS (reason e.g. MEMBER_NATIONAL_ID_TAKEN, ErrorInfo metadata "field") when a
+// unique index key the plan adds is held by another resource. The holder is named (message
+// and metadata "resource") unless the key is personal data (domain/personal_data.h: the
+// national ID) and the caller lacks pii.read (`pii_read` false): who holds a national ID is
+// personal data too, so such a caller learns only that the value is taken.
+absl::Status CheckUniqueKeys(const RecordsDb& db, const WritePlan& plan, bool pii_read);
 
 // The resource a request addresses, for audit entries of failed calls: its "name", the name
 // of the resource it carries, or its "parent".
 std::string RequestResource(const google::protobuf::Message& request);
 
 // Writes an audit event for a call that failed or was denied (a write of its own; fire and
-// forget).
+// forget): result DENIED or FAILED, the status code, the ErrorInfo reason, and as summary the
+// message the caller got (prefixed with `what` when given, e.g. "ImportMembers row 7").
 void AuditFailure(RecordsDb* db, const CallContext& ctx, absl::string_view resource,
-                  const absl::Status& status);
+                  const absl::Status& status, absl::string_view what = "");
 
 // Writes the audit event of an export (result SUCCEEDED; fire and forget).
 void AuditExport(RecordsDb* db, const CallContext& ctx, absl::string_view resource,
