@@ -143,6 +143,34 @@ std::string FoldForSearch(absl::string_view text) {
   return CollapseSpaces(ToUtf8(folded));
 }
 
+std::string FoldCase(absl::string_view text) {
+  const std::string valid = ToValidUtf8(text);
+  const icu::UnicodeString input =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(valid.data(), valid.size()));
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString folded = Nfc().normalize(input, status);
+  if (U_FAILURE(status)) folded = input;
+  folded.foldCase();
+  // Folding can leave a sequence that composes (U+0130 -> i + U+0307): compose again.
+  status = U_ZERO_ERROR;
+  icu::UnicodeString composed = Nfc().normalize(folded, status);
+  if (U_FAILURE(status)) composed = folded;
+  icu::UnicodeString out;
+  bool pending_space = false;
+  for (int32_t i = 0; i < composed.length();) {
+    const UChar32 c = composed.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_isUWhiteSpace(c)) {
+      pending_space = !out.isEmpty();
+      continue;
+    }
+    if (pending_space) out.append(static_cast<UChar32>(' '));
+    pending_space = false;
+    out.append(c);
+  }
+  return ToUtf8(out);
+}
+
 std::string ToUpperVi(absl::string_view text) {
   icu::UnicodeString s = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
   s.toUpper(icu::Locale("vi"));

@@ -32,6 +32,12 @@ absl::StatusOr<std::string> NormalizeName(absl::string_view text);
 // "Nguyễn Văn Ánh" -> "nguyen van anh"; "ĐẶNG" -> "dang".
 std::string FoldForSearch(absl::string_view text);
 
+// The identity of a name for uniqueness (e.g. cell display names): NFC, any Unicode white space
+// trimmed and collapsed to one space, Unicode full case folding, diacritics KEPT:
+// "CHI BỘ  Nghiệp vụ" -> "chi bộ nghiệp vụ", while "Nghiep" stays apart from "Nghiệp" (in
+// Vietnamese the marks make other words). Ill-formed UTF-8 is folded as its U+FFFD form.
+std::string FoldCase(absl::string_view text);
+
 // Upper case with Vietnamese rules, as party forms write names: "Nguyễn Văn Ánh" ->
 // "NGUYỄN VĂN ÁNH".
 std::string ToUpperVi(absl::string_view text);

@@ -16,6 +16,7 @@
 
 #include "common/auth.h"
 #include "dangbo/records/v1/admin_service.grpc.pb.h"
+#include "services/records/storage/records_db.h"
 #include "services/records/storage/revision.h"
 #include "tests/integration/records_fixture.h"
 
@@ -164,7 +165,7 @@ TEST_F(RecordsBackupTest, BackupTakenDuringWritesRestoresExactlyItsState) {
   EXPECT_GE(backup.last_sequence(), acknowledged) << "every acknowledged write is in the backup";
   EXPECT_LT(backup.last_sequence(), source.last_sequence()) << "writes went on after it";
   EXPECT_EQ(backup.log_id(), source.log_id());
-  EXPECT_EQ(backup.schema_version(), 1);
+  EXPECT_EQ(backup.schema_version(), kSchemaVersion);
   EXPECT_EQ(backup.description(), "before upgrade to 0.2");
   EXPECT_EQ(backup.created_by(), "ops-admin");
   EXPECT_GT(backup.size_bytes(), 0);

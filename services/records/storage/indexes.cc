@@ -31,7 +31,8 @@ std::vector<IndexEntry> CellIndexEntries(absl::string_view organization_id, cons
   std::vector<IndexEntry> entries;
   if (cell.state() == v1::Cell::ACTIVE) {
     entries.push_back(
-        {keys::ActiveCellNameKey(organization_id, cell.display_name()), cell.name(), true});
+        {keys::ActiveCellNameKey(organization_id, common::FoldCase(cell.display_name())),
+         cell.name(), true});
   }
   return entries;
 }

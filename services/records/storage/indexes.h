@@ -3,9 +3,9 @@
 // The secondary-index entries of each resource (keys from keys.h, column family "index"),
 // computed from the resource alone so that a write can replace the entries of the old version
 // with those of the new one in the same batch. Unique entries (organization code, active cell
-// display name, a member's national ID / party card / member file number while the record
-// holds the person's membership) are also returned as the keys a create or change must find
-// absent.
+// display name — case- and white-space-insensitive, diacritics kept: common::FoldCase —, a
+// member's national ID / party card / member file number while the record holds the person's
+// membership) are also returned as the keys a create or change must find absent.
 //
 // Thread-safety: pure functions.
 #pragma once

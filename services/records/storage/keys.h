@@ -87,7 +87,9 @@ inline constexpr char kMetaLastAuditSequence[] = "last_audit_sequence";
 enum class Index : uint8_t {
   // Unique organization code -> organization name.
   kOrganizationCode = 1,
-  // (org, display_name) of ACTIVE cells -> cell name. Unique.
+  // (org, common::FoldCase(display_name)) of ACTIVE cells -> cell name. Unique: names that
+  // differ only by case or white space are the same name. (Schema 1 keyed the display name as
+  // written; RecordsDb::Open rebuilds these entries.)
   kActiveCellName = 2,
   // (org, collation key, member id): every member of the organization, default order.
   kMemberByName = 3,

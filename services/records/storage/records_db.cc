@@ -1,14 +1,20 @@
 #include "services/records/storage/records_db.h"
 
-#include "common/vi_text.h"
-
+#include <map>
 #include <random>
+#include <vector>
+
+#include "common/vi_text.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
+#include "dangbo/records/v1/cell.pb.h"
+#include "services/records/storage/indexes.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
 
@@ -133,6 +139,54 @@ absl::Status RecordsDb::InitMeta() {
         ", newer than this binary's schema ", kSchemaVersion, "; run a newer records_server"));
   }
   ASSIGN_OR_RETURN(log_id_, store_->Get(meta, keys::kMetaLogId));
+  if (version < 2) RETURN_IF_ERROR(RebuildActiveCellNames(version));
+  return absl::OkStatus();
+}
+
+absl::Status RecordsDb::RebuildActiveCellNames(int from_version) {
+  rocksdb::ColumnFamilyHandle* index = store_->cf(keys::kIndex);
+  rocksdb::WriteBatch batch;
+  int removed = 0;
+  const std::string prefix(1, static_cast<char>(keys::Index::kActiveCellName));
+  std::unique_ptr<rocksdb::Iterator> old = store_->NewIterator(index);
+  for (old->Seek(prefix); old->Valid() && old->key().starts_with(prefix); old->Next()) {
+    batch.Delete(index, old->key());
+    ++removed;
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(old->status(), "read the cell name index"));
+  std::map<std::string, std::string> holders;  // new key -> cell
+  int duplicates = 0;
+  std::unique_ptr<rocksdb::Iterator> cells = store_->NewIterator(store_->cf(keys::kCells));
+  dangbo::records::v1::Cell cell;
+  for (cells->SeekToFirst(); cells->Valid(); cells->Next()) {
+    RETURN_IF_ERROR(ParseVersioned(cells->value(), &cell));
+    // "organizations/{org}/cells/{cell}"
+    const std::vector<absl::string_view> parts = absl::StrSplit(cell.name(), '/');
+    if (parts.size() != 4) {
+      return absl::DataLossError(absl::StrCat("a stored cell has a malformed name: ", cell.name()));
+    }
+    for (const IndexEntry& e : CellIndexEntries(parts[1], cell)) {
+      auto [it, added] = holders.emplace(e.key, cell.name());
+      if (added) {
+        batch.Put(index, e.key, e.value);
+        continue;
+      }
+      ++duplicates;
+      common::LogWarning(
+          "two active cells now have the same display name (case and spacing no longer count); "
+          "rename one with UpdateCell",
+          {{"cell", cell.name()}, {"display_name", cell.display_name()}, {"holder", it->second}});
+    }
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(cells->status(), "read the cells"));
+  batch.Put(store_->cf(keys::kMeta), keys::kMetaSchema, std::to_string(kSchemaVersion));
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  common::LogInfo("records schema upgraded",
+                  {{"from", from_version},
+                   {"to", kSchemaVersion},
+                   {"cell_name_entries_removed", removed},
+                   {"cell_name_entries_written", static_cast<int64_t>(holders.size())},
+                   {"duplicate_cell_names", duplicates}});
   return absl::OkStatus();
 }
 

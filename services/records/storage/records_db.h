@@ -3,9 +3,14 @@
 // The records database: one RocksDB (common::Store) with a column family per concern (see
 // keys.h), its identity record, and the commit queue that is its only writer.
 //
-// Open() creates a new database (identity "records", schema 1, a random log_id) or checks an
-// existing one: a directory written by another service or by a newer schema fails with
-// FAILED_PRECONDITION and a message saying which.
+// Open() creates a new database (identity "records", schema kSchemaVersion, a random log_id)
+// or checks an existing one: a directory written by another service or by a newer schema fails
+// with FAILED_PRECONDITION and a message saying which. An older schema is upgraded in place,
+// in one synced write with the new version (a crash leaves the old schema whole):
+//   1 -> 2: active cell display names are unique case- and white-space-insensitively; their
+//           index entries are rebuilt from the cells. Two active cells whose names have become
+//           the same keep one entry (the first cell in key order) and are logged, to be renamed.
+// An older binary refuses the upgraded directory (restore a backup taken before to go back).
 //
 // Reads are point reads and range scans, optionally on a snapshot; resources come back with
 // their revision (see revision.h).
@@ -37,7 +42,7 @@ absl::Status ParseVersioned(const rocksdb::Slice& value, google::protobuf::Messa
 std::string RandomLogId();
 
 inline constexpr char kServiceIdentity[] = "records";
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct RecordsDbOptions {
   common::StoreOptions store;  // path, cache, sync; column families are added by Open
@@ -87,6 +92,8 @@ class RecordsDb {
  private:
   RecordsDb() = default;
   absl::Status InitMeta();
+  // Schema 1 -> 2 (see the file comment).
+  absl::Status RebuildActiveCellNames(int from_version);
 
   std::unique_ptr<common::Store> store_;
   std::unique_ptr<CommitQueue> commits_;

@@ -28,6 +28,18 @@ TEST(ViTextTest, FoldCollapsesWhiteSpace) {
   EXPECT_EQ(FoldForSearch("  Trần\tThị   Mỹ  "), "tran thi my");
 }
 
+TEST(ViTextTest, FoldCaseKeepsTheMarksThatMakeOtherWords) {
+  EXPECT_EQ(FoldCase("CHI BỘ  Nghiệp vụ"), "chi bộ nghiệp vụ");
+  EXPECT_EQ(FoldCase(kAnhNfd), FoldCase(kAnhNfc)) << "NFD and NFC are the same name";
+  EXPECT_EQ(FoldCase(kAnhNfc), "nguyễn văn ánh");
+  EXPECT_EQ(FoldCase("ĐẶNG"), "đặng");
+  EXPECT_NE(FoldCase("Chi bộ Nghiep vu"), FoldCase("Chi bộ Nghiệp vụ"));
+  // Any Unicode white space separates words: a no-break space, an ideographic space.
+  EXPECT_EQ(FoldCase("\u00a0Chi\u3000bộ\tA "), "chi bộ a");
+  EXPECT_EQ(FoldCase(""), "");
+  EXPECT_EQ(FoldCase("a\xff"), "a\xef\xbf\xbd") << "ill-formed UTF-8 folds as U+FFFD";
+}
+
 TEST(ViTextTest, NfdInputIsStoredNfc) {
   absl::StatusOr<std::string> nfc = ToNfc(kAnhNfd);
   ASSERT_TRUE(nfc.ok()) << nfc.status();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "services/records/storage/keys.h"
@@ -228,7 +229,7 @@ TEST(RecordsDbIdentityTest, RefusesANewerSchema) {
     auto db = RecordsDb::Open(options);
     ASSERT_TRUE(db.ok());
     rocksdb::WriteBatch batch;
-    batch.Put((*db)->cf(keys::kMeta), keys::kMetaSchema, "2");
+    batch.Put((*db)->cf(keys::kMeta), keys::kMetaSchema, std::to_string(kSchemaVersion + 1));
     ASSERT_TRUE((*db)->store()->Write(&batch).ok());
   }
   RecordsDbOptions options;
@@ -236,7 +237,8 @@ TEST(RecordsDbIdentityTest, RefusesANewerSchema) {
   auto db = RecordsDb::Open(options);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(db.status().message().find("schema 2"), absl::string_view::npos)
+  EXPECT_NE(db.status().message().find(absl::StrCat("schema ", kSchemaVersion + 1)),
+            absl::string_view::npos)
       << db.status().message();
 }
 
