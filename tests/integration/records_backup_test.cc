@@ -205,6 +205,41 @@ TEST_F(RecordsBackupTest, BackupTakenDuringWritesRestoresExactlyItsState) {
   EXPECT_EQ(created["organizations/hq/members/m-9000"], backup.last_sequence() + 1);
 }
 
+// CreateBackup keeps the request_id contract of every other write (AIP-155): the same request
+// again returns the first backup; another request under the same id, or an id another write
+// used, is INVALID_ARGUMENT REQUEST_ID_REUSED and creates nothing.
+TEST_F(RecordsBackupTest, ARequestIdReusedForAnotherRequestIsRefused) {
+  CreateOrganization();
+  const v1::Backup first = CreateBackup("nightly", "job-7");
+  v1::CreateBackupRequest other;
+  other.set_description("before the upgrade");
+  other.set_request_id("job-7");
+  v1::Backup backup;
+  grpc::Status s = admin_->CreateBackup(Context("ops-admin").get(), other, &backup);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(ReasonOf(s), "REQUEST_ID_REUSED") << s.error_message();
+  EXPECT_EQ(ListBackups().total_size(), 1) << "nothing was created";
+  EXPECT_EQ(CreateBackup("nightly", "job-7").backup_id(), first.backup_id())
+      << "the same request is still answered with the first backup";
+
+  // One request_id space for every write of the service, backups included.
+  v1::CreateCellRequest cell;
+  cell.set_parent("organizations/hq");
+  cell.set_cell_id("nghiep-vu");
+  cell.set_request_id("job-7");
+  cell.mutable_cell()->set_display_name("Chi bộ Nghiệp vụ");
+  *cell.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
+  v1::Cell created;
+  s = stub_->CreateCell(Context().get(), cell, &created);
+  EXPECT_EQ(ReasonOf(s), "REQUEST_ID_REUSED") << s.error_message();
+  cell.set_request_id("job-8");
+  ASSERT_TRUE(stub_->CreateCell(Context().get(), cell, &created).ok());
+  other.set_request_id("job-8");
+  s = admin_->CreateBackup(Context("ops-admin").get(), other, &backup);
+  EXPECT_EQ(ReasonOf(s), "REQUEST_ID_REUSED") << s.error_message();
+  EXPECT_EQ(ListBackups().total_size(), 1);
+}
+
 TEST_F(RecordsBackupTest, ListVerifyDeleteAndIdempotency) {
   CreateOrganization();
   const v1::Backup first = CreateBackup("first", "job-1");

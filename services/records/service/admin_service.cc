@@ -1,6 +1,8 @@
 #include "services/records/service/admin_service.h"
 
 #include <algorithm>
+#include <future>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -8,8 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/list_query.h"
+#include "common/logging.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "services/records/service/call_context.h"
+#include "services/records/storage/request_records.h"
 
 namespace records {
 namespace {
@@ -106,12 +110,27 @@ grpc::ServerUnaryReactor* RecordsAdminService::CreateBackup(grpc::CallbackServer
       Admit(*authorizer_, *context, "CreateBackup", *request, backups_);
   absl::Status status = caller.status();
   if (status.ok()) status = ValidateCreate(*request);
+  BackupRequest what;
+  what.request_id = request->request_id();
+  what.request_hash = what.request_id.empty() ? std::string() : RequestHash(*request);
+  if (status.ok()) {
+    // The request_id contract of every records write (request_records.h): the same request
+    // again gets the first answer, another request under the id is REQUEST_ID_REUSED.
+    absl::StatusOr<std::optional<std::string>> stored =
+        CheckRequestId(*db_, what.request_id, "CreateBackup", what.request_hash);
+    status = stored.status();
+    if (status.ok() && stored->has_value()) {
+      if (!response->ParseFromString(**stored)) {
+        status = absl::DataLossError("the stored response of this request_id is corrupt");
+      }
+      reactor->Finish(common::ToGrpcStatus(status));
+      return reactor;
+    }
+  }
   if (!status.ok()) {
     reactor->Finish(common::ToGrpcStatus(status));
     return reactor;
   }
-  BackupRequest what;
-  what.request_id = request->request_id();
   what.description = request->description();
   what.created_by = caller->name;
 
@@ -133,10 +152,26 @@ grpc::ServerUnaryReactor* RecordsAdminService::CreateBackup(grpc::CallbackServer
       std::lock_guard<std::mutex> done(mu_);
       running_ = false;
     }
-    if (backup.ok()) ToProto(*backup, response);
+    if (backup.ok()) {
+      ToProto(*backup, response);
+      if (!what.request_id.empty()) RecordRequest(what, *response);
+    }
     reactor->Finish(common::ToGrpcStatus(backup.status()));
   });
   return reactor;
+}
+
+void RecordsAdminService::RecordRequest(const BackupRequest& what, const v1::Backup& response) {
+  std::promise<absl::Status> recorded;
+  SubmitRequestRecord(db_, what.request_id,
+                      {"CreateBackup", what.request_hash, response.SerializeAsString(), {}},
+                      [&recorded](const absl::Status& s) { recorded.set_value(s); });
+  const absl::Status status = recorded.get_future().get();
+  if (!status.ok()) {
+    // A retry is still recognized by the backup's own metadata (BackupStore::Create).
+    common::LogWarning("the backup's request_id was not recorded",
+                       {{"request_id", what.request_id}, {"error", status.ToString()}});
+  }
 }
 
 grpc::ServerUnaryReactor* RecordsAdminService::ListBackups(grpc::CallbackServerContext* context,

@@ -6,7 +6,10 @@
 // an admin makes is FAILED_PRECONDITION.
 //
 // CreateBackup runs on a worker thread of its own (it may take minutes) and answers from
-// there; Stop() waits for it and must be called before the database closes.
+// there; Stop() waits for it and must be called before the database closes. Its request_id
+// follows the contract of every records write (AIP-155, storage/request_records.h): the same
+// request again returns the first backup; another request under the same id, or an id another
+// write used, is INVALID_ARGUMENT REQUEST_ID_REUSED.
 //
 // Thread-safety: gRPC calls the handlers concurrently.
 #pragma once
@@ -46,6 +49,11 @@ class RecordsAdminService final : public v1::RecordsAdminService::CallbackServic
                                          google::protobuf::Empty* response) override;
 
  private:
+  // Stores the answer of a CreateBackup that carried a request_id with the other writes'
+  // request records (request_records.h), so a retry is answered and the id cannot serve
+  // another write. Waits for the commit.
+  void RecordRequest(const BackupRequest& what, const v1::Backup& response);
+
   RecordsDb* db_;
   BackupStore* backups_;
   const common::Authorizer* authorizer_;

@@ -16,6 +16,7 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/records_db.h"
+#include "services/records/storage/request_records.h"
 
 namespace records {
 namespace {
@@ -30,6 +31,7 @@ std::string EncodeMetadata(const BackupRecord& r) {
       kMetadataHeader, "\nlast_sequence=", r.last_sequence, "\nlog_id=", absl::CEscape(r.log_id),
       "\nschema_version=", r.schema_version, "\ndescription=", absl::CEscape(r.description),
       "\ncreated_by=", absl::CEscape(r.created_by), "\nrequest_id=", absl::CEscape(r.request_id),
+      "\nrequest_hash=", absl::CEscape(r.request_hash),
       "\ncreate_micros=", absl::ToUnixMicros(r.create_time), "\n");
 }
 
@@ -56,6 +58,8 @@ absl::Status DecodeMetadata(absl::string_view text, BackupRecord* r) {
       r->created_by = value;
     } else if (kv.first == "request_id") {
       r->request_id = value;
+    } else if (kv.first == "request_hash") {
+      r->request_hash = value;
     } else if (kv.first == "create_micros") {
       ok = ok && absl::SimpleAtoi(value, &micros);
       r->create_time = absl::FromUnixMicros(micros);
@@ -125,7 +129,12 @@ absl::StatusOr<BackupRecord> BackupStore::Create(common::Store* db, const Backup
   if (!request.request_id.empty()) {
     ASSIGN_OR_RETURN(std::vector<BackupRecord> existing, List());
     for (const BackupRecord& r : existing) {
-      if (r.request_id == request.request_id) return r;
+      if (r.request_id != request.request_id) continue;
+      // Backups made before request hashes were kept answer any request with their id.
+      if (!r.request_hash.empty() && r.request_hash != request.request_hash) {
+        return RequestIdReused("CreateBackup");
+      }
+      return r;
     }
   }
 
@@ -133,6 +142,7 @@ absl::StatusOr<BackupRecord> BackupStore::Create(common::Store* db, const Backup
   record.description = request.description;
   record.created_by = request.created_by;
   record.request_id = request.request_id;
+  record.request_hash = request.request_hash;
   record.create_time = absl::Now();
 
   const std::string staging = dir_ + "/staging";

@@ -10,9 +10,9 @@
 // removes the copy. The recorded last_sequence is therefore exactly the state the backup
 // holds, and it contains every write acknowledged before Create() started.
 //
-// Metadata of each backup (sequence, log_id, schema, description, creator, request_id,
-// create time) is kept as the BackupEngine app_metadata; the time of the last successful
-// verification in <backup_dir>/verified/<id>.
+// Metadata of each backup (sequence, log_id, schema, description, creator, request_id and
+// request hash, create time) is kept as the BackupEngine app_metadata; the time of the last
+// successful verification in <backup_dir>/verified/<id>.
 //
 // Errors: UNAVAILABLE (another Create is running), RESOURCE_EXHAUSTED (disk full), NOT_FOUND
 // (unknown backup_id), DATA_LOSS (Verify found a missing, short or corrupt file; the message
@@ -47,12 +47,14 @@ struct BackupRecord {
   std::string description;
   std::string created_by;
   std::string request_id;
+  std::string request_hash;  // RequestHash() of the CreateBackup request; "" before it was kept
   absl::Time verify_time = absl::InfinitePast();  // InfinitePast: never verified
 };
 
 // What the caller of Create() says about the backup.
 struct BackupRequest {
-  std::string request_id;  // idempotency key; "" for none
+  std::string request_id;    // idempotency key; "" for none
+  std::string request_hash;  // RequestHash() of the request (with request_id)
   std::string description;
   std::string created_by;
 };
@@ -67,7 +69,8 @@ class BackupStore {
   const std::string& dir() const { return dir_; }
 
   // Backs up `db` (the live records store, not owned). With a request_id that an existing
-  // backup carries, returns that backup and creates nothing.
+  // backup carries, returns that backup and creates nothing, or, when that backup was made for
+  // another request (request_hash), is INVALID_ARGUMENT REQUEST_ID_REUSED.
   absl::StatusOr<BackupRecord> Create(common::Store* db, const BackupRequest& request);
 
   // Every backup, newest (highest id) first.

@@ -85,13 +85,35 @@ absl::StatusOr<std::optional<std::string>> CheckRequestId(const RecordsDb& db,
   if (!found->has_value()) return std::nullopt;
   const RequestRecord& record = **found;
   if (record.method != method || record.request_hash != request_hash) {
-    return common::WithReason(
-        common::InvalidField(
-            "request_id", absl::StrCat("was already used for a different request (", record.method,
-                                       "); use a new request_id for a new request")),
-        "REQUEST_ID_REUSED");
+    return RequestIdReused(record.method);
   }
   return std::optional<std::string>(record.response);
+}
+
+absl::Status RequestIdReused(absl::string_view used_for) {
+  return common::WithReason(
+      common::InvalidField("request_id",
+                           absl::StrCat("was already used for a different request (", used_for,
+                                        "); use a new request_id for a new request")),
+      "REQUEST_ID_REUSED");
+}
+
+void SubmitRequestRecord(RecordsDb* db, std::string request_id, RequestRecord record,
+                         std::function<void(const absl::Status&)> done) {
+  Mutation m;
+  m.change_count = 0;
+  m.audited = false;
+  m.preconditions.push_back(
+      Precondition::Absent(db->cf(keys::kRequests), keys::RequestKey(request_id)));
+  m.build = [db, request_id, record](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
+    RequestRecord stamped = record;
+    stamped.time = stamp.commit_time;
+    PutRequestRecord(batch, *db, request_id, stamped);
+  };
+  m.done = [done = std::move(done)](const absl::Status& status, const CommitStamp&) {
+    done(status);
+  };
+  db->commits()->Submit(std::move(m));
 }
 
 }  // namespace records

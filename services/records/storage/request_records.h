@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -49,5 +50,16 @@ absl::StatusOr<std::optional<std::string>> CheckRequestId(const RecordsDb& db,
                                                           absl::string_view request_id,
                                                           absl::string_view method,
                                                           const std::string& request_hash);
+
+// INVALID_ARGUMENT REQUEST_ID_REUSED naming request_id: the id was used for a different
+// request, of method `used_for`.
+absl::Status RequestIdReused(absl::string_view used_for);
+
+// Stores `record` under `request_id` in a commit of its own (no change event, not audited),
+// for a call whose effect lies outside the database (CreateBackup); record.time becomes the
+// commit time. `done` (on the commit thread) gets OK, ABORTED when the id was recorded
+// meanwhile, or the write's error.
+void SubmitRequestRecord(RecordsDb* db, std::string request_id, RequestRecord record,
+                         std::function<void(const absl::Status&)> done);
 
 }  // namespace records
