@@ -132,6 +132,33 @@ TEST_F(RecordsImportTest, ImportsTheValidRowsAndReportsTheBadOnes) {
   EXPECT_EQ(again.errors_size(), response.errors_size());
 }
 
+// A resent import resumes: its committed rows are skipped. A row that is not the row committed
+// under that request_id and row number is another request reusing the id: REQUEST_ID_REUSED,
+// as for every other write, and nothing is written for it.
+TEST_F(RecordsImportTest, ARowOtherThanTheOneCommittedUnderItsRequestIdIsRefused) {
+  CreateOrganization();
+  CreateCell("a", "Chi bộ Văn phòng");
+  CreateCell("b", "Chi bộ Phòng Nghiệp vụ");
+  grpc::Status s;
+  v1::ImportMembersResponse first = Import({Row(0), Row(1)}, "import-7", &s);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(first.committed(), 2);
+
+  v1::ImportMemberRow other = Row(5);
+  other.set_row(Row(1).row());  // the row number of a committed row, another member
+  v1::ImportMembersResponse again = Import({Row(0), other}, "import-7", &s);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.already_committed(), 1) << "the same row is skipped";
+  EXPECT_EQ(again.committed(), 0);
+  ASSERT_EQ(again.errors_size(), 1);
+  EXPECT_EQ(again.errors(0).row(), other.row());
+  EXPECT_EQ(again.errors(0).reason(), "REQUEST_ID_REUSED") << again.errors(0).message();
+  v1::GetMemberRequest get;
+  get.set_name("organizations/hq/members/imp-0005");
+  v1::Member m;
+  EXPECT_EQ(stub_->GetMember(Context().get(), get, &m).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(RecordsImportTest, AStreamWithoutAHeaderOrWithRepeatedRowsIsRejected) {
   CreateOrganization();
   CreateCell("a", "Chi bộ Văn phòng");

@@ -32,6 +32,14 @@ std::string RowRequestId(absl::string_view request_id, int row) {
   return absl::StrCat(request_id, "#row", row);
 }
 
+// What a row's request record holds to tell a resent row from another one under the same
+// request_id and row number: the hash of the import's organization and the (normalized) row.
+std::string RowRequestHash(absl::string_view parent, const v1::ImportMemberRow& row) {
+  v1::ImportMembersHeader header;
+  header.set_parent(std::string(parent));
+  return absl::StrCat(RequestHash(header), RequestHash(row));
+}
+
 void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse* response,
                   absl::string_view default_field = "") {
   const std::string reason = common::ErrorReason(status);
@@ -172,6 +180,12 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
       absl::StatusOr<std::optional<RequestRecord>> done =
           FindRequestRecord(*db_, RowRequestId(header_.request_id(), row.row()));
       if (done.ok() && done->has_value()) {
+        // Row records written before they held a hash match any row.
+        const std::string& hash = (*done)->request_hash;
+        if (!hash.empty() && hash != RowRequestHash(header_.parent(), row)) {
+          AddRowErrors(row.row(), RequestIdReused("ImportMembers, another row"), response_);
+          return absl::OkStatus();
+        }
         response_->set_already_committed(response_->already_committed() + 1);
         return absl::OkStatus();
       }
@@ -217,8 +231,9 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
       plan.preconditions.push_back(
           Precondition::Absent(db_->cf(keys::kRequests), keys::RequestKey(row_id)));
       RecordsDb* db = db_;
-      plan.extra = [db, row_id, name](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
-        PutRequestRecord(batch, *db, row_id, {"ImportMembers", "", name, stamp.commit_time});
+      plan.extra = [db, row_id, name, hash = RowRequestHash(header_.parent(), row)](
+                       const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
+        PutRequestRecord(batch, *db, row_id, {"ImportMembers", hash, name, stamp.commit_time});
       };
     }
     return plan;
