@@ -442,6 +442,32 @@ TEST_F(RecordsAuthTest, ConflictOnANationalIdNamesTheHolderOnlyToPiiReaders) {
   }
   EXPECT_EQ(Head(), head) << "a refused call wrote to the change log";
 
+  // A correction can make a record hold its national ID again: voiding the transfer out of a
+  // member whose ID another member has taken since.
+  v1::TransferMemberRequest out;
+  out.set_name("organizations/hq/members/m-0006");
+  out.set_kind(v1::TransferMemberRequest::OFFICIAL_OUT);
+  out.mutable_destination()->set_display_name("Đảng bộ phường 3, thành phố Tân An");
+  *out.mutable_decision() = Decision("12-QĐ/ĐU", Day(2020, 3, 1));
+  *out.mutable_effective_date() = Day(2020, 3, 1);
+  v1::AdmitMemberRequest leaver = AdmitRequest(6, "nghiep-vu", "Lê Văn Tám");
+  ASSERT_TRUE(stub_->AdmitMember(As(kAdminToken).get(), leaver, &member).ok());
+  ASSERT_TRUE(stub_->TransferMember(As(kAdminToken).get(), out, &member).ok());
+  v1::AdmitMemberRequest successor = AdmitRequest(7, "nghiep-vu", "Lê Văn Bảy");
+  successor.mutable_member()->set_national_id(leaver.member().national_id());
+  ASSERT_TRUE(stub_->AdmitMember(As(kAdminToken).get(), successor, &member).ok());
+  v1::CorrectMemberEventRequest void_transfer;
+  void_transfer.set_name("organizations/hq/members/m-0006");
+  *void_transfer.mutable_basis() = Decision("50-QĐ/ĐU", Day(2024, 5, 1));
+  void_transfer.set_reason("Quyết định chuyển sinh hoạt bị hủy");
+  void_transfer.set_event_id("e2");
+  void_transfer.set_voids_event(true);
+  s = stub_->CorrectMemberEvent(As(kEditorToken).get(), void_transfer, &member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(ReasonOf(s), "MEMBER_NATIONAL_ID_TAKEN");
+  EXPECT_EQ(told(s).find("m-0007"), std::string::npos)
+      << "CorrectMemberEvent: " << s.error_message();
+
   // A caller with pii.read may be told who holds the value.
   admit.set_member_id("m-0005");
   s = stub_->AdmitMember(As(kAdminToken).get(), admit, &member);
@@ -452,7 +478,7 @@ TEST_F(RecordsAuthTest, ConflictOnANationalIdNamesTheHolderOnlyToPiiReaders) {
   // an operator no more than the caller was told (audit entries of refused calls are written
   // after the reply: wait for them).
   std::vector<v1::AuditEvent> refused;
-  for (int attempt = 0; attempt < 50 && refused.size() < 4; ++attempt) {
+  for (int attempt = 0; attempt < 50 && refused.size() < 5; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     v1::ListAuditEventsRequest request;
     request.set_filter(
@@ -469,13 +495,14 @@ TEST_F(RecordsAuthTest, ConflictOnANationalIdNamesTheHolderOnlyToPiiReaders) {
     EXPECT_NE(e.summary().find("national_id"), std::string::npos) << e.summary();
     EXPECT_EQ(e.reason(), "MEMBER_NATIONAL_ID_TAKEN");
     EXPECT_EQ(e.summary().find("m-0001"), std::string::npos) << e.summary();
+    EXPECT_EQ(e.summary().find("m-0007"), std::string::npos) << e.summary();
     if (e.method() == "ImportMembers") {
       EXPECT_NE(e.summary().find("ImportMembers row 7"), std::string::npos) << e.summary();
       EXPECT_EQ(e.resource_name(), "organizations/hq/members/m-0004");
     }
   }
   EXPECT_EQ(methods, (std::multiset<std::string>{"AdmitMember", "ReceiveMember", "ImportMembers",
-                                                 "ImportMembers"}));
+                                                 "ImportMembers", "CorrectMemberEvent"}));
 }
 
 TEST_F(RecordsAuthTest, AuditLogNamesThePrincipalOfEachChange) {
