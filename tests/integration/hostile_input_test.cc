@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <iostream>
 #include <future>
 #include <map>
 #include <memory>
@@ -638,7 +639,7 @@ TEST_F(HostileInputTest, AnotherClientIsServedMeanwhile) {
       query.set_filter(absl::StrCat("name_query = \"", words, "\""));
       rv1::AdmitMemberRequest oversized;
       oversized.set_parent("organizations/hq-long-an");
-      oversized.mutable_member()->set_full_name(std::string(8 << 20, 'x'));
+      oversized.mutable_member()->set_full_name(std::string(1 << 20, 'x'));
       while (!stop.load()) {
         Call(&stub, *list, query.SerializeAsString(), std::chrono::seconds(30));
         if (t % 2 == 1) Call(&stub, *admit, oversized.SerializeAsString(), std::chrono::seconds(30));
@@ -667,6 +668,7 @@ TEST_F(HostileInputTest, AnotherClientIsServedMeanwhile) {
   }
   stop = true;
   for (auto& t : hostile) t.join();
+  std::cout << "GetMember: " << answered << " calls, slowest " << slowest.count() << " ms\n";
   EXPECT_GT(answered, 10);
   EXPECT_LT(slowest, kAnswerWithin) << "GetMember waited behind hostile calls";
 }

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/vi_text.h"
 #include "google/protobuf/descriptor.h"
@@ -185,6 +187,26 @@ void FilterAndOrder(absl::string_view filter, const common::FilterSpec& spec,
   auto order = common::ParseOrderBy(order_by, order_fields);
   for (auto& [field, description] : common::FieldViolationsOf(order.status())) {
     v->Add(field, description);
+  }
+}
+
+// A member search's name_query: bounded in characters and words (its cost grows with both).
+void NameQuery(absl::string_view filter, FieldViolations* v) {
+  auto terms = common::ParseFilter(filter);
+  if (!terms.ok()) return;  // reported by FilterAndOrder
+  for (const common::FilterTerm& t : *terms) {
+    if (t.field != "name_query") continue;
+    const size_t length = CodePoints(t.value.text);
+    const size_t words = std::vector<absl::string_view>(
+                             absl::StrSplit(t.value.text, absl::ByAnyChar(" \t"), absl::SkipEmpty()))
+                             .size();
+    if (length > static_cast<size_t>(kMaxNameQueryLength)) {
+      v->Add("filter", absl::StrCat("name_query is ", length, " characters long; at most ",
+                                    kMaxNameQueryLength, " are allowed"));
+    } else if (words > static_cast<size_t>(kMaxNameQueryWords)) {
+      v->Add("filter", absl::StrCat("name_query has ", words, " words; at most ",
+                                    kMaxNameQueryWords, " are allowed"));
+    }
   }
 }
 
@@ -780,6 +802,7 @@ absl::Status Validate(const v1::ListMembersRequest& r, absl::CivilDay) {
   OrganizationField(r.parent(), "parent", &v);
   PageSize(r.page_size(), &v);
   FilterAndOrder(r.filter(), MemberFilterSpec(), r.order_by(), MemberOrderFields(), &v);
+  NameQuery(r.filter(), &v);
   EnumOptional(r.view(), v1::MemberView_IsValid, "view", &v);
   return v.ToStatus();
 }
@@ -1144,6 +1167,7 @@ absl::Status Validate(const v1::ExportMembersRequest& r, absl::CivilDay) {
   FieldViolations v;
   OrganizationField(r.parent(), "parent", &v);
   FilterAndOrder(r.filter(), MemberFilterSpec(), r.order_by(), MemberOrderFields(), &v);
+  NameQuery(r.filter(), &v);
   EnumOptional(r.view(), v1::MemberView_IsValid, "view", &v);
   Required(r.purpose(), "purpose", kMaxPurposeLength, &v);
   return v.ToStatus();

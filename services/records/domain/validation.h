@@ -61,6 +61,10 @@ inline constexpr int kMaxTeam = 20;
 inline constexpr int kMaxCommitteeMembers = 20;
 inline constexpr int kMaxRecommendations = 50;
 inline constexpr int kMaxManagedProvinces = 64;
+// ListMembers / ExportMembers `name_query`: a full name is at most kMaxNameLength code points
+// and rarely more than 6 words; a search costs in proportion to its words.
+inline constexpr int kMaxNameQueryLength = kMaxNameLength;
+inline constexpr int kMaxNameQueryWords = 10;
 inline constexpr int kAdmissionMinAgeMonths = 18 * 12;
 inline constexpr int kAdmissionMaxAgeMonths = 60 * 12;  // above this: over_age_approval
 

@@ -2,6 +2,7 @@
 // by its field path.
 #include "services/records/domain/validation.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -359,6 +360,24 @@ TEST(ValidateListMembersTest, PageSizeFilterAndOrder) {
   EXPECT_THAT(Description(Validate(r, kToday), "filter"), HasSubstr("not a value of \"state\""));
   r.set_filter("active = true AND name_query = \"nguyen van\"");
   EXPECT_TRUE(Validate(r, kToday).ok()) << Validate(r, kToday);
+}
+
+// A 10 MB name_query of many words kept a core busy for 45 s after its caller gave up.
+TEST(ValidateListMembersTest, NameQueriesAreBoundedInCharactersAndWords) {
+  v1::ListMembersRequest r;
+  r.set_parent(kOrg);
+  r.set_filter("name_query = \"Nguyễn Thị Minh Khai\"");
+  EXPECT_TRUE(Validate(r, kToday).ok()) << Validate(r, kToday);
+  r.set_filter(absl::StrCat("name_query = \"", std::string(101, 'a'), "\""));
+  EXPECT_THAT(Description(Validate(r, kToday), "filter"),
+              HasSubstr("name_query is 101 characters long; at most 100 are allowed"));
+  r.set_filter("name_query = \"a b c d e f g h i j k\"");
+  EXPECT_THAT(Description(Validate(r, kToday), "filter"),
+              HasSubstr("name_query has 11 words; at most 10 are allowed"));
+  v1::ExportMembersRequest e;
+  e.set_parent(kOrg);
+  e.set_filter("name_query = \"a b c d e f g h i j k\"");
+  EXPECT_THAT(Description(Validate(e, kToday), "filter"), HasSubstr("at most 10 are allowed"));
 }
 
 TEST(ValidateListAuditEventsTest, TimeBoundsAreRfc3339) {
