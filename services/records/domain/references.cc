@@ -67,7 +67,9 @@ absl::Status CheckActiveOrganization(const v1::Organization& target, absl::strin
                                      absl::string_view reason, absl::string_view subject) {
   if (target.state() != v1::Organization::CLOSED) return absl::OkStatus();
   return RefuseOrganization(target, field, reason, subject,
-                            "it must be ACTIVE (name its successor instead)");
+                            target.successor().empty()
+                                ? "it must be ACTIVE"
+                                : "it must be ACTIVE (name its successor instead)");
 }
 
 absl::Status CheckActiveCell(const v1::Cell& target, absl::string_view field,
