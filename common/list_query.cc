@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/vi_text.h"
 
 namespace common {
 namespace {
@@ -46,6 +47,11 @@ class FilterParser {
       const size_t word_start = pos_;
       const std::string word = ReadWord();
       if (word == "AND") {
+        if (terms.size() >= static_cast<size_t>(kMaxFilterTerms)) {
+          return InvalidField(
+              field_name_, absl::StrCat("has more than ", kMaxFilterTerms, " comparisons; at most ",
+                                        kMaxFilterTerms, " are allowed"));
+        }
         const size_t after = pos_;
         SkipSpace();
         if (pos_ == after && pos_ < text_.size()) {
@@ -247,6 +253,24 @@ absl::string_view KindName(FilterValue::Kind kind) {
   return "a value";
 }
 
+// Code points of UTF-8 text (bytes that do not continue a sequence).
+size_t CodePoints(absl::string_view text) {
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Runs of characters other than ASCII white space: the words a name search splits.
+size_t Words(absl::string_view text) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool blank = absl::ascii_isspace(static_cast<unsigned char>(c));
+    if (!blank && !in_word) ++words;
+    in_word = !blank;
+  }
+  return words;
+}
+
 }  // namespace
 
 absl::string_view FilterOpText(FilterOp op) {
@@ -271,6 +295,10 @@ absl::string_view FilterOpText(FilterOp op) {
 
 absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter,
                                                     absl::string_view field_name) {
+  if (filter.size() > kMaxFilterBytes) {
+    return InvalidField(field_name, absl::StrCat("has ", filter.size(), " bytes; at most ",
+                                                 kMaxFilterBytes, " are allowed"));
+  }
   return FilterParser(filter, field_name).Parse();
 }
 
@@ -309,6 +337,21 @@ absl::Status CheckFilter(const std::vector<FilterTerm>& terms, const FilterSpec&
       violations.Add(std::string(field_name),
                      absl::StrCat("\"", term.field, "\" takes ", absl::StrJoin(kinds, " or "),
                                   ", got ", KindName(term.value.kind), " (", term.value.text, ")"));
+    } else if (term.value.kind == FilterValue::Kind::kString) {
+      // Measured as stored text is: code points of the NFC form (the filter's byte bound
+      // keeps this cheap).
+      absl::StatusOr<std::string> nfc = ToNfc(term.value.text);
+      const size_t length = CodePoints(nfc.ok() ? *nfc : term.value.text);
+      if (it->max_length > 0 && length > static_cast<size_t>(it->max_length)) {
+        violations.Add(std::string(field_name),
+                       absl::StrCat(term.field, " has ", length, " characters; at most ",
+                                    it->max_length, " are allowed"));
+      }
+      if (it->max_words > 0 && Words(term.value.text) > static_cast<size_t>(it->max_words)) {
+        violations.Add(std::string(field_name),
+                       absl::StrCat(term.field, " has ", Words(term.value.text), " words; at most ",
+                                    it->max_words, " are allowed"));
+      }
     } else if (term.value.kind == FilterValue::Kind::kIdentifier && !it->enum_values.empty() &&
                std::find(it->enum_values.begin(), it->enum_values.end(), term.value.text) ==
                    it->enum_values.end()) {
@@ -338,6 +381,10 @@ absl::StatusOr<std::vector<OrderField>> ParseOrderBy(absl::string_view order_by,
                                                      const std::vector<std::string>& allowed,
                                                      absl::string_view field_name) {
   std::vector<OrderField> out;
+  if (order_by.size() > kMaxOrderByBytes) {
+    return InvalidField(field_name, absl::StrCat("has ", order_by.size(), " bytes; at most ",
+                                                 kMaxOrderByBytes, " are allowed"));
+  }
   if (absl::StripAsciiWhitespace(order_by).empty()) return out;
   FieldViolations violations;
   for (absl::string_view part : absl::StrSplit(order_by, ',')) {

@@ -13,10 +13,18 @@
 // - Page tokens: common/page_token.h.
 // - NormalizePageSize: 0 -> default (50), above max (1000) -> max, negative -> error.
 //
+// - Size bounds (below), checked before anything is parsed, so a query's cost is bounded
+//   whatever a client sends: the whole filter and order_by in bytes, the comparisons of a
+//   filter, and per field of a method's FilterSpec the length and words of a string value.
+//   Over a bound is INVALID_ARGUMENT naming the field and the limit ("filter: has 5242880
+//   bytes; at most 4096 are allowed", "filter: name_query has 40 words; at most 10 are
+//   allowed").
+//
 // Errors are INVALID_ARGUMENT built with common::FieldViolations on the request field
 // ("filter", "order_by", "page_token", "page_size"). Pure functions, thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +37,13 @@
 #include "common/page_token.h"  // List methods use both
 
 namespace common {
+
+// Bounds of every List request, both services. A real query is far below them: the longest
+// filters in use (a cell name, a name query and a state; an audit time range with principal
+// and method) are under 600 bytes and 7 comparisons.
+inline constexpr size_t kMaxFilterBytes = 4096;
+inline constexpr size_t kMaxOrderByBytes = 256;
+inline constexpr int kMaxFilterTerms = 16;
 
 enum class FilterOp { kEq, kNe, kLt, kGt, kLe, kGe, kHas };
 
@@ -52,7 +67,8 @@ struct FilterTerm {
 
 // Parses `filter`; an empty or all-blank filter is an empty list. INVALID_ARGUMENT on field
 // `field_name` naming the 1-based position and the problem ("filter: at position 12:
-// expected a value after '=', found end of filter").
+// expected a value after '=', found end of filter"), or the bound when the filter has more
+// than kMaxFilterBytes bytes or kMaxFilterTerms comparisons.
 absl::StatusOr<std::vector<FilterTerm>> ParseFilter(absl::string_view filter,
                                                     absl::string_view field_name = "filter");
 
@@ -63,12 +79,15 @@ struct FilterField {
   std::vector<FilterValue::Kind> kinds;  // allowed value kinds
   std::vector<std::string> enum_values;  // for kIdentifier: the allowed words (empty: any)
   int max_occurrences = 1;               // e.g. 2 for a lower and an upper time bound
+  int max_length = 0;  // kString: most code points of the value (0: only kMaxFilterBytes)
+  int max_words = 0;   // kString: most words (runs of non-blanks) of the value (0: any)
 };
 using FilterSpec = std::vector<FilterField>;
 
 // OK when every term names an allowed field with an allowed operator, value kind and enum
-// value, and no field occurs more often than allowed. Otherwise INVALID_ARGUMENT listing every
-// problem, e.g. "filter: unknown field \"colour\" at position 1; allowed fields: cell, state".
+// value, within the field's max_length and max_words, and no field occurs more often than
+// allowed. Otherwise INVALID_ARGUMENT listing every problem, e.g. "filter: unknown field
+// \"colour\" at position 1; allowed fields: cell, state".
 absl::Status CheckFilter(const std::vector<FilterTerm>& terms, const FilterSpec& spec,
                          absl::string_view field_name = "filter");
 
@@ -84,7 +103,7 @@ struct OrderField {
 
 // Parses "field desc, other" (each field at most once, only fields in `allowed`); an empty
 // order_by is an empty list. INVALID_ARGUMENT on `field_name` naming the unknown field and
-// listing the allowed ones.
+// listing the allowed ones, or the bound when it has more than kMaxOrderByBytes bytes.
 absl::StatusOr<std::vector<OrderField>> ParseOrderBy(absl::string_view order_by,
                                                      const std::vector<std::string>& allowed,
                                                      absl::string_view field_name = "order_by");

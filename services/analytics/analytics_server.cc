@@ -51,9 +51,13 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
       std::make_unique<common::Authorizer>("dangbo.analytics.v1.AnalyticsService", config.tokens,
                                            common::NewRateLimiter(config.security));
   server->authorizer_->RequireTls(config.security.tls());
+  common::WorkPool::Options pool_options;
+  pool_options.name = "analytics-scan";
+  pool_options.threads = common::WorkPool::DefaultThreads();
+  server->scan_pool_ = std::make_unique<common::WorkPool>(pool_options);
   server->service_ = std::make_unique<AnalyticsServiceImpl>(
       server->indicators_.get(), server->read_model_.get(), server->follower_.get(),
-      server->authorizer_.get(), replication);
+      server->authorizer_.get(), replication, server->scan_pool_.get());
   server->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   server->runner_->AddService(server->service_.get(), "dangbo.analytics.v1.AnalyticsService");
   RecordsFollower* follower = server->follower_.get();
@@ -90,7 +94,8 @@ void AnalyticsServer::Shutdown() {
   store_metrics_.Reset();
   if (follower_ != nullptr) follower_->Stop();
   if (indicator_follower_ != nullptr) indicator_follower_->Stop();
-  if (runner_ != nullptr) runner_->Shutdown();
+  if (runner_ != nullptr) runner_->Shutdown();  // every call has finished, rankings included
+  if (scan_pool_ != nullptr) scan_pool_->Stop();
   if (bench_targets_) StopBenchTargets();
   if (db_ != nullptr) {
     if (absl::Status s = db_->Close(); !s.ok()) {

@@ -22,6 +22,7 @@
 #include "common/security.h"
 #include "common/server.h"
 #include "common/store.h"
+#include "common/work_pool.h"
 #include "services/analytics/follower/indicator_follower.h"
 #include "services/analytics/follower/records_follower.h"
 #include "services/analytics/service/analytics_service.h"
@@ -79,6 +80,7 @@ class AnalyticsServer {
   common::MetricsRegistration store_metrics_;
   common::MetricsRegistration follower_metrics_;
   std::unique_ptr<common::Authorizer> authorizer_;
+  std::unique_ptr<common::WorkPool> scan_pool_;  // rankings; outlives service_
   std::unique_ptr<AnalyticsServiceImpl> service_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;

@@ -23,8 +23,13 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   s->hub_ = std::make_unique<common::ChangeHub>("records");
   common::ChangeHub* hub = s->hub_.get();
   s->db_->commits()->SetCommitListener([hub](uint64_t last) { hub->Notify(last); });
+  common::WorkPool::Options pool_options;
+  pool_options.name = "records-scan";
+  pool_options.threads = common::WorkPool::DefaultThreads();
+  s->scan_pool_ = std::make_unique<common::WorkPool>(pool_options);
   RecordsServiceOptions service_options;
   service_options.change_log_retention = config.change_log_retention;
+  service_options.scan_pool = s->scan_pool_.get();
   s->authorizer_ = std::make_unique<common::Authorizer>(
       "dangbo.records.v1.RecordsService", config.tokens, common::NewRateLimiter(config.security));
   s->authorizer_->RequireTls(config.security.tls());
@@ -62,7 +67,8 @@ void RecordsServer::RunUntilSignal() { runner_->RunUntilSignal(); }
 absl::Status RecordsServer::Shutdown() {
   if (shut_down_) return close_status_;
   shut_down_ = true;
-  if (runner_ != nullptr) runner_->Shutdown();
+  if (runner_ != nullptr) runner_->Shutdown();  // every call has finished, scans included
+  if (scan_pool_ != nullptr) scan_pool_->Stop();
   if (bench_targets_) StopBenchTargets();
   if (admin_ != nullptr) admin_->Stop();  // a running backup reads the database
   trimmer_.reset();

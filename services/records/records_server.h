@@ -23,6 +23,7 @@
 #include "common/change_hub.h"
 #include "common/metrics.h"
 #include "common/server.h"
+#include "common/work_pool.h"
 #include "services/records/config.h"
 #include "services/records/service/admin_service.h"
 #include "services/records/service/records_service.h"
@@ -57,6 +58,7 @@ class RecordsServer {
   common::MetricsRegistration store_metrics_;  // RocksDB stats on /metrics; reset before db_ closes
   std::unique_ptr<Trimmer> trimmer_;
   std::unique_ptr<common::ChangeHub> hub_;
+  std::unique_ptr<common::WorkPool> scan_pool_;     // list scans, searches; outlives service_
   std::unique_ptr<common::Authorizer> authorizer_;  // outlives service_
   std::unique_ptr<RecordsService> service_;
   std::unique_ptr<BackupStore> backups_;

@@ -264,6 +264,57 @@ TEST_F(AnalyticsServiceTest, BadRowsAreReportedAndGoodRowsWritten) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Request bounds (common/list_query.h, analytics_service.cc): over one is INVALID_ARGUMENT
+// naming the field and the limit, answered at once.
+TEST_F(AnalyticsServiceTest, OversizedQueriesAreRefusedNamingTheLimit) {
+  v1::ListIndicatorsRequest list;
+  list.set_parent(analytics::seed::kSeedOrganization);
+  list.set_filter("unit = \"" + std::string(5 << 10, 'x') + "\"");
+  v1::ListIndicatorsResponse listed;
+  grpc::Status s = stub_->ListIndicators(Context().get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("filter: has 5129 bytes; at most 4096 are allowed"));
+  // Over 64 KiB the request-wide text bound (common/request_text.h) answers first.
+  list.set_filter("unit = \"" + std::string(5 << 20, 'x') + "\"");
+  s = stub_->ListIndicators(Context().get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("filter: is 5242889 bytes long; at most 65536"));
+  list.clear_filter();
+  list.set_order_by(std::string(300, ' ') + "name");
+  s = stub_->ListIndicators(Context().get(), list, &listed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("order_by: has 304 bytes; at most 256 are allowed"));
+
+  v1::GetYearlyPerformanceRequest performance;
+  performance.set_organization(analytics::seed::kSeedOrganization);
+  performance.set_year(2019);
+  v1::CompareYearsRequest compare;
+  compare.set_organization(analytics::seed::kSeedOrganization);
+  compare.set_base_year(2015);
+  compare.set_year(2019);
+  v1::GetTermSummaryRequest summary;
+  summary.set_organization(analytics::seed::kSeedOrganization);
+  summary.mutable_term()->set_start_year(2015);
+  summary.mutable_term()->set_end_year(2020);
+  for (int i = 0; i < 101; ++i) {
+    performance.add_indicators("state-budget-revenue");
+    compare.add_indicators("state-budget-revenue");
+    summary.add_indicators("state-budget-revenue");
+  }
+  v1::GetYearlyPerformanceResponse p;
+  s = stub_->GetYearlyPerformance(Context().get(), performance, &p);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("indicators: has 101 entries; at most 100 are allowed"));
+  v1::CompareYearsResponse c;
+  EXPECT_EQ(stub_->CompareYears(Context().get(), compare, &c).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetTermSummaryResponse t;
+  EXPECT_EQ(stub_->GetTermSummary(Context().get(), summary, &t).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  performance.mutable_indicators()->DeleteSubrange(0, 1);  // 100: within the bound
+  EXPECT_TRUE(stub_->GetYearlyPerformance(Context().get(), performance, &p).ok());
+}
+
 TEST_F(AnalyticsServiceTest, GetIndicatorWithAMalformedNameNamesTheField) {
   v1::GetIndicatorRequest request;
   request.set_name("x");

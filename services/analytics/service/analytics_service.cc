@@ -34,7 +34,13 @@ namespace {
 using ::dangbo::analytics::storage::v1::RequestRecord;
 using ::google::protobuf::util::TimeUtil;
 
+// Request bounds. A RecordObservations call: at most kMaxObservationRows rows (as
+// observations or CSV records; the CSV text itself is bounded by --max_message_bytes and
+// parsed in one pass). GetYearlyPerformance, CompareYears and GetTermSummary: at most
+// kMaxSelectedIndicators indicator ids (an organization has a handful). List filters and
+// order_by: common/list_query.h.
 constexpr int kMaxObservationRows = 10000;
+constexpr int kMaxSelectedIndicators = 100;
 // A write forwarded to the writer; and how long a replica then waits to apply it.
 constexpr absl::Duration kForwardTimeout = absl::Seconds(30);
 constexpr absl::Duration kReadYourWriteWait = absl::Seconds(5);
@@ -138,6 +144,10 @@ int CurrentYear() { return TodayInVietnam().year(); }
 absl::StatusOr<std::vector<v1::Indicator>> SelectIndicators(
     const IndicatorStore& store, const std::string& org,
     const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  if (ids.size() > kMaxSelectedIndicators) {
+    return common::InvalidField("indicators", absl::StrCat("has ", ids.size(), " entries; at most ",
+                                                           kMaxSelectedIndicators, " are allowed"));
+  }
   ASSIGN_OR_RETURN(std::vector<v1::Indicator> all, store.ListIndicators(org));
   if (ids.empty()) return all;
   common::FieldViolations v;
@@ -176,12 +186,13 @@ absl::Status NoIndicators(const std::string& org) {
 AnalyticsServiceImpl::AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
                                            RecordsFollower* follower,
                                            const common::Authorizer* authorizer,
-                                           Replication replication)
+                                           Replication replication, common::WorkPool* scan_pool)
     : indicators_(indicators),
       read_model_(read_model),
       follower_(follower),
       authorizer_(authorizer),
-      replication_(replication) {}
+      replication_(replication),
+      scan_pool_(scan_pool) {}
 
 template <typename Fn>
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContext* ctx,
@@ -191,6 +202,31 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContex
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
   reactor->Finish(common::ToGrpcStatus(principal.ok() ? fn(*principal) : principal.status()));
+  return reactor;
+}
+
+template <typename Fn>
+grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeFromPool(grpc::CallbackServerContext* ctx,
+                                                              absl::string_view method,
+                                                              const google::protobuf::Message& request,
+                                                              Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
+  if (!principal.ok()) {
+    reactor->Finish(common::ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  auto run = [reactor, ctx, fn = std::move(fn)]() mutable {
+    common::Cancellation stop(ctx);
+    absl::Status status = stop.Check();  // the call may have ended while queued
+    if (status.ok()) status = fn(&stop);
+    reactor->Finish(common::ToGrpcStatus(status));
+  };
+  if (scan_pool_ == nullptr) {
+    run();
+  } else if (!scan_pool_->Submit(std::move(run))) {
+    reactor->Finish(common::ToGrpcStatus(common::WorkPoolFullError(method)));
+  }
   return reactor;
 }
 
@@ -287,16 +323,20 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::DeleteIndicator(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::RecordObservations(
     grpc::CallbackServerContext* ctx, const v1::RecordObservationsRequest* request,
     v1::RecordObservationsResponse* response) {
-  return ServeWrite(
-      ctx, "RecordObservations", *request, response,
-      &v1::AnalyticsService::StubInterface::RecordObservations,
-      [&](const common::Principal& p) { return DoRecordObservations(p.name, *request, response); });
+  return ServeWrite(ctx, "RecordObservations", *request, response,
+                    &v1::AnalyticsService::StubInterface::RecordObservations,
+                    [&](const common::Principal& p) {
+                      common::Cancellation stop(ctx);
+                      return DoRecordObservations(p.name, *request, response, &stop);
+                    });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListObservations(
     grpc::CallbackServerContext* ctx, const v1::ListObservationsRequest* request,
     v1::ListObservationsResponse* response) {
-  return Serve(ctx, "ListObservations", *request,
-               [&](const common::Principal&) { return DoListObservations(*request, response); });
+  return Serve(ctx, "ListObservations", *request, [&](const common::Principal&) {
+    common::Cancellation stop(ctx);
+    return DoListObservations(*request, response, &stop);
+  });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
     grpc::CallbackServerContext* ctx, const v1::GetYearlyPerformanceRequest* request,
@@ -322,14 +362,18 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetTermSummary(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::RankOrganizations(
     grpc::CallbackServerContext* ctx, const v1::RankOrganizationsRequest* request,
     v1::RankOrganizationsResponse* response) {
-  return Serve(ctx, "RankOrganizations", *request,
-               [&](const common::Principal&) { return DoRankOrganizations(*request, response); });
+  return ServeFromPool(ctx, "RankOrganizations", *request,
+                       [this, request, response](common::Cancellation* stop) {
+                         return DoRankOrganizations(*request, response, stop);
+                       });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicatorSeries(
     grpc::CallbackServerContext* ctx, const v1::GetIndicatorSeriesRequest* request,
     v1::GetIndicatorSeriesResponse* response) {
-  return Serve(ctx, "GetIndicatorSeries", *request,
-               [&](const common::Principal&) { return DoGetIndicatorSeries(*request, response); });
+  return Serve(ctx, "GetIndicatorSeries", *request, [&](const common::Principal&) {
+    common::Cancellation stop(ctx);
+    return DoGetIndicatorSeries(*request, response, &stop);
+  });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetPartyStatistics(
     grpc::CallbackServerContext* ctx, const v1::GetPartyStatisticsRequest* request,
@@ -340,8 +384,10 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetPartyStatistics(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListPartyStatistics(
     grpc::CallbackServerContext* ctx, const v1::ListPartyStatisticsRequest* request,
     v1::ListPartyStatisticsResponse* response) {
-  return Serve(ctx, "ListPartyStatistics", *request,
-               [&](const common::Principal&) { return DoListPartyStatistics(*request, response); });
+  return Serve(ctx, "ListPartyStatistics", *request, [&](const common::Principal&) {
+    common::Cancellation stop(ctx);
+    return DoListPartyStatistics(*request, response, &stop);
+  });
 }
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
     grpc::CallbackServerContext* ctx, const v1::GetFollowerStatusRequest* request,
@@ -604,7 +650,7 @@ absl::Status AnalyticsServiceImpl::DoDeleteIndicator(const v1::DeleteIndicatorRe
 
 absl::Status AnalyticsServiceImpl::DoRecordObservations(
     const std::string& principal, const v1::RecordObservationsRequest& request,
-    v1::RecordObservationsResponse* response) {
+    v1::RecordObservationsResponse* response, common::Cancellation* stop) {
   ASSIGN_OR_RETURN(std::string org, ParseOrganizationName(request.parent(), "parent"));
   RETURN_IF_ERROR(ValidateRequestId(request.request_id(), "request_id"));
   const bool has_rows = request.observations_size() > 0;
@@ -656,6 +702,7 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
   std::map<std::string, std::optional<v1::Indicator>> definitions;
   int written = 0, unchanged = 0;
   for (v1::ObservationInput& row : rows) {
+    RETURN_IF_ERROR(stop->Tick());  // nothing is written before the last row
     bool bad = false;
     for (const auto& [field, rule] : ValidateObservationInput(&row, current_year)) {
       row_error(row.row(), field, rule, absl::StatusCode::kInvalidArgument, "INVALID_ARGUMENT");
@@ -731,7 +778,8 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
 }
 
 absl::Status AnalyticsServiceImpl::DoListObservations(const v1::ListObservationsRequest& request,
-                                                      v1::ListObservationsResponse* response) {
+                                                      v1::ListObservationsResponse* response,
+                                                      common::Cancellation* stop) {
   ASSIGN_OR_RETURN(IndicatorName name, ParseIndicatorName(request.indicator(), "indicator",
                                                           /*allow_wildcard=*/true));
   common::FieldViolations v;
@@ -768,8 +816,12 @@ absl::Status AnalyticsServiceImpl::DoListObservations(const v1::ListObservations
   };
   response->set_total_size(static_cast<int>(observations.size()));
   size_t i = 0;
-  while (!last.empty() && i < observations.size() && key(observations[i]) <= last) ++i;
+  while (!last.empty() && i < observations.size() && key(observations[i]) <= last) {
+    RETURN_IF_ERROR(stop->Tick());
+    ++i;
+  }
   for (; i < observations.size() && response->observations_size() < page_size; ++i) {
+    RETURN_IF_ERROR(stop->Tick());
     v1::Observation o = observations[i];
     if (!request.include_revisions()) o.clear_revisions();
     *response->add_observations() = std::move(o);
@@ -883,7 +935,8 @@ absl::Status AnalyticsServiceImpl::DoGetTermSummary(const v1::GetTermSummaryRequ
 }
 
 absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizationsRequest& request,
-                                                       v1::RankOrganizationsResponse* response) {
+                                                       v1::RankOrganizationsResponse* response,
+                                                       common::Cancellation* stop) {
   common::FieldViolations v;
   std::string parent_org;
   if (request.scope_case() == v1::RankOrganizationsRequest::SCOPE_NOT_SET ||
@@ -924,7 +977,7 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
   // The peer group, from the read model: organizations that existed during the year.
   std::vector<dangbo::records::v1::Organization> peers;
   ASSIGN_OR_RETURN(std::vector<dangbo::records::v1::Organization> organizations,
-                   read_model_->ListOrganizations());
+                   read_model_->ListOrganizations(stop));
   for (auto& o : organizations) {
     const bool in_scope =
         request.has_region() ? o.region() == request.region() : o.parent() == request.parent();
@@ -955,6 +1008,7 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
   std::vector<std::optional<v1::Indicator>> definitions;
   std::optional<v1::Indicator> reference;
   for (const auto& o : peers) {
+    RETURN_IF_ERROR(stop->Tick());
     absl::StatusOr<v1::Indicator> ind =
         indicators_->GetIndicator(OrganizationIdOf(o.name()), request.indicator_id());
     definitions.push_back(ind.ok() ? std::optional<v1::Indicator>(*ind) : std::nullopt);
@@ -965,6 +1019,7 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
   std::vector<RankCandidate> candidates;
   std::vector<v1::RankedOrganization> entries;
   for (size_t i = 0; i < peers.size(); ++i) {
+    RETURN_IF_ERROR(stop->Tick());
     v1::RankedOrganization entry;
     entry.set_organization(peers[i].name());
     entry.set_display_name(peers[i].display_name());
@@ -1045,7 +1100,8 @@ absl::Status AnalyticsServiceImpl::DoRankOrganizations(const v1::RankOrganizatio
 }
 
 absl::Status AnalyticsServiceImpl::DoGetIndicatorSeries(
-    const v1::GetIndicatorSeriesRequest& request, v1::GetIndicatorSeriesResponse* response) {
+    const v1::GetIndicatorSeriesRequest& request, v1::GetIndicatorSeriesResponse* response,
+    common::Cancellation* stop) {
   ASSIGN_OR_RETURN(IndicatorName name, ParseIndicatorName(request.indicator(), "indicator"));
   RETURN_IF_ERROR(ValidateYear(request.from_year(), "from_year"));
   RETURN_IF_ERROR(ValidateYear(request.to_year(), "to_year"));
@@ -1057,6 +1113,7 @@ absl::Status AnalyticsServiceImpl::DoGetIndicatorSeries(
   ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(name.organization, name.indicator));
   *response->mutable_indicator() = indicator;
   for (int year = request.from_year(); year <= request.to_year(); ++year) {
+    RETURN_IF_ERROR(stop->Tick());
     const v1::IndicatorPerformance p = YearPerformance(TraitsOf(indicator), series, year, year);
     v1::SeriesPoint* point = response->add_points();
     point->set_year(year);
@@ -1093,7 +1150,8 @@ absl::Status AnalyticsServiceImpl::DoGetPartyStatistics(
 }
 
 absl::Status AnalyticsServiceImpl::DoListPartyStatistics(
-    const v1::ListPartyStatisticsRequest& request, v1::ListPartyStatisticsResponse* response) {
+    const v1::ListPartyStatisticsRequest& request, v1::ListPartyStatisticsResponse* response,
+    common::Cancellation* stop) {
   ASSIGN_OR_RETURN(std::string org, ParseOrganizationName(request.organization(), "organization"));
   const absl::CivilDay today = TodayInVietnam();
   RETURN_IF_ERROR(ValidateYear(request.from_year(), "from_year"));
@@ -1126,6 +1184,7 @@ absl::Status AnalyticsServiceImpl::DoListPartyStatistics(
   const v1::Freshness freshness = follower_->GetFreshness();
   response->set_total_size(request.to_year() - request.from_year() + 1);
   for (; year <= request.to_year() && response->party_statistics_size() < page_size; ++year) {
+    RETURN_IF_ERROR(stop->Tick());
     ASSIGN_OR_RETURN(const Counters counters, read_model_->StatisticsFor(org, year));
     v1::PartyStatistics* s = response->add_party_statistics();
     *s = BuildPartyStatistics(request.organization(), year, counters, today);

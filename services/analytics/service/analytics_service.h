@@ -19,7 +19,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/authorizer.h"
+#include "common/cancellation.h"
 #include "common/change_hub.h"
+#include "common/work_pool.h"
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/follower/indicator_follower.h"
 #include "services/analytics/follower/records_follower.h"
@@ -44,9 +46,11 @@ struct Replication {
 
 class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService {
  public:
+  // `scan_pool` (not owned, may be null: inline) runs the queries whose cost grows with the
+  // data (RankOrganizations reads every organization) off gRPC's callback threads.
   AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
                        RecordsFollower* follower, const common::Authorizer* authorizer,
-                       Replication replication = {});
+                       Replication replication = {}, common::WorkPool* scan_pool = nullptr);
 
   grpc::ServerUnaryReactor* CreateIndicator(grpc::CallbackServerContext* ctx,
                                             const v1::CreateIndicatorRequest* request,
@@ -106,11 +110,15 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   absl::Status DoUpdateIndicator(const v1::UpdateIndicatorRequest& request,
                                  v1::Indicator* response);
   absl::Status DoDeleteIndicator(const v1::DeleteIndicatorRequest& request);
+  // `stop` (not null): the long loops of these handlers end with CANCELLED or
+  // DEADLINE_EXCEEDED once the call has ended (common/cancellation.h).
   absl::Status DoRecordObservations(const std::string& principal,
                                     const v1::RecordObservationsRequest& request,
-                                    v1::RecordObservationsResponse* response);
+                                    v1::RecordObservationsResponse* response,
+                                    common::Cancellation* stop);
   absl::Status DoListObservations(const v1::ListObservationsRequest& request,
-                                  v1::ListObservationsResponse* response);
+                                  v1::ListObservationsResponse* response,
+                                  common::Cancellation* stop);
   absl::Status DoGetYearlyPerformance(const v1::GetYearlyPerformanceRequest& request,
                                       v1::GetYearlyPerformanceResponse* response);
   absl::Status DoCompareYears(const v1::CompareYearsRequest& request,
@@ -118,18 +126,27 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   absl::Status DoGetTermSummary(const v1::GetTermSummaryRequest& request,
                                 v1::GetTermSummaryResponse* response);
   absl::Status DoRankOrganizations(const v1::RankOrganizationsRequest& request,
-                                   v1::RankOrganizationsResponse* response);
+                                   v1::RankOrganizationsResponse* response,
+                                   common::Cancellation* stop);
   absl::Status DoGetIndicatorSeries(const v1::GetIndicatorSeriesRequest& request,
-                                    v1::GetIndicatorSeriesResponse* response);
+                                    v1::GetIndicatorSeriesResponse* response,
+                                    common::Cancellation* stop);
   absl::Status DoGetPartyStatistics(const v1::GetPartyStatisticsRequest& request,
                                     v1::PartyStatistics* response);
   absl::Status DoListPartyStatistics(const v1::ListPartyStatisticsRequest& request,
-                                     v1::ListPartyStatisticsResponse* response);
+                                     v1::ListPartyStatisticsResponse* response,
+                                     common::Cancellation* stop);
 
  private:
   template <typename Fn>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
                                   const google::protobuf::Message& request, Fn fn);
+  // Authorizes here, then runs `fn(common::Cancellation*)` on scan_pool_ (inline when null);
+  // `fn` runs after the handler returned and must own what it captures.
+  template <typename Fn>
+  grpc::ServerUnaryReactor* ServeFromPool(grpc::CallbackServerContext* ctx,
+                                          absl::string_view method,
+                                          const google::protobuf::Message& request, Fn fn);
   // A write: done here on a writer, forwarded with `forward` on a replica.
   template <typename Request, typename Response, typename Fn>
   grpc::ServerUnaryReactor* ServeWrite(grpc::CallbackServerContext* ctx, absl::string_view method,
@@ -143,6 +160,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   RecordsFollower* follower_;
   const common::Authorizer* authorizer_;
   Replication replication_;
+  common::WorkPool* scan_pool_;
 };
 
 }  // namespace analytics

@@ -188,10 +188,14 @@ absl::StatusOr<std::optional<Organization>> ReadModelStore::GetOrganization(
                                           absl::StrCat("organization ", org));
 }
 
-absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations() const {
+absl::StatusOr<std::vector<Organization>> ReadModelStore::ListOrganizations(
+    common::Cancellation* stop) const {
   std::vector<Organization> out;
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kOrgsFamily));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (stop != nullptr) {
+      RETURN_IF_ERROR(stop->Tick());
+    }
     RETURN_IF_ERROR(common::ParseStoredMessage(
         it->value(), absl::StrCat("organization ", it->key().ToString()), &out.emplace_back()));
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/cancellation.h"
 #include "common/store.h"
 #include "dangbo/analytics/storage/v1/storage.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
@@ -61,7 +62,10 @@ class ReadModelStore {
   // nullopt when the read model does not hold the organization.
   absl::StatusOr<std::optional<dangbo::records::v1::Organization>> GetOrganization(
       absl::string_view org) const;
-  absl::StatusOr<std::vector<dangbo::records::v1::Organization>> ListOrganizations() const;
+  // Every organization, by id. With `stop`, each one read ticks it (a ranking's scan stops
+  // when its call ends).
+  absl::StatusOr<std::vector<dangbo::records::v1::Organization>> ListOrganizations(
+      common::Cancellation* stop = nullptr) const;
   // True when the read model knows the organization (metadata or any statistics).
   absl::StatusOr<bool> KnowsOrganization(absl::string_view org) const;
   // True when the read model holds statistics of the organization for any year.

@@ -190,26 +190,6 @@ void FilterAndOrder(absl::string_view filter, const common::FilterSpec& spec,
   }
 }
 
-// A member search's name_query: bounded in characters and words (its cost grows with both).
-void NameQuery(absl::string_view filter, FieldViolations* v) {
-  auto terms = common::ParseFilter(filter);
-  if (!terms.ok()) return;  // reported by FilterAndOrder
-  for (const common::FilterTerm& t : *terms) {
-    if (t.field != "name_query") continue;
-    const size_t length = CodePoints(t.value.text);
-    const size_t words = std::vector<absl::string_view>(
-                             absl::StrSplit(t.value.text, absl::ByAnyChar(" \t"), absl::SkipEmpty()))
-                             .size();
-    if (length > static_cast<size_t>(kMaxNameQueryLength)) {
-      v->Add("filter", absl::StrCat("name_query is ", length, " characters long; at most ",
-                                    kMaxNameQueryLength, " are allowed"));
-    } else if (words > static_cast<size_t>(kMaxNameQueryWords)) {
-      v->Add("filter", absl::StrCat("name_query has ", words, " words; at most ",
-                                    kMaxNameQueryWords, " are allowed"));
-    }
-  }
-}
-
 template <typename Enum>
 void EnumRequired(int value, bool (*is_valid)(int), const std::string& field,
                   absl::string_view what, FieldViolations* v) {
@@ -802,7 +782,6 @@ absl::Status Validate(const v1::ListMembersRequest& r, absl::CivilDay) {
   OrganizationField(r.parent(), "parent", &v);
   PageSize(r.page_size(), &v);
   FilterAndOrder(r.filter(), MemberFilterSpec(), r.order_by(), MemberOrderFields(), &v);
-  NameQuery(r.filter(), &v);
   EnumOptional(r.view(), v1::MemberView_IsValid, "view", &v);
   return v.ToStatus();
 }
@@ -1167,7 +1146,6 @@ absl::Status Validate(const v1::ExportMembersRequest& r, absl::CivilDay) {
   FieldViolations v;
   OrganizationField(r.parent(), "parent", &v);
   FilterAndOrder(r.filter(), MemberFilterSpec(), r.order_by(), MemberOrderFields(), &v);
-  NameQuery(r.filter(), &v);
   EnumOptional(r.view(), v1::MemberView_IsValid, "view", &v);
   Required(r.purpose(), "purpose", kMaxPurposeLength, &v);
   return v.ToStatus();
@@ -1365,6 +1343,11 @@ absl::Status Validate(const v1::UpdateRecommendationRequest& r, absl::CivilDay t
 
 absl::Status Validate(const v1::WatchChangesRequest& r, absl::CivilDay) {
   FieldViolations v;
+  if (r.resource_types_size() > kMaxWatchResourceTypes) {
+    v.Add("resource_types", absl::StrCat("has ", r.resource_types_size(), " entries; at most ",
+                                         kMaxWatchResourceTypes, " are allowed"));
+    return v.ToStatus();
+  }
   for (int i = 0; i < r.resource_types_size(); ++i) {
     const int t = r.resource_types(i);
     if (t == 0 || !v1::ChangeEvent::ResourceType_IsValid(t)) {
@@ -1435,8 +1418,13 @@ const common::FilterSpec& MemberFilterSpec() {
       Eq("state", FilterValue::Kind::kIdentifier, EnumNames(v1::Member::State_descriptor())),
       Eq("active", FilterValue::Kind::kIdentifier, {"true", "false"}),
       Eq("admission_year", FilterValue::Kind::kInteger),
-      FilterField{
-          "name_query", {FilterOp::kEq, FilterOp::kHas}, {FilterValue::Kind::kString}, {}, 1},
+      FilterField{"name_query",
+                  {FilterOp::kEq, FilterOp::kHas},
+                  {FilterValue::Kind::kString},
+                  {},
+                  1,
+                  kMaxNameQueryLength,
+                  kMaxNameQueryWords},
       Eq("national_id", FilterValue::Kind::kString),
       Eq("party_card_number", FilterValue::Kind::kString),
   };

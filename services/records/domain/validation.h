@@ -9,7 +9,8 @@
 // Checked here: REQUIRED fields, formats (resource names and ids, identifiers, request_id),
 // lengths (limits below), enum values not UNSPECIFIED where required, dates valid and not in
 // the future where the contract says so, date order within the request, page_size >= 0,
-// filter / order_by syntax against the method's allow-list (filter_specs below), page_token
+// filter / order_by syntax and size bounds against the method's allow-list (filter_specs
+// below; common/list_query.h for the bounds every List method shares), page_token
 // well-formed is checked by the handler with common::ParsePageToken (it needs the scope),
 // age rules of admission (≥ 18 on the admission decision date counted by calendar months;
 // over 60, i.e. an age of 60 years and 1 month or more, needs over_age_approval), rating score
@@ -62,9 +63,11 @@ inline constexpr int kMaxCommitteeMembers = 20;
 inline constexpr int kMaxRecommendations = 50;
 inline constexpr int kMaxManagedProvinces = 64;
 // ListMembers / ExportMembers `name_query`: a full name is at most kMaxNameLength code points
-// and rarely more than 6 words; a search costs in proportion to its words.
+// and rarely more than 6 words. (Whole filter and order_by: common/list_query.h.)
 inline constexpr int kMaxNameQueryLength = kMaxNameLength;
 inline constexpr int kMaxNameQueryWords = 10;
+// WatchChanges resource_types: each of the 4 types at most once is 4; duplicates are harmless.
+inline constexpr int kMaxWatchResourceTypes = 8;
 inline constexpr int kAdmissionMinAgeMonths = 18 * 12;
 inline constexpr int kAdmissionMaxAgeMonths = 60 * 12;  // above this: over_age_approval
 

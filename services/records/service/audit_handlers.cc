@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
 #include "services/records/domain/validation.h"
@@ -150,8 +151,10 @@ class AuditLog {
 grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerContext* context,
                                                           const v1::ListAuditEventsRequest* request,
                                                           v1::ListAuditEventsResponse* response) {
-  return ReplyNow(
-      *authorizer_, context, "ListAuditEvents", *request, [&](const CallContext& ctx) -> absl::Status {
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "ListAuditEvents", *request,
+      [this, request, response](const CallContext& ctx,
+                                common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(AuditFilter filter, ParseAuditFilter(request->filter()));
         ASSIGN_OR_RETURN(
@@ -206,6 +209,7 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
         bool passed_bound = false;
         std::string last_key;
         for (; it->Valid() && log.InRange(it->key()); desc ? it->Prev() : it->Next()) {
+          RETURN_IF_ERROR(stop->Tick());
           if (response->audit_events_size() >= page_size || examined >= kScanBudget) {
             more = true;  // a short page when the budget ran out: the next one goes on
             break;

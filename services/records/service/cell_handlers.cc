@@ -1,6 +1,7 @@
 // Cells: Create, Get, List, Update, Merge, Dissolve, SetCellCommittee, RateCell,
 // GetCellHeadcount.
 #include "absl/strings/str_cat.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
 #include "common/vi_text.h"
@@ -120,50 +121,54 @@ grpc::ServerUnaryReactor* RecordsService::GetCell(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext* context,
                                                     const v1::ListCellsRequest* request,
                                                     v1::ListCellsResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListCells", *request, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                     domain::ParseOrganizationName(request->parent(), "parent"));
-    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-    ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
-    ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
-                     common::ParseOrderBy(request->order_by(), domain::CellOrderFields()));
-    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{"ListCells", request->parent(), request->filter(),
-                                  request->order_by()};
-    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-    const std::string field = order.empty() ? "display_name" : order[0].field;
-    const bool desc = !order.empty() && order[0].desc;
-    PageCollector<v1::Cell> pages(after, desc, page_size);
-    const std::string prefix = keys::CellPrefix(parent.organization);
-    std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kCells));
-    v1::Cell cell;  // reused: parsing into it recycles its memory
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
-      if (!CellMatches(cell, terms)) continue;
-      std::string key;
-      if (field == "display_name") {
-        keys::AppendString(&key, common::FoldForSearch(cell.display_name()));
-        keys::AppendString(&key, cell.display_name());
-      } else if (field == "established_date") {
-        const auto& d = cell.established_date();
-        keys::AppendUint32(&key, keys::DateNumber(d.year(), d.month(), d.day()));
-      }
-      keys::AppendString(&key, cell.name());
-      if (pages.Count(key)) pages.Keep(std::move(key), cell);
-    }
-    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan cells"));
-    response->set_total_size(static_cast<int>(pages.matched()));
-    Page<v1::Cell> page = std::move(pages).Take();
-    for (v1::Cell& listed : page.items) {
-      RETURN_IF_ERROR(PresentCell(*db_, &listed));
-      *response->add_cells() = std::move(listed);
-    }
-    if (!page.next_key.empty()) {
-      response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-    }
-    return absl::OkStatus();
-  });
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "ListCells", *request,
+      [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::OrganizationName parent,
+                         domain::ParseOrganizationName(request->parent(), "parent"));
+        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
+                         common::ParseFilter(request->filter()));
+        ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
+                         common::ParseOrderBy(request->order_by(), domain::CellOrderFields()));
+        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+        const common::ListScope scope{"ListCells", request->parent(), request->filter(),
+                                        request->order_by()};
+        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        const std::string field = order.empty() ? "display_name" : order[0].field;
+        const bool desc = !order.empty() && order[0].desc;
+        PageCollector<v1::Cell> pages(after, desc, page_size);
+        const std::string prefix = keys::CellPrefix(parent.organization);
+        std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kCells));
+        v1::Cell cell;  // reused: parsing into it recycles its memory
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+          RETURN_IF_ERROR(stop->Tick());
+          RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
+          if (!CellMatches(cell, terms)) continue;
+          std::string key;
+          if (field == "display_name") {
+            keys::AppendString(&key, common::FoldForSearch(cell.display_name()));
+            keys::AppendString(&key, cell.display_name());
+          } else if (field == "established_date") {
+            const auto& d = cell.established_date();
+            keys::AppendUint32(&key, keys::DateNumber(d.year(), d.month(), d.day()));
+          }
+          keys::AppendString(&key, cell.name());
+          if (pages.Count(key)) pages.Keep(std::move(key), cell);
+        }
+        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan cells"));
+        response->set_total_size(static_cast<int>(pages.matched()));
+        Page<v1::Cell> page = std::move(pages).Take();
+        for (v1::Cell& listed : page.items) {
+          RETURN_IF_ERROR(PresentCell(*db_, &listed));
+          *response->add_cells() = std::move(listed);
+        }
+        if (!page.next_key.empty()) {
+          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::UpdateCell(grpc::CallbackServerContext* context,
@@ -313,31 +318,34 @@ grpc::ServerUnaryReactor* RecordsService::RateCell(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* RecordsService::GetCellHeadcount(
     grpc::CallbackServerContext* context, const v1::GetCellHeadcountRequest* request,
     v1::GetCellHeadcountResponse* response) {
-  return ReplyNow(*authorizer_, context, "GetCellHeadcount", *request, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
-    RETURN_IF_ERROR(LoadCell(*db_, name.organization, name.cell).status());
-    absl::CivilDay as_of = domain::TodayIct();
-    if (domain::IsSet(request->as_of())) {
-      ASSIGN_OR_RETURN(as_of, domain::ToCivilDay(request->as_of(), "as_of"));
-    }
-    std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
-    std::vector<v1::Member> members;
-    const std::string prefix = keys::MemberEverInCellPrefix(name.organization, name.cell);
-    std::unique_ptr<rocksdb::Iterator> it =
-        db_->store()->NewIterator(db_->cf(keys::kIndex), snapshot->get());
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      ASSIGN_OR_RETURN(
-          Versioned<v1::Member> m,
-          LoadMember(*db_, name.organization, it->value().ToString(), snapshot->get()));
-      members.push_back(std::move(m.value));
-    }
-    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a cell's members"));
-    std::vector<const v1::Member*> ptrs;
-    for (const v1::Member& m : members) ptrs.push_back(&m);
-    *response = domain::CellHeadcount(name.Format(), as_of, ptrs);
-    return absl::OkStatus();
-  });
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "GetCellHeadcount", *request,
+      [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::CellName name, domain::ParseCellName(request->name(), "name"));
+        RETURN_IF_ERROR(LoadCell(*db_, name.organization, name.cell).status());
+        absl::CivilDay as_of = domain::TodayIct();
+        if (domain::IsSet(request->as_of())) {
+          ASSIGN_OR_RETURN(as_of, domain::ToCivilDay(request->as_of(), "as_of"));
+        }
+        std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
+        std::vector<v1::Member> members;
+        const std::string prefix = keys::MemberEverInCellPrefix(name.organization, name.cell);
+        std::unique_ptr<rocksdb::Iterator> it =
+            db_->store()->NewIterator(db_->cf(keys::kIndex), snapshot->get());
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+          RETURN_IF_ERROR(stop->Tick());
+          ASSIGN_OR_RETURN(
+              Versioned<v1::Member> m,
+              LoadMember(*db_, name.organization, it->value().ToString(), snapshot->get()));
+          members.push_back(std::move(m.value));
+        }
+        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a cell's members"));
+        std::vector<const v1::Member*> ptrs;
+        for (const v1::Member& m : members) ptrs.push_back(&m);
+        *response = domain::CellHeadcount(name.Format(), as_of, ptrs);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace records

@@ -15,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/authorizer.h"
+#include "common/cancellation.h"
 #include "common/errors.h"
+#include "common/work_pool.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/server_context.h"
@@ -61,6 +63,39 @@ grpc::ServerUnaryReactor* ReplyNow(const common::Authorizer& authorizer,
     status = read();
   }
   reactor->Finish(common::ToGrpcStatus(status));
+  return reactor;
+}
+
+// A read whose cost grows with the data (a list scan, a search, a headcount): authorized
+// here, then run on `pool` (common/work_pool.h) so that gRPC's callback threads stay free for
+// point reads; inline when `pool` is null. `read(const CallContext&, common::Cancellation*)`
+// runs after the handler returned, so it must own what it captures (the request and
+// response pointers stay valid until the call finishes); it ticks the Cancellation in its
+// loops. A call that ended while queued is not run; a full queue is RESOURCE_EXHAUSTED.
+template <typename Read>
+grpc::ServerUnaryReactor* ReplyFromPool(const common::Authorizer& authorizer,
+                                        common::WorkPool* pool,
+                                        grpc::CallbackServerContext* context,
+                                        absl::string_view method,
+                                        const google::protobuf::Message& request, Read read) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
+  if (!caller.ok()) {
+    reactor->Finish(common::ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  auto run = [reactor, context, ctx = MakeCallContext(*caller, method),
+              read = std::move(read)]() mutable {
+    common::Cancellation stop(context);
+    absl::Status status = stop.Check();  // the call may have ended while queued
+    if (status.ok()) status = read(static_cast<const CallContext&>(ctx), &stop);
+    reactor->Finish(common::ToGrpcStatus(status));
+  };
+  if (pool == nullptr) {
+    run();
+  } else if (!pool->Submit(std::move(run))) {
+    reactor->Finish(common::ToGrpcStatus(common::WorkPoolFullError(method)));
+  }
   return reactor;
 }
 

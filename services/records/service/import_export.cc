@@ -8,11 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/call_grant.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "common/request_decode.h"
 #include "common/request_text.h"
 #include "common/status_macros.h"
+#include "common/work_pool.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
@@ -415,7 +417,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
 
 // Streams the listed members one write at a time, reading them a page at a time: memory is
 // bounded by one page whatever the size of the list, and the next write starts only when the
-// previous one completed (gRPC flow control holds it while the client reads slowly).
+// previous one completed (gRPC flow control holds it while the client reads slowly). Pages
+// are read on `pool` (inline when null), off gRPC's callback threads.
 //
 // Before each write the call's grant is checked (common/call_grant.h): a revoked token ends
 // the export with UNAUTHENTICATED, a lost records.read with PERMISSION_DENIED; a lost pii.read
@@ -424,10 +427,17 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
  public:
   static constexpr int kPageSize = 256;
 
-  // Ends at once with the error when `grant` is one.
-  ExportReactor(const RecordsDb* db, MemberQuery query, CallContext ctx, v1::MemberView view,
-                absl::StatusOr<common::CallGrant> grant)
-      : db_(db), query_(std::move(query)), ctx_(std::move(ctx)), view_(view) {
+  // Ends at once with the error when `grant` is one. Stops reading when the call is
+  // cancelled or past its deadline (`context`, which outlives the reactor).
+  ExportReactor(const RecordsDb* db, common::WorkPool* pool,
+                const grpc::CallbackServerContext* context, MemberQuery query, CallContext ctx,
+                v1::MemberView view, absl::StatusOr<common::CallGrant> grant)
+      : db_(db),
+        pool_(pool),
+        stop_(context),
+        query_(std::move(query)),
+        ctx_(std::move(ctx)),
+        view_(view) {
     if (!grant.ok()) {
       Finish(common::ToGrpcStatus(grant.status()));
       return;
@@ -437,7 +447,11 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
   }
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      // The call ended under us: say why (and count the stop) when it was cancelled or
+      // expired, which is the usual reason.
+      const absl::Status stopped = stop_.Check();
+      Finish(stopped.ok() ? grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke")
+                          : common::ToGrpcStatus(stopped));
       return;
     }
     Next();
@@ -445,6 +459,8 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
   void OnDone() override { delete this; }
 
  private:
+  // After the grant's check: the next member of the page, or the next page (read on the
+  // pool), or the end.
   void Next() {
     if (absl::Status allowed = grant_->Check(); !allowed.ok()) {
       Finish(common::ToGrpcStatus(allowed));
@@ -458,15 +474,29 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
         return;
       }
     }
-    while (next_ >= page_.size()) {  // pages may be short, even empty
-      if (!first_page_ && after_key_.empty()) {
-        Finish(grpc::Status::OK);
-        return;
-      }
+    if (next_ < page_.size()) {
+      WriteNext();
+      return;
+    }
+    if (!first_page_ && after_key_.empty()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    if (pool_ == nullptr) {
+      ReadPages();
+    } else if (!pool_->Submit([this] { ReadPages(); })) {
+      Finish(common::ToGrpcStatus(common::WorkPoolFullError("ExportMembers")));
+    }
+  }
+
+  // Reads pages until one has members (pages may be short, even empty), then writes its
+  // first member; or finishes at the end of the list or on an error.
+  void ReadPages() {
+    while (true) {
       first_page_ = false;
       page_.clear();
       next_ = 0;
-      absl::StatusOr<MemberPage> page = ScanMembers(*db_, query_, after_key_, kPageSize);
+      absl::StatusOr<MemberPage> page = ScanMembers(*db_, query_, after_key_, kPageSize, &stop_);
       if (!page.ok()) {
         Finish(common::ToGrpcStatus(page.status()));
         return;
@@ -474,13 +504,26 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
       page_ = std::move(page->members);
       after_key_ = std::move(page->next_key);
       for (v1::Member& m : page_) PresentMember(&m, view_);
+      if (!page_.empty()) {
+        WriteNext();
+        return;
+      }
+      if (after_key_.empty()) {
+        Finish(grpc::Status::OK);
+        return;
+      }
     }
+  }
+
+  void WriteNext() {
     v1::Member& member = page_[next_++];
     MaskReply(ctx_, &member);  // as the caller's permissions are now, not as the page was read
     StartWrite(&member);
   }
 
   const RecordsDb* db_;
+  common::WorkPool* const pool_;
+  common::Cancellation stop_;
   const MemberQuery query_;
   CallContext ctx_;
   const v1::MemberView view_;
@@ -529,8 +572,12 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   }();
   const v1::MemberView view =
       request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
-  if (!status.ok()) return new ExportReactor(db_, std::move(query), std::move(ctx), view, status);
-  return new ExportReactor(db_, std::move(query), std::move(ctx), view, *std::move(grant));
+  if (!status.ok()) {
+    return new ExportReactor(db_, options_.scan_pool, context, std::move(query),
+                             std::move(ctx), view, status);
+  }
+  return new ExportReactor(db_, options_.scan_pool, context, std::move(query),
+                           std::move(ctx), view, *std::move(grant));
 }
 
 }  // namespace records

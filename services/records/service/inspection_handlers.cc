@@ -1,5 +1,6 @@
 // Inspection plans: Create, Get, List, Update and the per-item transitions.
 #include "absl/strings/str_cat.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
 #include "services/records/domain/dates.h"
@@ -203,51 +204,55 @@ grpc::ServerUnaryReactor* RecordsService::GetInspectionPlan(
 grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
     grpc::CallbackServerContext* context, const v1::ListInspectionPlansRequest* request,
     v1::ListInspectionPlansResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListInspectionPlans", *request, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                     domain::ParseOrganizationName(request->parent(), "parent"));
-    RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-    ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
-    ASSIGN_OR_RETURN(
-        std::vector<common::OrderField> order,
-        common::ParseOrderBy(request->order_by(), domain::InspectionPlanOrderFields()));
-    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{"ListInspectionPlans", request->parent(), request->filter(),
-                                  request->order_by()};
-    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-    // Default "year desc, then name"; "year" ascending; "name".
-    const bool by_name = !order.empty() && order[0].field == "name";
-    const bool year_desc = order.empty() || order[0].desc;
-    PageCollector<v1::InspectionPlan> pages(after, by_name && !order.empty() && order[0].desc,
-                                            page_size);
-    const std::string prefix = keys::InspectionPlanPrefix(parent.organization);
-    std::unique_ptr<rocksdb::Iterator> it =
-        db_->store()->NewIterator(db_->cf(keys::kInspectionPlans));
-    v1::InspectionPlan plan;  // reused: parsing into it recycles its memory
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      RETURN_IF_ERROR(ParseVersioned(it->value(), &plan));
-      if (!PlanMatches(plan, terms)) continue;
-      std::string key;
-      if (!by_name) {
-        keys::AppendUint32(&key, year_desc ? 0xffffffffu - static_cast<uint32_t>(plan.year())
-                                           : static_cast<uint32_t>(plan.year()));
-      }
-      keys::AppendString(&key, plan.name());
-      if (pages.Count(key)) pages.Keep(std::move(key), plan);
-    }
-    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan inspection plans"));
-    response->set_total_size(static_cast<int>(pages.matched()));
-    Page<v1::InspectionPlan> page = std::move(pages).Take();
-    for (v1::InspectionPlan& listed : page.items) {
-      domain::FillDerived(&listed, domain::TodayIct());
-      *response->add_inspection_plans() = std::move(listed);
-    }
-    if (!page.next_key.empty()) {
-      response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-    }
-    return absl::OkStatus();
-  });
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "ListInspectionPlans", *request,
+      [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::OrganizationName parent,
+                         domain::ParseOrganizationName(request->parent(), "parent"));
+        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
+                         common::ParseFilter(request->filter()));
+        ASSIGN_OR_RETURN(
+            std::vector<common::OrderField> order,
+            common::ParseOrderBy(request->order_by(), domain::InspectionPlanOrderFields()));
+        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+        const common::ListScope scope{"ListInspectionPlans", request->parent(), request->filter(),
+                                        request->order_by()};
+        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        // Default "year desc, then name"; "year" ascending; "name".
+        const bool by_name = !order.empty() && order[0].field == "name";
+        const bool year_desc = order.empty() || order[0].desc;
+        PageCollector<v1::InspectionPlan> pages(after, by_name && !order.empty() && order[0].desc,
+                                                page_size);
+        const std::string prefix = keys::InspectionPlanPrefix(parent.organization);
+        std::unique_ptr<rocksdb::Iterator> it =
+            db_->store()->NewIterator(db_->cf(keys::kInspectionPlans));
+        v1::InspectionPlan plan;  // reused: parsing into it recycles its memory
+        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+          RETURN_IF_ERROR(stop->Tick());
+          RETURN_IF_ERROR(ParseVersioned(it->value(), &plan));
+          if (!PlanMatches(plan, terms)) continue;
+          std::string key;
+          if (!by_name) {
+            keys::AppendUint32(&key, year_desc ? 0xffffffffu - static_cast<uint32_t>(plan.year())
+                                               : static_cast<uint32_t>(plan.year()));
+          }
+          keys::AppendString(&key, plan.name());
+          if (pages.Count(key)) pages.Keep(std::move(key), plan);
+        }
+        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan inspection plans"));
+        response->set_total_size(static_cast<int>(pages.matched()));
+        Page<v1::InspectionPlan> page = std::move(pages).Take();
+        for (v1::InspectionPlan& listed : page.items) {
+          domain::FillDerived(&listed, domain::TodayIct());
+          *response->add_inspection_plans() = std::move(listed);
+        }
+        if (!page.next_key.empty()) {
+          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::UpdateInspectionPlan(

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
 #include "services/records/domain/cell_rules.h"
@@ -223,10 +224,13 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContext* context,
                                                       const v1::ListMembersRequest* request,
                                                       v1::ListMembersResponse* response) {
-  v1::ListMembersRequest random;  // bench only (--bench_random_targets, bench_targets.h)
-  request = ResolveBenchTarget(request, &random);
-  return ReplyNow(
-      *authorizer_, context, "ListMembers", *request, [&](const CallContext& ctx) -> absl::Status {
+  // bench only (--bench_random_targets, bench_targets.h); owned by the read, which runs later
+  auto random = std::make_shared<v1::ListMembersRequest>();
+  request = ResolveBenchTarget(request, random.get());
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "ListMembers", *request,
+      [this, request, response, random](const CallContext& ctx,
+                                        common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(request->parent(), "parent"));
@@ -238,7 +242,7 @@ grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContex
         const common::ListScope scope{"ListMembers", request->parent(), request->filter(),
                                         request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-        ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size));
+        ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size, stop));
         const v1::MemberView view =
             request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
         for (v1::Member& m : page.members) {

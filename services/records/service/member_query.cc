@@ -82,7 +82,11 @@ absl::Status ReadMember(const RecordsDb& db, const std::string& org, const std::
 
 }  // namespace
 
-bool MemberMatches(const v1::Member& m, const std::vector<common::FilterTerm>& terms) {
+namespace {
+
+// MemberMatches with the name query's folded words computed once per scan, not per member.
+bool Matches(const v1::Member& m, const std::vector<common::FilterTerm>& terms,
+             const std::vector<std::string>& folded_query) {
   for (const common::FilterTerm& t : terms) {
     if (t.field == "cell" && m.cell() != t.value.text) return false;
     if (t.field == "state" && v1::Member::State_Name(m.state()) != t.value.text) return false;
@@ -93,12 +97,24 @@ bool MemberMatches(const v1::Member& m, const std::vector<common::FilterTerm>& t
     if (t.field == "admission_year" && m.admission_date().year() != t.value.integer) return false;
     if (t.field == "national_id" && m.national_id() != t.value.text) return false;
     if (t.field == "party_card_number" && m.party_card_number() != t.value.text) return false;
-    if (t.field == "name_query" && !WordsPrefixMatch(Words(common::FoldForSearch(t.value.text)),
-                                                     Words(common::FoldForSearch(m.full_name())))) {
+    if (t.field == "name_query" &&
+        !WordsPrefixMatch(folded_query, Words(common::FoldForSearch(m.full_name())))) {
       return false;
     }
   }
   return true;
+}
+
+std::vector<std::string> FoldedNameQuery(const std::vector<common::FilterTerm>& terms) {
+  const common::FilterTerm* name_query = FindTerm(terms, "name_query");
+  if (name_query == nullptr) return {};
+  return Words(common::FoldForSearch(name_query->value.text));
+}
+
+}  // namespace
+
+bool MemberMatches(const v1::Member& m, const std::vector<common::FilterTerm>& terms) {
+  return Matches(m, terms, FoldedNameQuery(terms));
 }
 
 absl::StatusOr<MemberQuery> ParseMemberQuery(absl::string_view organization_id,
@@ -117,7 +133,8 @@ absl::StatusOr<MemberQuery> ParseMemberQuery(absl::string_view organization_id,
 }
 
 absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q,
-                                       const std::string& after_key, int page_size) {
+                                       const std::string& after_key, int page_size,
+                                       common::Cancellation* stop) {
   std::unique_ptr<common::Store::Snapshot> snapshot = db.store()->GetSnapshot();
   const rocksdb::Snapshot* snap = snapshot->get();
   const std::string& org = q.organization;
@@ -129,6 +146,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   const common::FilterTerm* name_query = FindTerm(q.terms, "name_query");
   const common::FilterTerm* national_id = FindTerm(q.terms, "national_id");
   const common::FilterTerm* card = FindTerm(q.terms, "party_card_number");
+  const std::vector<std::string> folded_query = FoldedNameQuery(q.terms);
 
   if (name_query != nullptr || national_id != nullptr || card != nullptr) {
     // Candidates from an exact or word index, ordered in memory.
@@ -146,14 +164,14 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
         prefix = keys::IndexPrefix(keys::Index::kMemberByCard, org);
         keys::AppendString(&prefix, card->value.text);
       } else {
-        std::vector<std::string> words = Words(common::FoldForSearch(name_query->value.text));
         std::string longest;
-        for (const std::string& w : words) {
+        for (const std::string& w : folded_query) {
           if (w.size() > longest.size()) longest = w;
         }
         prefix = keys::MemberNameWordPrefix(org, longest);
       }
       for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        RETURN_IF_ERROR(stop->Tick());
         ids.insert(it->value().ToString());
       }
       RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a member index"));
@@ -162,10 +180,11 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     if (name_query != nullptr) exact_query = ExactWords(name_query->value.text);
     PageCollector<v1::Member> pages(after_key, q.desc, page_size > 0 ? page_size : INT32_MAX);
     for (const std::string& id : ids) {
+      RETURN_IF_ERROR(stop->Tick());
       v1::Member m;
       bool found = false;
       RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
-      if (!found || !MemberMatches(m, q.terms)) continue;
+      if (!found || !Matches(m, q.terms, folded_query)) continue;
       std::string key = SortKey(q, m, name_query != nullptr && q.order_field.empty());
       if (name_query != nullptr && q.order_field.empty()) {
         key[0] = WordsPrefixMatch(exact_query, ExactWords(m.full_name())) ? '\0' : '\1';
@@ -235,6 +254,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
       more = true;  // a short page when the budget ran out: the client continues from here
       break;
     }
+    RETURN_IF_ERROR(stop->Tick());
     ++examined;
     last_key = it->key().ToString();
     std::string id = it->value().ToString();
@@ -242,7 +262,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     v1::Member m;
     bool found = false;
     RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
-    if (!found || !MemberMatches(m, q.terms)) continue;
+    if (!found || !Matches(m, q.terms, folded_query)) continue;
     ++matched;
     page.members.push_back(std::move(m));
   }
@@ -261,6 +281,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   for (counter->Seek(prefix);
        counter->Valid() && counter->key().starts_with(prefix) && entries < kExactTotalLimit;
        counter->Next()) {
+    RETURN_IF_ERROR(stop->Tick());
     ++entries;
   }
   if (!counter->status().ok()) return common::FromRocksDb(counter->status(), "count members");

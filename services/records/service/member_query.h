@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "services/records/service/call_context.h"
@@ -59,7 +60,10 @@ struct MemberPage {
 // The members after `after_key` (a key from an earlier page), at most `page_size` (<= 0:
 // all; name, national_id and party_card_number queries only, whose candidates are sorted in
 // memory). Index range scans seek to `after_key` and examine at most kScanBudget entries.
+// Every index entry and member read ticks `stop` (not null): CANCELLED or DEADLINE_EXCEEDED
+// once the call has ended.
 absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& query,
-                                       const std::string& after_key, int page_size);
+                                       const std::string& after_key, int page_size,
+                                       common::Cancellation* stop);
 
 }  // namespace records

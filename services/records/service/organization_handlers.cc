@@ -1,5 +1,6 @@
 // Organizations: Create, Get, List, Update, Close.
 #include "absl/strings/str_cat.h"
+#include "common/cancellation.h"
 #include "common/list_query.h"
 #include "common/status_macros.h"
 #include "common/vi_text.h"
@@ -47,8 +48,9 @@ absl::StatusOr<int> ActiveCells(const RecordsDb& db, absl::string_view org) {
 // keys that starts after the token's, so only its organizations are read. The others are only
 // counted, by key, up to the bound below which totals are exact (`*total`).
 absl::StatusOr<Page<v1::Organization>> OrganizationPageByName(const RecordsDb& db,
-                                                              const std::string& after,
-                                                              bool desc, int page_size,
+                                                              const std::string& after, bool desc,
+                                                              int page_size,
+                                                              common::Cancellation* stop,
                                                               size_t* total) {
   std::string token_key;  // the stored key of the token's organization
   if (!after.empty()) {
@@ -75,20 +77,27 @@ absl::StatusOr<Page<v1::Organization>> OrganizationPageByName(const RecordsDb& d
     if (it->Valid() && it->key() == token_key) step();
   }
   for (; it->Valid() && page.items.size() < static_cast<size_t>(page_size); step()) {
+    RETURN_IF_ERROR(stop->Tick());
     RETURN_IF_ERROR(ParseVersioned(it->value(), &page.items.emplace_back()));
     ++counted;
   }
   if (it->Valid() && !page.items.empty()) {
     keys::AppendString(&page.next_key, page.items.back().name());
   }
-  for (; it->Valid() && counted < limit; step()) ++counted;
+  for (; it->Valid() && counted < limit; step()) {
+    RETURN_IF_ERROR(stop->Tick());
+    ++counted;
+  }
   RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
   if (!token_key.empty() && counted < limit) {
     // And those before the page, the token's own organization included.
     std::unique_ptr<rocksdb::Iterator> before =
         db.store()->NewIterator(db.cf(keys::kOrganizations));
     desc ? before->Seek(token_key) : before->SeekForPrev(token_key);
-    for (; before->Valid() && counted < limit; desc ? before->Next() : before->Prev()) ++counted;
+    for (; before->Valid() && counted < limit; desc ? before->Next() : before->Prev()) {
+      RETURN_IF_ERROR(stop->Tick());
+      ++counted;
+    }
     RETURN_IF_ERROR(common::FromRocksDb(before->status(), "count organizations"));
   }
   *total = counted;
@@ -177,49 +186,55 @@ grpc::ServerUnaryReactor* RecordsService::GetOrganization(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
     grpc::CallbackServerContext* context, const v1::ListOrganizationsRequest* request,
     v1::ListOrganizationsResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListOrganizations", *request, [&]() -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms, common::ParseFilter(request->filter()));
-    ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
-                     common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
-    ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-    const common::ListScope scope{"ListOrganizations", "", request->filter(),
-                                  request->order_by()};
-    ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
-    const std::string field = order.empty() ? "name" : order[0].field;
-    const bool desc = !order.empty() && order[0].desc;
-    Page<v1::Organization> page;
-    size_t total = 0;
-    if (terms.empty() && field == "name") {
-      ASSIGN_OR_RETURN(page, OrganizationPageByName(*db_, after, desc, page_size, &total));
-    } else {
-      PageCollector<v1::Organization> pages(after, desc, page_size);
-      std::unique_ptr<rocksdb::Iterator> it =
-          db_->store()->NewIterator(db_->cf(keys::kOrganizations));
-      v1::Organization org;  // reused: parsing into it recycles its memory
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        RETURN_IF_ERROR(ParseVersioned(it->value(), &org));
-        if (!OrganizationMatches(org, terms)) continue;
-        std::string key;
-        if (field == "display_name")
-          keys::AppendString(&key, common::FoldForSearch(org.display_name()));
-        if (field == "code") keys::AppendString(&key, org.code());
-        keys::AppendString(&key, org.name());
-        if (pages.Count(key)) pages.Keep(std::move(key), org);
-      }
-      RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
-      total = std::min<size_t>(pages.matched(), kExactTotalLimit);
-      page = std::move(pages).Take();
-    }
-    response->set_total_size(static_cast<int>(total));
-    for (v1::Organization& listed : page.items) {
-      *response->add_organizations() = std::move(listed);
-    }
-    if (!page.next_key.empty()) {
-      response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-    }
-    return absl::OkStatus();
-  });
+  return ReplyFromPool(
+      *authorizer_, options_.scan_pool, context, "ListOrganizations", *request,
+      [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
+                         common::ParseFilter(request->filter()));
+        ASSIGN_OR_RETURN(
+            std::vector<common::OrderField> order,
+            common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
+        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
+        const common::ListScope scope{"ListOrganizations", "", request->filter(),
+                                        request->order_by()};
+        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        const std::string field = order.empty() ? "name" : order[0].field;
+        const bool desc = !order.empty() && order[0].desc;
+        Page<v1::Organization> page;
+        size_t total = 0;
+        if (terms.empty() && field == "name") {
+          ASSIGN_OR_RETURN(page,
+                           OrganizationPageByName(*db_, after, desc, page_size, stop, &total));
+        } else {
+          PageCollector<v1::Organization> pages(after, desc, page_size);
+          std::unique_ptr<rocksdb::Iterator> it =
+              db_->store()->NewIterator(db_->cf(keys::kOrganizations));
+          v1::Organization org;  // reused: parsing into it recycles its memory
+          for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            RETURN_IF_ERROR(stop->Tick());
+            RETURN_IF_ERROR(ParseVersioned(it->value(), &org));
+            if (!OrganizationMatches(org, terms)) continue;
+            std::string key;
+            if (field == "display_name")
+              keys::AppendString(&key, common::FoldForSearch(org.display_name()));
+            if (field == "code") keys::AppendString(&key, org.code());
+            keys::AppendString(&key, org.name());
+            if (pages.Count(key)) pages.Keep(std::move(key), org);
+          }
+          RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
+          total = std::min<size_t>(pages.matched(), kExactTotalLimit);
+          page = std::move(pages).Take();
+        }
+        response->set_total_size(static_cast<int>(total));
+        for (v1::Organization& listed : page.items) {
+          *response->add_organizations() = std::move(listed);
+        }
+        if (!page.next_key.empty()) {
+          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::UpdateOrganization(

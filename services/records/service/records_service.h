@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "common/authorizer.h"
 #include "common/change_hub.h"
+#include "common/work_pool.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "services/records/storage/records_db.h"
 
@@ -29,6 +30,9 @@ namespace v1 = ::dangbo::records::v1;
 struct RecordsServiceOptions {
   absl::Duration change_log_retention = absl::Hours(24 * 7);  // reported by GetChangeLogState
   int import_chunk_rows = 100;  // ImportMembers commits valid rows in groups of this size
+  // Where list scans, searches, export pages and headcounts run (common/work_pool.h), off
+  // gRPC's callback threads; not owned, outlives the service. Null: inline.
+  common::WorkPool* scan_pool = nullptr;
 };
 
 class RecordsService final : public v1::RecordsService::CallbackService {

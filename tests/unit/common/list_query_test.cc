@@ -3,6 +3,7 @@
 #include "common/list_query.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -131,6 +132,53 @@ TEST(ParseOrderByTest, RejectsUnknownFieldsBadDirectionsAndRepeats) {
   EXPECT_THAT(ParseOrderBy("year, year desc", {"year"}).status().message(),
               HasSubstr("named more than once"));
   EXPECT_FALSE(ParseOrderBy("year,", {"year"}).ok());
+}
+
+// Size bounds: whatever a client sends, a query's cost is bounded before it is parsed.
+TEST(QueryBoundsTest, AFilterOverItsByteBoundIsRefusedBeforeParsing) {
+  const std::string at_bound = "cell = \"" + std::string(kMaxFilterBytes - 9, 'x') + "\"";
+  ASSERT_EQ(at_bound.size(), kMaxFilterBytes);
+  EXPECT_TRUE(ParseFilter(at_bound).ok());
+  // Past the bound even a malformed filter is refused for its size, not parsed.
+  const absl::Status over = ParseFilter(std::string(5 << 20, '(')).status();
+  EXPECT_EQ(over.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldViolationsOf(over).at(0).first, "filter");
+  EXPECT_THAT(over.message(), HasSubstr("filter: has 5242880 bytes; at most 4096 are allowed"));
+}
+
+TEST(QueryBoundsTest, AtMostSixteenComparisons) {
+  std::string filter;
+  for (int i = 0; i < kMaxFilterTerms; ++i) {
+    absl::StrAppend(&filter, i == 0 ? "" : " AND ", "a = 1");
+  }
+  ASSERT_TRUE(ParseFilter(filter).ok());
+  EXPECT_EQ(ParseFilter(filter)->size(), static_cast<size_t>(kMaxFilterTerms));
+  EXPECT_THAT(ParseFilter(filter + " AND a = 1").status().message(),
+              HasSubstr("filter: has more than 16 comparisons; at most 16 are allowed"));
+}
+
+TEST(QueryBoundsTest, AnOrderByOverItsByteBoundIsRefused) {
+  EXPECT_TRUE(ParseOrderBy(std::string(kMaxOrderByBytes - 4, ' ') + "year", {"year"}).ok());
+  const absl::Status over =
+      ParseOrderBy(std::string(kMaxOrderByBytes, ' ') + "year", {"year"}).status();
+  EXPECT_EQ(over.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(over.message(), HasSubstr("order_by: has 260 bytes; at most 256 are allowed"));
+}
+
+TEST(QueryBoundsTest, AStringValueWithinItsFieldsLengthAndWords) {
+  const FilterSpec spec = {
+      FilterField{"name_query", {FilterOp::kEq}, {FilterValue::Kind::kString}, {}, 1, 10, 3}};
+  EXPECT_TRUE(CheckFilter(*ParseFilter(R"(name_query = "Lê Thị Ánh")"), spec).ok());
+  // Length in code points of the NFC form: a decomposed "Ánh" is still 3 characters.
+  EXPECT_TRUE(
+      CheckFilter(*ParseFilter("name_query = \"Le\u0302 Thi\u0323 A\u0301nh\""), spec).ok());
+  EXPECT_THAT(CheckFilter(*ParseFilter(R"(name_query = "Nguyễn Thị A")"), spec).message(),
+              HasSubstr("filter: name_query has 12 characters; at most 10 are allowed"));
+  EXPECT_THAT(CheckFilter(*ParseFilter(R"(name_query = "a b  c\td")"), spec).message(),
+              HasSubstr("filter: name_query has 4 words; at most 3 are allowed"));
+  // 0: no bound but the filter's.
+  EXPECT_TRUE(
+      CheckFilter(*ParseFilter(R"(cell = "organizations/hq/cells/a-very-long-id")"), Spec()).ok());
 }
 
 TEST(NormalizePageSizeTest, DefaultMaximumAndNegative) {

@@ -362,22 +362,37 @@ TEST(ValidateListMembersTest, PageSizeFilterAndOrder) {
   EXPECT_TRUE(Validate(r, kToday).ok()) << Validate(r, kToday);
 }
 
-// A 10 MB name_query of many words kept a core busy for 45 s after its caller gave up.
-TEST(ValidateListMembersTest, NameQueriesAreBoundedInCharactersAndWords) {
-  v1::ListMembersRequest r;
-  r.set_parent(kOrg);
-  r.set_filter("name_query = \"Nguyễn Thị Minh Khai\"");
-  EXPECT_TRUE(Validate(r, kToday).ok()) << Validate(r, kToday);
-  r.set_filter(absl::StrCat("name_query = \"", std::string(101, 'a'), "\""));
-  EXPECT_THAT(Description(Validate(r, kToday), "filter"),
-              HasSubstr("name_query is 101 characters long; at most 100 are allowed"));
-  r.set_filter("name_query = \"a b c d e f g h i j k\"");
-  EXPECT_THAT(Description(Validate(r, kToday), "filter"),
+// A name query is bounded like a full name; the whole filter and order_by by bytes
+// (common/list_query.h), on ListMembers and ExportMembers alike.
+TEST(ValidateListMembersTest, NameQueryAndQuerySizeBounds) {
+  v1::ListMembersRequest list;
+  list.set_parent(kOrg);
+  v1::ExportMembersRequest exp;
+  exp.set_parent(kOrg);
+  exp.set_purpose("Rà soát danh sách");
+  const auto check = [&](const std::string& filter, const std::string& order_by) {
+    list.set_filter(filter);
+    list.set_order_by(order_by);
+    exp.set_filter(filter);
+    exp.set_order_by(order_by);
+    const absl::Status a = Validate(list, kToday);
+    const absl::Status b = Validate(exp, kToday);
+    EXPECT_EQ(a.message(), b.message());
+    return a;
+  };
+  // A long real name: 10 words, 100 characters.
+  const std::string longest =
+      "Nguyễn Thị Ngọc Bảo Trâm Hoàng Phương Thảo Minh " + std::string(52, 'a');
+  ASSERT_TRUE(check("name_query = \"" + longest + "\"", "").ok());
+  EXPECT_THAT(Description(check("name_query = \"" + longest + "a\"", ""), "filter"),
+              HasSubstr("name_query has 101 characters; at most 100 are allowed"));
+  EXPECT_THAT(Description(check(R"(name_query = "a b c d e f g h i j k")", ""), "filter"),
               HasSubstr("name_query has 11 words; at most 10 are allowed"));
-  v1::ExportMembersRequest e;
-  e.set_parent(kOrg);
-  e.set_filter("name_query = \"a b c d e f g h i j k\"");
-  EXPECT_THAT(Description(Validate(e, kToday), "filter"), HasSubstr("at most 10 are allowed"));
+  EXPECT_THAT(
+      Description(check("name_query = \"" + std::string(1 << 20, 'a') + "\"", ""), "filter"),
+      HasSubstr("has 1048591 bytes; at most 4096 are allowed"));
+  EXPECT_THAT(Description(check("", std::string(300, ' ') + "admission_date"), "order_by"),
+              HasSubstr("has 314 bytes; at most 256 are allowed"));
 }
 
 TEST(ValidateListAuditEventsTest, TimeBoundsAreRfc3339) {
@@ -399,6 +414,18 @@ TEST(ValidateWatchChangesTest, HeartbeatBetweenOneAndSixtySeconds) {
   EXPECT_TRUE(Validate(r, kToday).ok());
   r.add_resource_types(v1::ChangeEvent::RESOURCE_TYPE_UNSPECIFIED);
   EXPECT_THAT(Fields(Validate(r, kToday)), Contains("resource_types[0]"));
+}
+
+TEST(ValidateWatchChangesTest, ALongListOfResourceTypesIsOneViolation) {
+  v1::WatchChangesRequest r;
+  for (int i = 0; i < kMaxWatchResourceTypes; ++i) r.add_resource_types(v1::ChangeEvent::MEMBER);
+  EXPECT_TRUE(Validate(r, kToday).ok());
+  for (int i = 0; i < 1000000; ++i)
+    r.add_resource_types(v1::ChangeEvent::RESOURCE_TYPE_UNSPECIFIED);
+  const absl::Status status = Validate(r, kToday);
+  EXPECT_EQ(common::FieldViolationsOf(status).size(), 1u) << "not one violation per entry";
+  EXPECT_THAT(Description(status, "resource_types"),
+              HasSubstr("has 1000008 entries; at most 8 are allowed"));
 }
 
 // --- Organizations and cells -----------------------------------------------------------------
