@@ -89,8 +89,14 @@ Violations ValidateObservationInput(ObservationInput* input, int current_year) {
   if (!Observation::ValueKind_IsValid(input->value_kind())) {
     v.emplace_back("value_kind", "must be ACTUAL, ESTIMATE, PRELIMINARY or REVISED");
   }
+  // Past a count bound only the entries within it are looked at: the row is refused anyway,
+  // and its cost and errors stay bounded whatever the list's length.
+  if (input->targets_size() > kMaxTargetsPerRow) {
+    v.emplace_back("targets", absl::StrCat("at most ", kMaxTargetsPerRow,
+                                           " targets (one per type), got ", input->targets_size()));
+  }
   std::set<int> types;
-  for (int i = 0; i < input->targets_size(); ++i) {
+  for (int i = 0; i < std::min(input->targets_size(), kMaxTargetsPerRow); ++i) {
     const Target& target = input->targets(i);
     const std::string path = absl::StrCat("targets[", i, "]");
     if (target.type() == Target::TYPE_UNSPECIFIED || !Target::Type_IsValid(target.type())) {
@@ -109,11 +115,13 @@ Violations ValidateObservationInput(ObservationInput* input, int current_year) {
       v.emplace_back(path + ".set_date", "must be a valid date (year, month and day)");
     }
   }
-  if (input->province_breakdown_size() > 64) {
-    v.emplace_back("province_breakdown", "at most 64 provinces");
+  if (input->province_breakdown_size() > kMaxProvincesPerRow) {
+    v.emplace_back("province_breakdown",
+                   absl::StrCat("at most ", kMaxProvincesPerRow, " provinces, got ",
+                                input->province_breakdown_size()));
   }
   std::set<std::string> provinces;
-  for (int i = 0; i < input->province_breakdown_size(); ++i) {
+  for (int i = 0; i < std::min(input->province_breakdown_size(), kMaxProvincesPerRow); ++i) {
     auto* p = input->mutable_province_breakdown(i);
     const std::string path = absl::StrCat("province_breakdown[", i, "]");
     CheckText(p->mutable_province(), path + ".province", 100, true, &v);

@@ -18,6 +18,10 @@
 
 namespace analytics {
 
+// Bounds of one row: a target per type (LEGAL, STRIVING, ADJUSTED), 64 provinces.
+inline constexpr int kMaxTargetsPerRow = 3;
+inline constexpr int kMaxProvincesPerRow = 64;
+
 // Field violations of `input` as (field path, rule), e.g. ("actual", "must be ...").
 // `current_year` is the current year in ICT (actuals up to it, targets up to it + 1).
 // Text fields of `input` are normalized to NFC in place.

@@ -224,7 +224,9 @@ std::optional<absl::CivilDay> Profile(const v1::Member& m, const std::string& pr
       v->Add(Path(prefix, "aliases"),
              absl::StrCat("at most ", kMaxAliases, " aliases, got ", m.aliases_size()));
     }
-    for (int i = 0; i < m.aliases_size(); ++i) {
+    // Past a count bound only the entries within it are looked at: the request is refused
+    // anyway, and its cost and error stay bounded whatever the list's length.
+    for (int i = 0; i < std::min(m.aliases_size(), kMaxAliases); ++i) {
       Required(m.aliases(i), absl::StrCat(Path(prefix, "aliases"), "[", i, "]"), kMaxNameLength, v,
                true);
     }
@@ -415,7 +417,7 @@ void Item(const v1::InspectionItem& item, const std::string& prefix, int plan_ye
            absl::StrCat("at most ", kMaxTeam, " members, got ", item.team_size()));
   }
   std::set<std::string> seen;
-  for (int i = 0; i < item.team_size(); ++i) {
+  for (int i = 0; i < std::min(item.team_size(), kMaxTeam); ++i) {
     const std::string field = absl::StrCat(prefix, ".team[", i, "]");
     MemberField(item.team(i), field, v, organization);
     if (item.team(i) == item.lead()) {
@@ -433,7 +435,7 @@ void Items(const google::protobuf::RepeatedPtrField<v1::InspectionItem>& items,
     v->Add(prefix, absl::StrCat("at most ", kMaxPlanItems, " items, got ", items.size()));
   }
   std::set<std::string> ids;
-  for (int i = 0; i < items.size(); ++i) {
+  for (int i = 0; i < std::min(items.size(), kMaxPlanItems); ++i) {
     const std::string item_prefix = absl::StrCat(prefix, "[", i, "]");
     Item(items[i], item_prefix, year, organization, today, v);
     if (!items[i].item_id().empty() && !ids.insert(items[i].item_id()).second) {
@@ -574,7 +576,7 @@ void OrganizationFields(const v1::Organization& o, const std::string& prefix,
                           o.managed_provinces_size()));
     }
     std::set<std::string> seen;
-    for (int i = 0; i < o.managed_provinces_size(); ++i) {
+    for (int i = 0; i < std::min(o.managed_provinces_size(), kMaxManagedProvinces); ++i) {
       const std::string field = absl::StrCat(Path(prefix, "managed_provinces"), "[", i, "]");
       Required(o.managed_provinces(i), field, 100, v, true);
       auto nfc = common::NormalizeName(o.managed_provinces(i));
@@ -746,7 +748,7 @@ absl::Status Validate(const v1::SetCellCommitteeRequest& r, absl::CivilDay today
     v.Add("committee.committee_members",
           absl::StrCat("at most ", kMaxCommitteeMembers, ", got ", c.committee_members_size()));
   }
-  for (int i = 0; i < c.committee_members_size(); ++i) {
+  for (int i = 0; i < std::min(c.committee_members_size(), kMaxCommitteeMembers); ++i) {
     person(c.committee_members(i), absl::StrCat("committee.committee_members[", i, "]"));
   }
   return v.ToStatus();
@@ -1283,7 +1285,7 @@ absl::Status Validate(const v1::ConcludeInspectionItemRequest& r, absl::CivilDay
           absl::StrCat("at most ", kMaxRecommendations, ", got ", r.recommendations_size()));
   }
   std::set<std::string> ids;
-  for (int i = 0; i < r.recommendations_size(); ++i) {
+  for (int i = 0; i < std::min(r.recommendations_size(), kMaxRecommendations); ++i) {
     const auto& rec = r.recommendations(i);
     const std::string prefix = absl::StrCat("recommendations[", i, "]");
     IdField(rec.recommendation_id(), Path(prefix, "recommendation_id"), false, &v);

@@ -57,6 +57,24 @@ TEST(ValidateObservationInputTest, NamesEveryBadField) {
   EXPECT_THAT(v, Contains(Pair("source", HasSubstr("500"))));
 }
 
+TEST(ValidateObservationInputTest, AVeryLongListIsRefusedForItsLengthOnly) {
+  ObservationInput in = Input(2019, "3802.3");
+  for (int i = 0; i < 100000; ++i) {
+    Target* t = in.add_targets();
+    t->set_type(Target::LEGAL);
+    t->mutable_value()->set_value("1");
+    auto* p = in.add_province_breakdown();
+    p->set_province("Long An");
+    p->mutable_value()->set_value("1");
+  }
+  auto v = ValidateObservationInput(&in, 2025);
+  EXPECT_THAT(v,
+              Contains(Pair("targets", HasSubstr("at most 3 targets (one per type), got 100000"))));
+  EXPECT_THAT(v,
+              Contains(Pair("province_breakdown", HasSubstr("at most 64 provinces, got 100000"))));
+  EXPECT_LE(v.size(), 2u + 2u + 63u) << "entries past the bounds are not looked at";
+}
+
 TEST(ValidateObservationInputTest, TargetsForNextYearButNoActual) {
   ObservationInput targets_only = Input(2026, nullptr);
   Target* t = targets_only.add_targets();

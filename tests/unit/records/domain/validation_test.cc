@@ -77,6 +77,16 @@ TEST(ValidateAdmitMemberTest, MemberProfileFields) {
   EXPECT_THAT(Description(status, "member.ethnicity"), HasSubstr("at most 50 characters, has 51"));
 }
 
+// A list past its count bound is one violation, whatever its length: the entries beyond the
+// bound are not looked at.
+TEST(ValidateAdmitMemberTest, AVeryLongListIsRefusedForItsLengthOnly) {
+  auto r = ValidAdmit();
+  for (int i = 0; i < 200000; ++i) r.mutable_member()->add_aliases("");
+  const absl::Status status = Validate(r, kToday);
+  EXPECT_THAT(Description(status, "member.aliases"), HasSubstr("at most 10 aliases, got 200000"));
+  EXPECT_LE(common::FieldViolationsOf(status).size(), 11u);
+}
+
 TEST(ValidateAdmitMemberTest, NamesAreMeasuredInTheirStoredNfcForm) {
   auto r = ValidAdmit();
   // 100 letters "ế" written decomposed (e + U+0302 + U+0301) are 100 characters once NFC.
