@@ -58,6 +58,14 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
   server->service_ = std::make_unique<AnalyticsServiceImpl>(
       server->indicators_.get(), server->read_model_.get(), server->follower_.get(),
       server->authorizer_.get(), replication, server->scan_pool_.get());
+  if (!replica) {
+    // Data recorded before its indicator declared a value domain is kept; say where it is.
+    // Reporting is not serving: a store that cannot be read here says so when it is read.
+    if (absl::Status s = server->service_->CheckValueDomains(); !s.ok()) {
+      common::LogError("could not check stored observations against their value domains",
+                       {{"error", s.ToString()}});
+    }
+  }
   server->runner_ = std::make_unique<common::ServerRunner>(config.server, DANGBO_VERSION);
   server->runner_->AddService(server->service_.get(), "dangbo.analytics.v1.AnalyticsService");
   RecordsFollower* follower = server->follower_.get();

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/errors.h"
+#include "common/metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/analytics/seed/seed_data.h"
@@ -313,6 +314,220 @@ TEST_F(AnalyticsServiceTest, OversizedQueriesAreRefusedNamingTheLimit) {
             grpc::StatusCode::INVALID_ARGUMENT);
   performance.mutable_indicators()->DeleteSubrange(0, 1);  // 100: within the bound
   EXPECT_TRUE(stub_->GetYearlyPerformance(Context().get(), performance, &p).ok());
+}
+
+// The seed's enterprise count is a whole, non-negative number: a negative or fractional
+// count, a fractional target or province value is refused, naming the row, the field and the
+// rule, through rows and CSV alike; nothing of a refused row is written.
+TEST_F(AnalyticsServiceTest, EnterpriseCountsMustBeWholeAndNonNegative) {
+  v1::RecordObservationsRequest request;
+  request.set_parent(analytics::seed::kSeedOrganization);
+  v1::ObservationInput* negative = request.add_observations();
+  negative->set_indicator("enterprises");
+  negative->set_year(2013);
+  negative->mutable_actual()->set_value("-5");
+  v1::ObservationInput* fractional = request.add_observations();
+  fractional->set_indicator("enterprises");
+  fractional->set_year(2014);
+  fractional->mutable_actual()->set_value("1005.5");
+  v1::ObservationInput* target = request.add_observations();
+  target->set_indicator("customs-declarations");
+  target->set_year(2014);
+  v1::Target* legal = target->add_targets();
+  legal->set_type(v1::Target::LEGAL);
+  legal->mutable_value()->set_value("180000.25");
+  v1::ObservationInput* good = request.add_observations();
+  good->set_indicator("enterprises");
+  good->set_year(2012);
+  good->mutable_actual()->set_value("980");
+  v1::RecordObservationsResponse r;
+  ASSERT_TRUE(stub_->RecordObservations(Context().get(), request, &r).ok());
+  EXPECT_EQ(r.written(), 1);
+  ASSERT_EQ(r.errors_size(), 3);
+  EXPECT_EQ(r.errors(0).row(), 1);
+  EXPECT_EQ(r.errors(0).field(), "actual");
+  EXPECT_EQ(r.errors(0).code(), 3);  // INVALID_ARGUMENT
+  EXPECT_THAT(r.errors(0).message(), HasSubstr("must not be negative"));
+  EXPECT_EQ(r.errors(1).row(), 2);
+  EXPECT_EQ(r.errors(1).field(), "actual");
+  EXPECT_THAT(r.errors(1).message(), HasSubstr("must be a whole number"));
+  EXPECT_EQ(r.errors(2).row(), 3);
+  EXPECT_EQ(r.errors(2).field(), "targets[0].value");
+  EXPECT_THAT(r.errors(2).message(), HasSubstr("whole number"));
+
+  v1::RecordObservationsRequest csv;
+  csv.set_parent(analytics::seed::kSeedOrganization);
+  csv.set_csv(
+      "indicator,year,actual\n"
+      "enterprises,2011,-1\n"
+      "state-budget-revenue,2011,-0.5\n");
+  ASSERT_TRUE(stub_->RecordObservations(Context().get(), csv, &r).ok());
+  EXPECT_EQ(r.written(), 0);
+  ASSERT_EQ(r.errors_size(), 2);
+  EXPECT_EQ(r.errors(0).row(), 2);
+  EXPECT_EQ(r.errors(0).field(), "actual");
+  EXPECT_THAT(r.errors(0).message(), HasSubstr("must not be negative"));
+  EXPECT_EQ(r.errors(1).row(), 3) << "money is non-negative too";
+
+  v1::ListObservationsRequest list;
+  list.set_indicator("organizations/hq-long-an/indicators/enterprises");
+  list.set_to_year(2014);
+  v1::ListObservationsResponse listed;
+  ASSERT_TRUE(stub_->ListObservations(Context().get(), list, &listed).ok());
+  ASSERT_EQ(listed.observations_size(), 1) << "only the good row was written";
+  EXPECT_EQ(listed.observations(0).year(), 2012);
+}
+
+double OutOfDomainGauge() {
+  for (const common::MetricFamily& f : common::MetricsRegistry::Default().Collect()) {
+    if (f.name == "dangbo_analytics_observations_out_of_domain" && !f.samples.empty()) {
+      return f.samples[0].value;
+    }
+  }
+  return -1;
+}
+
+v1::RecordObservationsResponse Record(v1::AnalyticsService::Stub* stub, const std::string& id,
+                                      int year, const std::string& actual) {
+  v1::RecordObservationsRequest request;
+  request.set_parent(analytics::seed::kSeedOrganization);
+  v1::ObservationInput* row = request.add_observations();
+  row->set_indicator(id);
+  row->set_year(year);
+  row->mutable_actual()->set_value(actual);
+  v1::RecordObservationsResponse response;
+  grpc::Status s = stub->RecordObservations(Context().get(), request, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return response;
+}
+
+// The seed's indicators declare their domains; a new indicator may declare any domain that
+// admits some value, and its rows are held to it.
+TEST_F(AnalyticsServiceTest, IndicatorsDeclareTheirValueDomain) {
+  v1::GetIndicatorRequest get;
+  get.set_name("organizations/hq-long-an/indicators/enterprises");
+  v1::Indicator enterprises;
+  ASSERT_TRUE(stub_->GetIndicator(Context().get(), get, &enterprises).ok());
+  EXPECT_TRUE(enterprises.value_domain().whole_number());
+  EXPECT_TRUE(enterprises.value_domain().non_negative());
+  get.set_name("organizations/hq-long-an/indicators/state-budget-revenue");
+  v1::Indicator revenue;
+  ASSERT_TRUE(stub_->GetIndicator(Context().get(), get, &revenue).ok());
+  EXPECT_FALSE(revenue.value_domain().whole_number());
+  EXPECT_TRUE(revenue.value_domain().non_negative());
+
+  v1::CreateIndicatorRequest create;
+  create.set_parent(analytics::seed::kSeedOrganization);
+  create.set_indicator_id("clearance-on-time");
+  v1::Indicator* indicator = create.mutable_indicator();
+  indicator->set_display_name("Tỷ lệ tờ khai thông quan đúng hạn");
+  indicator->set_unit("percent");
+  indicator->set_kind(v1::Indicator::STOCK);
+  indicator->set_direction(v1::Indicator::HIGHER_IS_BETTER);
+  indicator->mutable_value_domain()->mutable_minimum()->set_value("100");
+  indicator->mutable_value_domain()->mutable_maximum()->set_value("0");
+  v1::Indicator created;
+  grpc::Status s = stub_->CreateIndicator(Context().get(), create, &created);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto violations = common::FieldViolationsOf(common::FromGrpcStatus(s));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].first, "indicator.value_domain.maximum");
+  EXPECT_THAT(violations[0].second, HasSubstr("below minimum"));
+
+  indicator->mutable_value_domain()->mutable_minimum()->set_value("0");
+  indicator->mutable_value_domain()->mutable_maximum()->set_value("100");
+  ASSERT_TRUE(stub_->CreateIndicator(Context().get(), create, &created).ok());
+  EXPECT_EQ(created.value_domain().maximum().value(), "100");
+  v1::RecordObservationsResponse r = Record(stub_.get(), "clearance-on-time", 2019, "100.5");
+  EXPECT_EQ(r.written(), 0);
+  ASSERT_EQ(r.errors_size(), 1);
+  EXPECT_EQ(r.errors(0).reason(), "VALUE_OUT_OF_DOMAIN");
+  EXPECT_EQ(r.errors(0).message(),
+            "actual: must be at most 100 (the indicator's value domain is at least 0, at most "
+            "100), got 100.5");
+  EXPECT_EQ(Record(stub_.get(), "clearance-on-time", 2019, "98.7").written(), 1);
+}
+
+// Figures stored before a domain was declared are kept and served as recorded, and counted
+// until corrected; a domain can be changed and removed.
+TEST_F(AnalyticsServiceTest, ANewValueDomainKeepsAndReportsStoredFiguresOutsideIt) {
+  v1::CreateIndicatorRequest create;
+  create.set_parent(analytics::seed::kSeedOrganization);
+  create.set_indicator_id("staff");
+  v1::Indicator* indicator = create.mutable_indicator();
+  indicator->set_display_name("Số công chức");
+  indicator->set_unit("count");
+  indicator->set_kind(v1::Indicator::STOCK);
+  indicator->set_direction(v1::Indicator::HIGHER_IS_BETTER);
+  v1::Indicator staff;
+  ASSERT_TRUE(stub_->CreateIndicator(Context().get(), create, &staff).ok());
+  EXPECT_FALSE(staff.has_value_domain());
+  EXPECT_EQ(Record(stub_.get(), "staff", 2013, "-3").written(), 1) << "no domain: any value";
+  EXPECT_EQ(Record(stub_.get(), "staff", 2014, "10.5").written(), 1);
+  EXPECT_EQ(Record(stub_.get(), "staff", 2015, "12").written(), 1);
+  EXPECT_EQ(OutOfDomainGauge(), 0);
+
+  v1::UpdateIndicatorRequest update;
+  update.mutable_indicator()->set_name(staff.name());
+  update.mutable_indicator()->mutable_value_domain()->set_whole_number(true);
+  update.mutable_indicator()->mutable_value_domain()->set_non_negative(true);
+  update.mutable_update_mask()->add_paths("value_domain");
+  v1::Indicator updated;
+  ASSERT_TRUE(stub_->UpdateIndicator(Context().get(), update, &updated).ok());
+  EXPECT_TRUE(updated.value_domain().whole_number());
+  EXPECT_NE(updated.etag(), staff.etag());
+  EXPECT_EQ(OutOfDomainGauge(), 2) << "2013 and 2014 are outside, and kept";
+
+  v1::ListObservationsRequest list;
+  list.set_indicator(staff.name());
+  v1::ListObservationsResponse listed;
+  ASSERT_TRUE(stub_->ListObservations(Context().get(), list, &listed).ok());
+  ASSERT_EQ(listed.observations_size(), 3);
+  EXPECT_EQ(listed.observations(0).actual().value(), "-3");
+  EXPECT_EQ(listed.observations(1).actual().value(), "10.5");
+
+  EXPECT_EQ(Record(stub_.get(), "staff", 2016, "-1").errors_size(), 1) << "new rows must fit";
+  EXPECT_EQ(Record(stub_.get(), "staff", 2013, "3").written(), 1) << "a correction";
+  EXPECT_EQ(OutOfDomainGauge(), 1);
+
+  update.mutable_update_mask()->set_paths(0, "value_domain.minimum");
+  EXPECT_EQ(stub_->UpdateIndicator(Context().get(), update, &updated).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  update.mutable_update_mask()->set_paths(0, "value_domain");
+  update.mutable_indicator()->clear_value_domain();  // the mask names it: removes it
+  ASSERT_TRUE(stub_->UpdateIndicator(Context().get(), update, &updated).ok());
+  EXPECT_FALSE(updated.has_value_domain());
+  EXPECT_EQ(OutOfDomainGauge(), 0);
+  EXPECT_EQ(Record(stub_.get(), "staff", 2016, "-1").written(), 1);
+}
+
+// A data directory seeded before value domains existed: loading the seed again gives its
+// indicators their domains; a domain an operator chose is left alone.
+TEST_F(AnalyticsServiceTest, ReloadingTheSeedGivesOldIndicatorsTheirValueDomain) {
+  v1::GetIndicatorRequest get;
+  get.set_name("organizations/hq-long-an/indicators/enterprises");
+  v1::Indicator enterprises;
+  ASSERT_TRUE(stub_->GetIndicator(Context().get(), get, &enterprises).ok());
+  v1::UpdateIndicatorRequest update;
+  update.mutable_indicator()->set_name(enterprises.name());
+  update.mutable_update_mask()->add_paths("value_domain");  // and none given: removes it
+  ASSERT_TRUE(stub_->UpdateIndicator(Context().get(), update, &enterprises).ok());
+  ASSERT_FALSE(enterprises.has_value_domain());
+
+  analytics::seed::SeedReport report;
+  ASSERT_TRUE(analytics::seed::LoadSeed(*stub_, &report).ok());
+  EXPECT_EQ(report.indicators_given_a_value_domain, 1);
+  ASSERT_TRUE(stub_->GetIndicator(Context().get(), get, &enterprises).ok());
+  EXPECT_TRUE(enterprises.value_domain().whole_number());
+  EXPECT_TRUE(enterprises.value_domain().non_negative());
+
+  update.mutable_indicator()->mutable_value_domain()->set_non_negative(true);  // money-like
+  ASSERT_TRUE(stub_->UpdateIndicator(Context().get(), update, &enterprises).ok());
+  analytics::seed::SeedReport again;
+  ASSERT_TRUE(analytics::seed::LoadSeed(*stub_, &again).ok());
+  EXPECT_EQ(again.indicators_given_a_value_domain, 0);
+  ASSERT_TRUE(stub_->GetIndicator(Context().get(), get, &enterprises).ok());
+  EXPECT_FALSE(enterprises.value_domain().whole_number()) << "the operator's choice stands";
 }
 
 TEST_F(AnalyticsServiceTest, GetIndicatorWithAMalformedNameNamesTheField) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -17,8 +18,10 @@
 
 namespace {
 
+namespace av1 = ::dangbo::analytics::v1;
 namespace rv1 = ::dangbo::records::v1;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_support::ServerProcess;
 using testing_support::TempDir;
 
@@ -122,6 +125,68 @@ TEST_F(DataDirTest, ASecondServerOnADirectoryInUseIsRefusedAndTheFirstKeepsServi
   rv1::Organization org;
   EXPECT_TRUE(stub->GetOrganization(&context, get, &org).ok());
   EXPECT_EQ((*first)->Stop(SIGTERM), 0);
+}
+
+// Figures recorded before their indicator declared a value domain (a data directory from
+// before domains existed, then the domain set): at open the writer reports each in its log
+// and keeps serving them as recorded.
+TEST(DataDirUpgradeTest, AnalyticsReportsStoredFiguresOutsideTheirValueDomainAtOpen) {
+  TempDir dir;
+  const std::string data = dir.Sub("analytics");
+  auto first =
+      ServerProcess::Start(ANALYTICS_SERVER_BINARY, {"--data_dir=" + data, "--metrics_port=0"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto stub = av1::AnalyticsService::NewStub(
+      grpc::CreateChannel((*first)->address(), grpc::InsecureChannelCredentials()));
+  const auto call = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return c;
+  };
+  av1::CreateIndicatorRequest create;
+  create.set_parent("organizations/hq");
+  create.set_indicator_id("enterprises");
+  create.mutable_indicator()->set_display_name("Doanh nghiệp");
+  create.mutable_indicator()->set_unit("count");
+  create.mutable_indicator()->set_kind(av1::Indicator::STOCK);
+  create.mutable_indicator()->set_direction(av1::Indicator::HIGHER_IS_BETTER);
+  av1::Indicator indicator;
+  ASSERT_TRUE(stub->CreateIndicator(call().get(), create, &indicator).ok());
+  av1::RecordObservationsRequest record;
+  record.set_parent("organizations/hq");
+  record.set_csv(
+      "indicator,year,actual\nenterprises,2014,-12\nenterprises,2015,1072.5\n"
+      "enterprises,2016,1100\n");
+  av1::RecordObservationsResponse recorded;
+  ASSERT_TRUE(stub->RecordObservations(call().get(), record, &recorded).ok());
+  ASSERT_EQ(recorded.written(), 3);
+  av1::UpdateIndicatorRequest update;
+  update.mutable_indicator()->set_name(indicator.name());
+  update.mutable_indicator()->mutable_value_domain()->set_whole_number(true);
+  update.mutable_indicator()->mutable_value_domain()->set_non_negative(true);
+  update.mutable_update_mask()->add_paths("value_domain");
+  ASSERT_TRUE(stub->UpdateIndicator(call().get(), update, &indicator).ok());
+  ASSERT_EQ((*first)->Stop(SIGTERM), 0);
+
+  auto second =
+      ServerProcess::Start(ANALYTICS_SERVER_BINARY, {"--data_dir=" + data, "--metrics_port=0"});
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string log = (*second)->Log();
+  EXPECT_THAT(log, HasSubstr("observation outside its indicator's value domain"));
+  EXPECT_THAT(log, HasSubstr("\"year\":2014,\"field\":\"actual\",\"rule\":\"must not be negative"));
+  EXPECT_THAT(log,
+              HasSubstr("\"year\":2015,\"field\":\"actual\",\"rule\":\"must be a whole number"));
+  EXPECT_THAT(log, Not(HasSubstr("\"year\":2016,")));
+  EXPECT_THAT(log, HasSubstr("\"observations\":2"));
+  stub = av1::AnalyticsService::NewStub(
+      grpc::CreateChannel((*second)->address(), grpc::InsecureChannelCredentials()));
+  av1::ListObservationsRequest list;
+  list.set_indicator(indicator.name());
+  av1::ListObservationsResponse listed;
+  ASSERT_TRUE(stub->ListObservations(call().get(), list, &listed).ok());
+  ASSERT_EQ(listed.observations_size(), 3) << "nothing is dropped";
+  EXPECT_EQ(listed.observations(0).actual().value(), "-12");
+  EXPECT_EQ((*second)->Stop(SIGTERM), 0);
 }
 
 }  // namespace

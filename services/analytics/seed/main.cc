@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
   // A repeated load replays the first load's responses (same request ids): the counts are
   // those of the load that wrote them.
   std::printf(
-      "analytics seed: %d indicators created (%d existed); observations: %d written, %d "
-      "unchanged (by the first load with these request ids)\n",
-      report.indicators_created, report.indicators_existing, report.observations_written,
-      report.observations_unchanged);
+      "analytics seed: %d indicators created (%d existed, %d of them given a value domain); "
+      "observations: %d written, %d unchanged (by the first load with these request ids)\n",
+      report.indicators_created, report.indicators_existing, report.indicators_given_a_value_domain,
+      report.observations_written, report.observations_unchanged);
   return 0;
 }

@@ -14,8 +14,17 @@ constexpr char kArticle[] = "Bài viết về Đảng bộ Cục Hải quan Long
 constexpr char kTargets2019[] = "VCCI News: Long An Customs 2019 (dự toán 2.440, phấn đấu 3.700)";
 constexpr char kIllustrative[] = "illustrative";
 
+// Counts are whole and non-negative; money and turnover non-negative.
+::dangbo::analytics::v1::ValueDomain NonNegative(bool whole) {
+  ::dangbo::analytics::v1::ValueDomain d;
+  d.set_non_negative(true);
+  d.set_whole_number(whole);
+  return d;
+}
+
 Indicator Define(const char* display_name, const char* unit, const char* unit_display,
-                 Indicator::Kind kind, const char* description) {
+                 Indicator::Kind kind, const char* description,
+                 const ::dangbo::analytics::v1::ValueDomain& domain) {
   Indicator i;
   i.set_display_name(display_name);
   i.set_unit(unit);
@@ -23,6 +32,7 @@ Indicator Define(const char* display_name, const char* unit, const char* unit_di
   i.set_kind(kind);
   i.set_direction(Indicator::HIGHER_IS_BETTER);
   i.set_description(description);
+  *i.mutable_value_domain() = domain;
   return i;
 }
 
@@ -62,17 +72,18 @@ std::vector<SeedIndicator> SeedIndicators() {
   std::vector<SeedIndicator> out;
   const Indicator revenue =
       Define("Thu ngân sách nhà nước", "billion_vnd", "tỷ đồng", Indicator::FLOW,
-             "Thu ngân sách từ hoạt động xuất nhập khẩu trên địa bàn quản lý");
+             "Thu ngân sách từ hoạt động xuất nhập khẩu trên địa bàn quản lý", NonNegative(false));
   out.push_back({kSeedOrganization, "state-budget-revenue", revenue});
-  out.push_back({kSeedOrganization, "enterprises",
-                 Define("Doanh nghiệp làm thủ tục hải quan", "count", "doanh nghiệp",
-                        Indicator::STOCK, "Số doanh nghiệp làm thủ tục hải quan trong năm")});
+  out.push_back(
+      {kSeedOrganization, "enterprises",
+       Define("Doanh nghiệp làm thủ tục hải quan", "count", "doanh nghiệp", Indicator::STOCK,
+              "Số doanh nghiệp làm thủ tục hải quan trong năm", NonNegative(true))});
   out.push_back({kSeedOrganization, "customs-declarations",
                  Define("Tờ khai hải quan", "count", "tờ khai", Indicator::FLOW,
-                        "Số tờ khai hải quan xuất nhập khẩu đã đăng ký")});
+                        "Số tờ khai hải quan xuất nhập khẩu đã đăng ký", NonNegative(true))});
   out.push_back({kSeedOrganization, "import-export-turnover",
                  Define("Kim ngạch xuất nhập khẩu", "million_usd", "triệu USD", Indicator::FLOW,
-                        "Kim ngạch xuất nhập khẩu qua địa bàn quản lý")});
+                        "Kim ngạch xuất nhập khẩu qua địa bàn quản lý", NonNegative(false))});
   for (size_t i = 1; i < SeedOrganizations().size(); ++i) {
     out.push_back({SeedOrganizations()[i].name, "state-budget-revenue", revenue});
   }

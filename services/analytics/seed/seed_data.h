@@ -35,6 +35,8 @@ struct SeedOrganization {
 // The seed unit first, then its peers; all in kRegion.
 const std::vector<SeedOrganization>& SeedOrganizations();
 
+// Each declares its value domain: counts (enterprises, declarations) whole and
+// non-negative, money (revenue, turnover) non-negative.
 struct SeedIndicator {
   std::string organization;  // resource name
   std::string id;            // "state-budget-revenue"

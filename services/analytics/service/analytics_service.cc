@@ -23,6 +23,7 @@
 #include "services/analytics/domain/ranking.h"
 #include "services/analytics/domain/term.h"
 #include "services/analytics/domain/term_summary.h"
+#include "services/analytics/domain/value_domain.h"
 #include "services/analytics/follower/party_statistics.h"
 #include "services/analytics/service/bench_targets.h"
 #include "services/analytics/service/indicator_stream.h"
@@ -192,7 +193,8 @@ AnalyticsServiceImpl::AnalyticsServiceImpl(IndicatorStore* indicators, ReadModel
       follower_(follower),
       authorizer_(authorizer),
       replication_(replication),
-      scan_pool_(scan_pool) {}
+      scan_pool_(scan_pool),
+      value_domains_(indicators) {}
 
 template <typename Fn>
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContext* ctx,
@@ -454,6 +456,10 @@ absl::Status AnalyticsServiceImpl::DoCreateIndicator(const std::string& principa
       indicator.direction() != v1::Indicator::LOWER_IS_BETTER) {
     v.Add("indicator.direction", "must be HIGHER_IS_BETTER or LOWER_IS_BETTER");
   }
+  for (auto& [field, rule] :
+       ValidateValueDomain(indicator.value_domain(), "indicator.value_domain")) {
+    v.Add(field, rule);
+  }
   if (absl::Status s = ValidateRequestId(request.request_id(), "request_id"); !s.ok()) {
     v.Add("request_id", common::FieldViolationsOf(s)[0].second);
   }
@@ -563,7 +569,8 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
   common::FieldViolations v;
   if (request.has_update_mask() && request.update_mask().paths_size() > 0) {
     for (const std::string& path : request.update_mask().paths()) {
-      if (path == "display_name" || path == "unit_display" || path == "description") {
+      if (path == "display_name" || path == "unit_display" || path == "description" ||
+          path == "value_domain") {
         paths.insert(path);
       } else if (path == "unit" || path == "kind" || path == "direction") {
         v.Add("update_mask", absl::StrCat("\"", path, "\" is IMMUTABLE; create a new indicator"));
@@ -571,17 +578,24 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
                  path != "etag") {
         v.Add("update_mask", absl::StrCat("unknown path \"", path,
                                           "\"; updatable: display_name, unit_display, "
-                                          "description"));
+                                          "description, value_domain"));
       }
     }
   } else {
     if (!request.indicator().display_name().empty()) paths.insert("display_name");
     if (!request.indicator().unit_display().empty()) paths.insert("unit_display");
     if (!request.indicator().description().empty()) paths.insert("description");
+    if (request.indicator().has_value_domain()) paths.insert("value_domain");
   }
   v1::Indicator given = request.indicator();
   ValidateDefinition(&given, "indicator.", paths.count("display_name") > 0,
                      paths.count("unit_display") > 0, paths.count("description") > 0, &v);
+  if (paths.count("value_domain") > 0) {
+    for (auto& [field, rule] :
+         ValidateValueDomain(given.value_domain(), "indicator.value_domain")) {
+      v.Add(field, rule);
+    }
+  }
   RETURN_IF_ERROR(v.ToStatus());
 
   absl::MutexLock lock(&indicators_->write_mutex());
@@ -601,6 +615,15 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
   if (paths.count("display_name")) indicator.set_display_name(given.display_name());
   if (paths.count("unit_display")) indicator.set_unit_display(given.unit_display());
   if (paths.count("description")) indicator.set_description(given.description());
+  if (paths.count("value_domain")) {
+    if (IsUnrestricted(given.value_domain())) {
+      indicator.clear_value_domain();
+    } else {
+      *indicator.mutable_value_domain() = given.value_domain();
+    }
+  }
+  const bool domain_changed =
+      indicator.value_domain().SerializeAsString() != before.value_domain().SerializeAsString();
   IndicatorWrite batch;
   if (indicator.SerializeAsString() != before.SerializeAsString()) {
     *indicator.mutable_update_time() = Now();
@@ -611,6 +634,13 @@ absl::Status AnalyticsServiceImpl::DoUpdateIndicator(const v1::UpdateIndicatorRe
                   indicator);
   if (!batch.empty()) RETURN_IF_ERROR(indicators_->Commit(&batch));
   *response = indicator;
+  if (domain_changed) {
+    // Stored figures the new domain excludes stay as recorded; say which.
+    if (absl::Status s = value_domains_.Recheck(name.organization, name.indicator, true); !s.ok()) {
+      common::LogWarning("could not check stored observations against the new value domain",
+                         {{"indicator", indicator.name()}, {"error", s.ToString()}});
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -642,7 +672,12 @@ absl::Status AnalyticsServiceImpl::DoDeleteIndicator(const v1::DeleteIndicatorRe
   IndicatorWrite batch;
   RETURN_IF_ERROR(indicators_->DeleteIndicator(&batch, name.organization, name.indicator));
   RememberRequest(indicators_, &batch, "DeleteIndicator", request.request_id(), fingerprint, empty);
-  return indicators_->Commit(&batch);
+  RETURN_IF_ERROR(indicators_->Commit(&batch));
+  if (absl::Status s = value_domains_.Recheck(name.organization, name.indicator, false); !s.ok()) {
+    common::LogWarning("could not update the count of observations outside value domains",
+                       {{"indicator", indicator.name()}, {"error", s.ToString()}});
+  }
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,6 +770,10 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
                 absl::StatusCode::kNotFound, "INDICATOR_NOT_FOUND");
       continue;
     }
+    for (const auto& [field, rule] : ValueDomainViolations(row, definitions[id]->value_domain())) {
+      row_error(row.row(), field, rule, absl::StatusCode::kInvalidArgument, "VALUE_OUT_OF_DOMAIN");
+      bad = true;
+    }
     if (bad) continue;
     const auto key = std::make_pair(id, row.year());
     auto it = pending.find(key);
@@ -774,6 +813,15 @@ absl::Status AnalyticsServiceImpl::DoRecordObservations(
   RememberRequest(indicators_, &batch, "RecordObservations", request.request_id(), fingerprint,
                   *response);
   if (!batch.empty()) RETURN_IF_ERROR(indicators_->Commit(&batch));
+  // Rows may have corrected figures reported outside their domain.
+  std::set<std::string> written_ids;
+  for (const auto& [key, observation] : pending) written_ids.insert(key.first);
+  for (const std::string& id : written_ids) {
+    if (absl::Status s = value_domains_.RecheckReported(org, id); !s.ok()) {
+      common::LogWarning("could not recheck observations against their value domain",
+                         {{"indicator", IndicatorResourceName(org, id)}, {"error", s.ToString()}});
+    }
+  }
   return absl::OkStatus();
 }
 

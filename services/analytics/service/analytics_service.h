@@ -25,6 +25,7 @@
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "services/analytics/follower/indicator_follower.h"
 #include "services/analytics/follower/records_follower.h"
+#include "services/analytics/service/value_domain_report.h"
 #include "services/analytics/store/indicator_store.h"
 #include "services/analytics/store/read_model_store.h"
 
@@ -100,6 +101,11 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   grpc::ServerWriteReactor<v1::IndicatorChange>* WatchIndicatorChanges(
       grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) override;
 
+  // Writers, before serving: reports stored observations outside their indicator's value
+  // domain (value_domain_report.h).
+  absl::Status CheckValueDomains() { return value_domains_.CheckAll(); }
+  const ValueDomainReport& value_domains() const { return value_domains_; }
+
   // The handlers without gRPC (the callback methods above call these).
   absl::Status DoCreateIndicator(const std::string& principal,
                                  const v1::CreateIndicatorRequest& request,
@@ -161,6 +167,7 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   const common::Authorizer* authorizer_;
   Replication replication_;
   common::WorkPool* scan_pool_;
+  ValueDomainReport value_domains_;
 };
 
 }  // namespace analytics

@@ -260,6 +260,17 @@ absl::StatusOr<std::vector<Indicator>> IndicatorStore::ListIndicators(absl::stri
   return out;
 }
 
+absl::StatusOr<std::vector<Indicator>> IndicatorStore::ListAllIndicators() const {
+  std::vector<Indicator> out;
+  RETURN_IF_ERROR(ScanPrefix(
+      *db_, db_->cf(kIndicatorsFamily), "",
+      [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(common::ParseStoredMessage(value, "indicator", &out.emplace_back()));
+        return true;
+      }));
+  return out;
+}
+
 absl::StatusOr<bool> IndicatorStore::HasObservations(absl::string_view org,
                                                      absl::string_view id) const {
   bool found = false;

@@ -88,6 +88,8 @@ class IndicatorStore {
   absl::StatusOr<Indicator> GetIndicator(absl::string_view org, absl::string_view id) const;
   // The organization's indicators by id.
   absl::StatusOr<std::vector<Indicator>> ListIndicators(absl::string_view org) const;
+  // Every organization's indicators, by organization then id (checks at open).
+  absl::StatusOr<std::vector<Indicator>> ListAllIndicators() const;
   absl::StatusOr<bool> HasObservations(absl::string_view org, absl::string_view id) const;
 
   // nullopt when absent.
