@@ -6,10 +6,15 @@
 //   - ParseFilter, CheckFilter, ParseOrderBy, ParsePageToken, NormalizePageSize return OK or
 //     INVALID_ARGUMENT with a readable BadRequest, and never crash; parsed terms carry 1-based
 //     positions inside the filter;
+//   - what is accepted is within the bounds: a filter of at most kMaxFilterBytes bytes and
+//     kMaxFilterTerms comparisons, an order_by of at most kMaxOrderByBytes bytes, a member
+//     name_query of at most kMaxNameQueryLength characters and kMaxNameQueryWords words; and
+//     a filter past its byte bound is refused whatever it holds;
 //   - a parsed order_by names only allowed fields, each at most once;
 //   - MakePageToken -> ParsePageToken gives back the key for the same scope within the TTL,
 //     and is refused for another parent, filter or order_by and once expired; a token with
 //     one character changed never yields another key.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -20,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/list_query.h"
+#include "common/vi_text.h"
 #include "services/records/domain/validation.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -35,10 +41,29 @@ void FuzzFilter(absl::string_view filter) {
   absl::StatusOr<std::vector<common::FilterTerm>> terms = common::ParseFilter(filter);
   CheckInvalidArgument(terms.status(), "ParseFilter");
   if (!terms.ok()) return;
+  FUZZ_CHECK(filter.size() <= common::kMaxFilterBytes)
+      << "a filter of " << filter.size() << " bytes was parsed";
+  FUZZ_CHECK(terms->size() <= static_cast<size_t>(common::kMaxFilterTerms))
+      << terms->size() << " comparisons were parsed";
   for (const common::FilterTerm& term : *terms) {
     FUZZ_CHECK(term.position >= 1 && static_cast<size_t>(term.position) <= filter.size())
         << "position " << term.position << " outside a filter of " << filter.size() << " bytes";
     FUZZ_CHECK(!term.field.empty()) << "a term without a field";
+  }
+  if (common::CheckFilter(*terms, domain::MemberFilterSpec()).ok()) {
+    for (const common::FilterTerm& term : *terms) {
+      if (term.field != "name_query") continue;
+      const std::vector<absl::string_view> words =
+          absl::StrSplit(term.value.text, absl::ByAnyChar(" \t\n\v\f\r"), absl::SkipEmpty());
+      FUZZ_CHECK(words.size() <= static_cast<size_t>(domain::kMaxNameQueryWords))
+          << "a name_query of " << words.size() << " words was accepted";
+      absl::StatusOr<std::string> nfc = common::ToNfc(term.value.text);
+      const std::string& text = nfc.ok() ? *nfc : term.value.text;
+      const size_t length = static_cast<size_t>(
+          std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+      FUZZ_CHECK(length <= static_cast<size_t>(domain::kMaxNameQueryLength))
+          << "a name_query of " << length << " characters was accepted";
+    }
   }
   for (const common::FilterSpec* spec :
        {&domain::OrganizationFilterSpec(), &domain::CellFilterSpec(), &domain::MemberFilterSpec(),
@@ -46,6 +71,16 @@ void FuzzFilter(absl::string_view filter) {
     CheckInvalidArgument(common::CheckFilter(*terms, *spec), "CheckFilter");
   }
   CheckInvalidArgument(common::CheckFilterFields(*terms, {"state", "cell"}), "CheckFilterFields");
+}
+
+// Past the byte bound a filter is refused for its size, whatever it holds.
+void FuzzOversizedFilter(absl::string_view filter) {
+  const std::string unit = filter.empty() ? std::string(" ") : std::string(filter);
+  std::string big = unit;
+  while (big.size() <= common::kMaxFilterBytes) big += unit;
+  absl::StatusOr<std::vector<common::FilterTerm>> terms = common::ParseFilter(big);
+  FUZZ_CHECK(!terms.ok()) << "a filter of " << big.size() << " bytes was parsed";
+  CheckInvalidArgument(terms.status(), "ParseFilter");
 }
 
 void FuzzOrderBy(absl::string_view order_by) {
@@ -57,6 +92,8 @@ void FuzzOrderBy(absl::string_view order_by) {
         common::ParseOrderBy(order_by, *allowed);
     CheckInvalidArgument(fields.status(), "ParseOrderBy");
     if (!fields.ok()) continue;
+    FUZZ_CHECK(order_by.size() <= common::kMaxOrderByBytes)
+        << "an order_by of " << order_by.size() << " bytes was parsed";
     std::set<std::string> seen;
     for (const common::OrderField& field : *fields) {
       FUZZ_CHECK(std::find(allowed->begin(), allowed->end(), field.field) != allowed->end())
@@ -110,6 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<absl::string_view> lines = absl::StrSplit(input, absl::MaxSplits('\n', 3));
   lines.resize(4);
   FuzzFilter(lines[0]);
+  FuzzOversizedFilter(lines[0]);
   FuzzOrderBy(lines[1]);
   common::ListScope scope;
   scope.method = "ListMembers";
