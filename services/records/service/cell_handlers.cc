@@ -20,18 +20,6 @@
 
 namespace records {
 
-ResourceChange CellChange(const std::string& org, const std::string& cell_id, uint64_t revision,
-                          const v1::Cell* before, v1::Cell after) {
-  ResourceChange c;
-  c.type = v1::ChangeEvent::CELL;
-  c.key = keys::CellKey(org, cell_id);
-  c.revision = revision;
-  if (before != nullptr) c.index_before = CellIndexEntries(org, *before);
-  c.index_after = CellIndexEntries(org, after);
-  c.after = std::make_shared<v1::Cell>(std::move(after));
-  return c;
-}
-
 namespace {
 
 Presenter CellPresenter(RecordsDb* db) {
@@ -210,9 +198,8 @@ grpc::ServerUnaryReactor* RecordsService::MergeCell(grpc::CallbackServerContext*
             CellPlan(*db, t, std::move(merged),
                      absl::StrCat("MergeCell ", t.name.Format(), " into ", req.merged_into(),
                                   " (decision ", req.decision().number(), ")"));
-        plan.preconditions.push_back(Precondition::AtRevision(
-            db->cf(keys::kCells),
-            keys::CellKey(t.name.organization, LastSegment(req.merged_into())), target.revision));
+        plan.preconditions.push_back(CellGuard(*db, t.name.organization,
+                                              LastSegment(req.merged_into()), target.revision));
         ASSIGN_OR_RETURN(CellMembers members,
                          ScanCellMembers(*db, t.name.organization, t.name.cell));
         const domain::EventContext ectx = MakeEventContext(ctx);
@@ -278,8 +265,8 @@ grpc::ServerUnaryReactor* RecordsService::SetCellCommittee(
           if (!mn.ok()) return mn.status();
           absl::StatusOr<Versioned<v1::Member>> m = LoadMember(*db, mn->organization, mn->member);
           if (!m.ok()) return m.status();
-          plan.preconditions.push_back(Precondition::AtRevision(
-              db->cf(keys::kMembers), keys::MemberKey(mn->organization, mn->member), m->revision));
+          plan.preconditions.push_back(
+              MemberGuard(*db, mn->organization, mn->member, m->revision));
           people.push_back(*std::move(m));
         }
         std::vector<const v1::Member*> ptrs;

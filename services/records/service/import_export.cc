@@ -222,21 +222,16 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
                                                              cell.value, MakeEventContext(ctx_)));
     WritePlan plan;
     plan.changes.push_back(MemberChange(parent_.organization, id, 0, nullptr, std::move(member)));
-    plan.preconditions.push_back(Precondition::AtRevision(
-        db_->cf(keys::kCells), keys::CellKey(parent_.organization, LastSegment(row.cell())),
-        cell.revision));
+    plan.preconditions.push_back(
+        CellGuard(*db_, parent_.organization, LastSegment(row.cell()), cell.revision));
     plan.preconditions.push_back(OrganizationGuard(*db_, parent_.organization, org.revision));
     plan.summary = absl::StrCat("ImportMembers row ", row.row(), " ", name);
     RETURN_IF_ERROR(CheckUniqueKeys(*db_, plan, ctx_.pii_read));
     if (!header_.request_id().empty()) {
       const std::string row_id = RowRequestId(header_.request_id(), row.row());
-      plan.preconditions.push_back(
-          Precondition::Absent(db_->cf(keys::kRequests), keys::RequestKey(row_id)));
-      RecordsDb* db = db_;
-      plan.extra = [db, row_id, name, hash = RowRequestHash(header_.parent(), row)](
-                       const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
-        PutRequestRecord(batch, *db, row_id, {"ImportMembers", hash, name, stamp.commit_time});
-      };
+      plan.preconditions.push_back(RequestIdUnused(*db_, row_id));
+      plan.request_records.emplace_back(
+          row_id, RequestRecord{"ImportMembers", RowRequestHash(header_.parent(), row), name, {}});
     }
     return plan;
   }
@@ -259,9 +254,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
       absl::StatusOr<WritePlan> plan = org.ok() ? PlanRow(row, *org, &cells) : org.status();
       if (plan.ok()) {
         // Two rows of one chunk may not claim the same identifier.
-        for (const std::string& key :
-             NewUniqueKeys(plan->changes[0].index_before, plan->changes[0].index_after)) {
-          if (!unique_in_chunk.insert(key).second) {
+        for (const std::string& claim : UniqueClaims(plan->changes[0])) {
+          if (!unique_in_chunk.insert(claim).second) {
             plan = common::WithReason(
                 absl::AlreadyExistsError("an identifier of this row is used by an earlier row"),
                 "MEMBER_IDENTIFIER_TAKEN");
@@ -280,7 +274,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     if (plans.empty()) return AfterChunkLocked();
     in_flight_ = static_cast<int>(plans.size());
     CallContext row_ctx = ctx_;
-    row_ctx.request_id.clear();  // row records are written by plan.extra
+    row_ctx.request_id.clear();  // row records are written by plan.request_records
     for (auto& [row_number, plan] : plans) {
       const int row = row_number;
       const std::string member = ResourceName(*plan.changes[0].after);

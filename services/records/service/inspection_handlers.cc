@@ -26,16 +26,6 @@ Presenter PlanPresenter() {
   };
 }
 
-ResourceChange PlanChange(const std::string& org, const std::string& id, uint64_t revision,
-                          v1::InspectionPlan after) {
-  ResourceChange c;
-  c.type = v1::ChangeEvent::INSPECTION_PLAN;
-  c.key = keys::InspectionPlanKey(org, id);
-  c.revision = revision;
-  c.after = std::make_shared<v1::InspectionPlan>(std::move(after));
-  return c;
-}
-
 // Targets, leads and team members must exist (NOT_FOUND) and be active (FAILED_PRECONDITION
 // INSPECTION_TARGET_NOT_ACTIVE; a merged cell's refusal names the cell it went into). Each is
 // guarded at the revision read, so a concurrent merge, dissolution or departure cannot slip in
@@ -49,16 +39,14 @@ absl::Status CheckReferences(const RecordsDb& db, const std::vector<std::string>
       ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCell(db, target.organization, target.id));
       RETURN_IF_ERROR(domain::CheckActiveCell(cell.value, "inspection_plan.items.target",
                                               domain::kInspectionTargetNotActive, plan_name));
-      guards->push_back(Precondition::AtRevision(
-          db.cf(keys::kCells), keys::CellKey(target.organization, target.id), cell.revision));
+      guards->push_back(CellGuard(db, target.organization, target.id, cell.revision));
     } else {
       ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(db, target.organization, target.id));
       if (!domain::IsOnActiveLists(m.value.state())) {
         return common::RuleViolation(domain::kInspectionTargetNotActive, n,
                                      absl::StrCat("member ", n, " is not on the active lists"));
       }
-      guards->push_back(Precondition::AtRevision(
-          db.cf(keys::kMembers), keys::MemberKey(target.organization, target.id), m.revision));
+      guards->push_back(MemberGuard(db, target.organization, target.id, m.revision));
     }
   }
   return absl::OkStatus();
@@ -99,7 +87,7 @@ WritePlan PlanWrite(const RecordsDb& db, const PlanTarget& t, v1::InspectionPlan
   WritePlan plan;
   plan.before = std::make_shared<v1::InspectionPlan>(t.plan.value);
   plan.changes.push_back(
-      PlanChange(t.name.organization, t.name.inspection_plan, t.plan.revision, std::move(after)));
+      InspectionPlanChange(t.name.organization, t.name.inspection_plan, t.plan.revision, std::move(after)));
   plan.preconditions.push_back(OrganizationGuard(db, t.name.organization, t.org.revision));
   plan.summary = std::move(summary);
   return plan;
@@ -178,7 +166,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
         RETURN_IF_ERROR(CheckReferences(*db, domain::ReferencesToCheck(v1::InspectionPlan(), plan),
                                         name, &w.preconditions));
         w.changes.push_back(
-            PlanChange(parent.organization, req.inspection_plan_id(), 0, std::move(plan)));
+            InspectionPlanChange(parent.organization, req.inspection_plan_id(), 0, std::move(plan)));
         w.preconditions.push_back(OrganizationGuard(*db, parent.organization, org.revision));
         w.summary = absl::StrCat("CreateInspectionPlan ", name);
         return w;

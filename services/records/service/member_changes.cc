@@ -12,30 +12,6 @@
 
 namespace records {
 
-ResourceChange MemberChange(const std::string& org, const std::string& member_id, uint64_t revision,
-                            const v1::Member* before, v1::Member after) {
-  ResourceChange c;
-  c.type = v1::ChangeEvent::MEMBER;
-  c.key = keys::MemberKey(org, member_id);
-  c.revision = revision;
-  if (before != nullptr) c.index_before = MemberIndexEntries(org, member_id, *before);
-  c.index_after = MemberIndexEntries(org, member_id, after);
-  if (after.history_size() > 0) {
-    const v1::LifecycleEvent& last = after.history(after.history_size() - 1);
-    c.member_event_kind = last.kind();
-    c.member_event_id = last.event_id();
-  }
-  // Derived fields are computed on read; they are never stored.
-  after.clear_party_age_years();
-  after.clear_party_age_months();
-  after.clear_next_badge_years();
-  after.clear_next_badge_date();
-  after.clear_derived_as_of();
-  after.clear_masked_fields();
-  c.after = std::make_shared<v1::Member>(std::move(after));
-  return c;
-}
-
 domain::EventContext MakeEventContext(const CallContext& ctx) {
   domain::EventContext e;
   e.principal = ctx.principal;

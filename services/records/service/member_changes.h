@@ -21,11 +21,6 @@
 
 namespace records {
 
-ResourceChange MemberChange(const std::string& organization_id, const std::string& member_id,
-                            uint64_t revision, const v1::Member* before, v1::Member after);
-ResourceChange CellChange(const std::string& organization_id, const std::string& cell_id,
-                          uint64_t revision, const v1::Cell* before, v1::Cell after);
-
 domain::EventContext MakeEventContext(const CallContext& ctx);
 
 // The domain rule of a custom method: the member after the change.

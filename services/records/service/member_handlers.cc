@@ -33,9 +33,7 @@ using Guards = std::vector<Precondition>;
 absl::StatusOr<Versioned<v1::Cell>> LoadJoinedCell(const RecordsDb& db, absl::string_view name,
                                                    absl::string_view field, Guards* guards) {
   ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCellByName(db, name, field));
-  guards->push_back(Precondition::AtRevision(
-      db.cf(keys::kCells), keys::CellKey(OrganizationIdOf(name), LastSegment(name)),
-      cell.revision));
+  guards->push_back(CellGuard(db, OrganizationIdOf(name), LastSegment(name), cell.revision));
   return cell;
 }
 

@@ -17,18 +17,6 @@
 namespace records {
 namespace {
 
-ResourceChange OrganizationChange(const std::string& id, uint64_t revision,
-                                  const v1::Organization* before, v1::Organization after) {
-  ResourceChange c;
-  c.type = v1::ChangeEvent::ORGANIZATION;
-  c.key = keys::OrganizationKey(id);
-  c.revision = revision;
-  if (before != nullptr) c.index_before = OrganizationIndexEntries(*before);
-  c.index_after = OrganizationIndexEntries(after);
-  c.after = std::make_shared<v1::Organization>(std::move(after));
-  return c;
-}
-
 // The organization's active cells. A cell that cannot be read is an error, never "not active":
 // closing an organization relies on this count.
 absl::StatusOr<int> ActiveCells(const RecordsDb& db, absl::string_view org) {
@@ -290,9 +278,8 @@ grpc::ServerUnaryReactor* RecordsService::CloseOrganization(
                            domain::ParseOrganizationName(req.successor(), "successor"));
           ASSIGN_OR_RETURN(successor, LoadOrganization(*db, sname.organization));
           // The successor must still be ACTIVE when the close commits.
-          plan.preconditions.push_back(Precondition::AtRevision(
-              db->cf(keys::kOrganizations), keys::OrganizationKey(sname.organization),
-              successor->revision));
+          plan.preconditions.push_back(
+              OrganizationGuard(*db, sname.organization, successor->revision));
         }
         ASSIGN_OR_RETURN(const int active_cells, ActiveCells(*db, name.organization));
         ASSIGN_OR_RETURN(v1::Organization closed,

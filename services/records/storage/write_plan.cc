@@ -1,0 +1,359 @@
+#include "services/records/storage/write_plan.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "services/records/storage/keys.h"
+#include "services/records/storage/revision.h"
+
+namespace records {
+
+// The parts of a ResourceChange only this file sees: its key and index entries.
+class WritePlanInternal {
+ public:
+  static std::string& key(ResourceChange& c) { return c.key; }
+  static const std::string& key(const ResourceChange& c) { return c.key; }
+  static std::vector<IndexEntry>& index_before(ResourceChange& c) { return c.index_before; }
+  static const std::vector<IndexEntry>& index_before(const ResourceChange& c) {
+    return c.index_before;
+  }
+  static std::vector<IndexEntry>& index_after(ResourceChange& c) { return c.index_after; }
+  static const std::vector<IndexEntry>& index_after(const ResourceChange& c) {
+    return c.index_after;
+  }
+};
+
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+void SetStringField(Message* m, const char* field, const std::string& value) {
+  const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(field);
+  if (f != nullptr) m->GetReflection()->SetString(m, f, value);
+}
+
+void SetTimestampField(Message* m, const char* field, const google::protobuf::Timestamp& t) {
+  const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(field);
+  if (f != nullptr) m->GetReflection()->MutableMessage(m, f)->CopyFrom(t);
+}
+
+// Sets the ChangeEvent / ResourceSnapshot oneof member for the resource's type.
+void SetResource(Message* holder, const Message& resource) {
+  const google::protobuf::Descriptor* d = holder->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->containing_oneof() != nullptr && f->message_type() == resource.GetDescriptor()) {
+      holder->GetReflection()->MutableMessage(holder, f)->CopyFrom(resource);
+      return;
+    }
+  }
+}
+
+std::string UniqueReason(absl::string_view key) {
+  if (key.empty()) return "ALREADY_EXISTS";
+  switch (static_cast<keys::Index>(key[0])) {
+    case keys::Index::kOrganizationCode:
+      return "ORGANIZATION_CODE_TAKEN";
+    case keys::Index::kActiveCellName:
+      return "CELL_DISPLAY_NAME_TAKEN";
+    case keys::Index::kUniqueNationalId:
+      return "MEMBER_NATIONAL_ID_TAKEN";
+    case keys::Index::kUniquePartyCard:
+      return "MEMBER_PARTY_CARD_NUMBER_TAKEN";
+    case keys::Index::kUniqueMemberFile:
+      return "MEMBER_FILE_NUMBER_TAKEN";
+    default:
+      return "ALREADY_EXISTS";
+  }
+}
+
+std::string UniqueField(absl::string_view key) {
+  switch (static_cast<keys::Index>(key[0])) {
+    case keys::Index::kOrganizationCode:
+      return "code";
+    case keys::Index::kActiveCellName:
+      return "display_name";
+    case keys::Index::kUniqueNationalId:
+      return "national_id";
+    case keys::Index::kUniquePartyCard:
+      return "party_card_number";
+    case keys::Index::kUniqueMemberFile:
+      return "member_file_number";
+    default:
+      return "id";
+  }
+}
+
+rocksdb::ColumnFamilyHandle* ResourceFamily(const RecordsDb& db, v1::ChangeEvent::ResourceType type) {
+  switch (type) {
+    case v1::ChangeEvent::ORGANIZATION:
+      return db.cf(keys::kOrganizations);
+    case v1::ChangeEvent::CELL:
+      return db.cf(keys::kCells);
+    case v1::ChangeEvent::MEMBER:
+      return db.cf(keys::kMembers);
+    case v1::ChangeEvent::INSPECTION_PLAN:
+      return db.cf(keys::kInspectionPlans);
+    default:
+      common::LogError("unknown resource type", {{"type", static_cast<int>(type)}});
+      std::abort();
+  }
+}
+
+ResourceChange NewChange(v1::ChangeEvent::ResourceType type, std::string key, uint64_t revision) {
+  ResourceChange c;
+  c.type = type;
+  WritePlanInternal::key(c) = std::move(key);
+  c.revision = revision;
+  return c;
+}
+
+}  // namespace
+
+ResourceChange OrganizationChange(const std::string& id, uint64_t revision,
+                                  const v1::Organization* before, v1::Organization after) {
+  ResourceChange c = NewChange(v1::ChangeEvent::ORGANIZATION, keys::OrganizationKey(id), revision);
+  if (before != nullptr) WritePlanInternal::index_before(c) = OrganizationIndexEntries(*before);
+  WritePlanInternal::index_after(c) = OrganizationIndexEntries(after);
+  c.after = std::make_shared<v1::Organization>(std::move(after));
+  return c;
+}
+
+ResourceChange CellChange(const std::string& org, const std::string& cell_id, uint64_t revision,
+                          const v1::Cell* before, v1::Cell after) {
+  ResourceChange c = NewChange(v1::ChangeEvent::CELL, keys::CellKey(org, cell_id), revision);
+  if (before != nullptr) WritePlanInternal::index_before(c) = CellIndexEntries(org, *before);
+  WritePlanInternal::index_after(c) = CellIndexEntries(org, after);
+  c.after = std::make_shared<v1::Cell>(std::move(after));
+  return c;
+}
+
+ResourceChange MemberChange(const std::string& org, const std::string& member_id,
+                            uint64_t revision, const v1::Member* before, v1::Member after) {
+  ResourceChange c = NewChange(v1::ChangeEvent::MEMBER, keys::MemberKey(org, member_id), revision);
+  if (before != nullptr) {
+    WritePlanInternal::index_before(c) = MemberIndexEntries(org, member_id, *before);
+  }
+  WritePlanInternal::index_after(c) = MemberIndexEntries(org, member_id, after);
+  if (after.history_size() > 0) {
+    const v1::LifecycleEvent& last = after.history(after.history_size() - 1);
+    c.member_event_kind = last.kind();
+    c.member_event_id = last.event_id();
+  }
+  after.clear_party_age_years();
+  after.clear_party_age_months();
+  after.clear_next_badge_years();
+  after.clear_next_badge_date();
+  after.clear_derived_as_of();
+  after.clear_masked_fields();
+  c.after = std::make_shared<v1::Member>(std::move(after));
+  return c;
+}
+
+ResourceChange InspectionPlanChange(const std::string& org, const std::string& id,
+                                    uint64_t revision, v1::InspectionPlan after) {
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::INSPECTION_PLAN, keys::InspectionPlanKey(org, id), revision);
+  c.after = std::make_shared<v1::InspectionPlan>(std::move(after));
+  return c;
+}
+
+Precondition OrganizationGuard(const RecordsDb& db, absl::string_view organization_id,
+                               uint64_t revision) {
+  return Precondition::AtRevision(db.cf(keys::kOrganizations),
+                                  keys::OrganizationKey(organization_id), revision);
+}
+
+Precondition CellGuard(const RecordsDb& db, absl::string_view organization_id,
+                       absl::string_view cell_id, uint64_t revision) {
+  return Precondition::AtRevision(db.cf(keys::kCells), keys::CellKey(organization_id, cell_id),
+                                  revision);
+}
+
+Precondition MemberGuard(const RecordsDb& db, absl::string_view organization_id,
+                         absl::string_view member_id, uint64_t revision) {
+  return Precondition::AtRevision(db.cf(keys::kMembers),
+                                  keys::MemberKey(organization_id, member_id), revision);
+}
+
+Precondition RequestIdUnused(const RecordsDb& db, absl::string_view request_id) {
+  return Precondition::Absent(db.cf(keys::kRequests), keys::RequestKey(request_id));
+}
+
+std::vector<std::string> UniqueClaims(const ResourceChange& change) {
+  return NewUniqueKeys(WritePlanInternal::index_before(change),
+                       WritePlanInternal::index_after(change));
+}
+
+absl::StatusOr<std::optional<UniqueConflict>> FindUniqueConflict(const RecordsDb& db,
+                                                                 const WritePlan& plan) {
+  for (const ResourceChange& change : plan.changes) {
+    const std::string name = ResourceName(*change.after);
+    for (const std::string& key : NewUniqueKeys(WritePlanInternal::index_before(change),
+                                                WritePlanInternal::index_after(change))) {
+      absl::StatusOr<std::string> holder = db.store()->Get(db.cf(keys::kIndex), key);
+      if (absl::IsNotFound(holder.status())) continue;
+      if (!holder.ok()) return holder.status();
+      if (*holder == name) continue;
+      return UniqueConflict{name, UniqueField(key), UniqueReason(key), *std::move(holder)};
+    }
+  }
+  return std::nullopt;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t micros = absl::ToUnixMicros(t);
+  ts.set_seconds(micros / 1000000);
+  ts.set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+  if (ts.nanos() < 0) {
+    ts.set_seconds(ts.seconds() - 1);
+    ts.set_nanos(ts.nanos() + 1000000000);
+  }
+  return ts;
+}
+
+std::string ResourceName(const Message& resource) {
+  const FieldDescriptor* f = resource.GetDescriptor()->FindFieldByName("name");
+  return f == nullptr ? std::string() : resource.GetReflection()->GetString(resource, f);
+}
+
+std::vector<std::string> ChangedFields(const Message& before, const Message& after) {
+  std::vector<std::string> fields;
+  const google::protobuf::Descriptor* d = after.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->name() == "etag" || f->name() == "update_time" || f->name() == "create_time") continue;
+    std::string a, b;
+    const google::protobuf::Reflection* r = after.GetReflection();
+    if (f->is_repeated()) {
+      if (r->FieldSize(before, f) != r->FieldSize(after, f)) {
+        fields.push_back(f->name());
+        continue;
+      }
+    }
+    // Compare the field's serialized form.
+    std::unique_ptr<Message> x(before.New()), y(after.New());
+    std::vector<const FieldDescriptor*> one = {f};
+    x->CopyFrom(before);
+    y->CopyFrom(after);
+    for (int j = 0; j < d->field_count(); ++j) {
+      if (d->field(j) != f) {
+        x->GetReflection()->ClearField(x.get(), d->field(j));
+        y->GetReflection()->ClearField(y.get(), d->field(j));
+      }
+    }
+    if (x->SerializeAsString() != y->SerializeAsString()) fields.push_back(f->name());
+  }
+  return fields;
+}
+
+void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& request_hash,
+                WritePlan plan, Presenter present,
+                std::function<void(const absl::Status&, std::shared_ptr<Message>)> done) {
+  Mutation m;
+  for (const ResourceChange& c : plan.changes) {
+    rocksdb::ColumnFamilyHandle* cf = ResourceFamily(*db, c.type);
+    m.preconditions.push_back(c.revision == 0 ? Precondition::Absent(cf, WritePlanInternal::key(c))
+                                              : Precondition::AtRevision(cf, WritePlanInternal::key(c), c.revision));
+    for (const std::string& key : NewUniqueKeys(WritePlanInternal::index_before(c), WritePlanInternal::index_after(c))) {
+      m.preconditions.push_back(Precondition::Absent(db->cf(keys::kIndex), key));
+    }
+  }
+  for (Precondition& p : plan.preconditions) m.preconditions.push_back(std::move(p));
+  if (!origin.request_id.empty()) {
+    m.preconditions.push_back(
+        Precondition::Absent(db->cf(keys::kRequests), keys::RequestKey(origin.request_id)));
+  }
+  m.change_count = static_cast<int>(plan.changes.size());
+  auto shared_plan = std::make_shared<WritePlan>(std::move(plan));
+  auto response = std::make_shared<std::shared_ptr<Message>>();
+  m.build = [db, origin, request_hash, shared_plan, present, response](const CommitStamp& stamp,
+                                                                    rocksdb::WriteBatch* batch) {
+    WritePlan& p = *shared_plan;
+    const google::protobuf::Timestamp commit_time = ToTimestamp(stamp.commit_time);
+    std::string after_etag;
+    for (size_t i = 0; i < p.changes.size(); ++i) {
+      ResourceChange& c = p.changes[i];
+      const uint64_t sequence = stamp.sequence(static_cast<int>(i));
+      Message* resource = c.after.get();
+      SetStringField(resource, "etag", EtagForRevision(sequence));
+      SetTimestampField(resource, "update_time", commit_time);
+      if (c.revision == 0) SetTimestampField(resource, "create_time", commit_time);
+      if (i == 0) after_etag = EtagForRevision(sequence);
+      batch->Put(ResourceFamily(*db, c.type), WritePlanInternal::key(c),
+                 EncodeVersioned(sequence, resource->SerializeAsString()));
+      WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c), WritePlanInternal::index_after(c));
+      v1::ChangeEvent event;
+      event.set_sequence(sequence);
+      *event.mutable_commit_time() = commit_time;
+      event.set_resource_name(ResourceName(*resource));
+      event.set_resource_type(c.type);
+      event.set_change_kind(c.revision == 0 ? v1::ChangeEvent::CREATED : v1::ChangeEvent::UPDATED);
+      event.set_member_event_kind(c.member_event_kind);
+      event.set_member_event_id(c.member_event_id);
+      event.set_method(origin.method);
+      event.set_principal(origin.principal);
+      SetResource(&event, *resource);
+      batch->Put(db->cf(keys::kChanges), keys::SequenceKey(sequence), event.SerializeAsString());
+    }
+    v1::AuditEvent audit;
+    audit.set_sequence(stamp.audit_sequence);
+    *audit.mutable_time() = commit_time;
+    audit.set_principal(origin.principal);
+    audit.set_method(origin.method);
+    audit.set_resource_name(p.audit_resource.empty() ? ResourceName(*p.changes[0].after)
+                                                     : p.audit_resource);
+    audit.set_request_id(origin.request_id);
+    if (p.before != nullptr) {
+      audit.set_before_etag(EtagForRevision(p.changes[0].revision));
+      SetResource(audit.mutable_before(), *p.before);
+    }
+    audit.set_after_etag(after_etag);
+    if (p.changed_fields.empty() && p.before != nullptr) {
+      p.changed_fields = ChangedFields(*p.before, *p.changes[0].after);
+    }
+    for (const std::string& f : p.changed_fields) audit.add_changed_fields(f);
+    audit.set_summary(p.summary);
+    audit.set_result(v1::AuditEvent::SUCCEEDED);
+    audit.set_change_sequence(stamp.first_sequence);
+    audit.set_change_count(stamp.change_count);
+    SetResource(audit.mutable_after(), *p.changes[0].after);
+    batch->Put(db->cf(keys::kAudit), keys::SequenceKey(stamp.audit_sequence),
+               audit.SerializeAsString());
+    std::shared_ptr<Message> out(p.changes[0].after->New());
+    out->CopyFrom(*p.changes[0].after);
+    if (present) present(out.get());
+    if (!origin.request_id.empty()) {
+      PutRequestRecord(batch, *db, origin.request_id,
+                       {origin.method, request_hash, out->SerializeAsString(), stamp.commit_time});
+    }
+    for (auto& [request_id, record] : p.request_records) {
+      record.time = stamp.commit_time;
+      PutRequestRecord(batch, *db, request_id, record);
+    }
+    *response = std::move(out);
+  };
+  m.done = [done, response](const absl::Status& status, const CommitStamp&) {
+    done(status, status.ok() ? *response : nullptr);
+  };
+  db->commits()->Submit(std::move(m));
+}
+
+void AppendAuditEvent(RecordsDb* db, std::shared_ptr<v1::AuditEvent> audit) {
+  Mutation m;
+  m.change_count = 0;
+  m.build = [db, audit](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
+    audit->set_sequence(stamp.audit_sequence);
+    *audit->mutable_time() = ToTimestamp(stamp.commit_time);
+    batch->Put(db->cf(keys::kAudit), keys::SequenceKey(stamp.audit_sequence),
+               audit->SerializeAsString());
+  };
+  db->commits()->Submit(std::move(m));
+}
+
+}  // namespace records
