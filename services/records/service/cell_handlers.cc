@@ -15,7 +15,6 @@
 #include "services/records/service/member_changes.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
-#include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
 
 namespace records {
@@ -126,28 +125,26 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const std::string field = order.empty() ? "display_name" : order[0].field;
         const bool desc = !order.empty() && order[0].desc;
-        PageCollector<v1::Cell> pages(after, desc, page_size);
-        const std::string prefix = keys::CellPrefix(parent.organization);
-        std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kCells));
-        v1::Cell cell;  // reused: parsing into it recycles its memory
-        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-          RETURN_IF_ERROR(stop->Tick());
-          RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
-          if (!CellMatches(cell, terms)) continue;
-          std::string key;
-          if (field == "display_name") {
-            keys::AppendString(&key, common::FoldForSearch(cell.display_name()));
-            keys::AppendString(&key, cell.display_name());
-          } else if (field == "established_date") {
-            const auto& d = cell.established_date();
-            keys::AppendUint32(&key, keys::DateNumber(d.year(), d.month(), d.day()));
-          }
-          keys::AppendString(&key, cell.name());
-          if (pages.Count(key)) pages.Keep(std::move(key), cell);
-        }
-        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan cells"));
-        response->set_total_size(static_cast<int>(pages.matched()));
-        Page<v1::Cell> page = std::move(pages).Take();
+        size_t matched = 0;
+        ASSIGN_OR_RETURN(
+            Page<v1::Cell> page,
+            ScanPage<v1::Cell>(
+                [&](const Visitor<v1::Cell>& visit) {
+                  return ScanCells(*db_, parent.organization, visit, stop);
+                },
+                [&](const v1::Cell& cell) -> std::optional<std::string> {
+                  if (!CellMatches(cell, terms)) return std::nullopt;
+                  SortKey key;
+                  if (field == "display_name") {
+                    key.Text(common::FoldForSearch(cell.display_name())).Text(cell.display_name());
+                  } else if (field == "established_date") {
+                    const auto& d = cell.established_date();
+                    key.Date(d.year(), d.month(), d.day());
+                  }
+                  return std::move(key.Text(cell.name())).Take();
+                },
+                after, desc, page_size, &matched));
+        response->set_total_size(static_cast<int>(matched));
         for (v1::Cell& listed : page.items) {
           RETURN_IF_ERROR(PresentCell(*db_, &listed));
           *response->add_cells() = std::move(listed);
@@ -201,7 +198,7 @@ grpc::ServerUnaryReactor* RecordsService::MergeCell(grpc::CallbackServerContext*
         plan.preconditions.push_back(CellGuard(*db, t.name.organization,
                                               LastSegment(req.merged_into()), target.revision));
         ASSIGN_OR_RETURN(CellMembers members,
-                         ScanCellMembers(*db, t.name.organization, t.name.cell));
+                         CellMembersOf(*db, t.name.organization, t.name.cell));
         const domain::EventContext ectx = MakeEventContext(ctx);
         for (const std::string& id : members.member_ids) {
           ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(*db, t.name.organization, id));
@@ -227,7 +224,7 @@ grpc::ServerUnaryReactor* RecordsService::DissolveCell(grpc::CallbackServerConte
       [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(CellMembers members,
-                         ScanCellMembers(*db, t.name.organization, t.name.cell));
+                         CellMembersOf(*db, t.name.organization, t.name.cell));
         ASSIGN_OR_RETURN(
             v1::Cell dissolved,
             domain::DissolveCell(t.cell.value, req, members.on_lists, ToTimestamp(ctx.now)));
@@ -315,19 +312,15 @@ grpc::ServerUnaryReactor* RecordsService::GetCellHeadcount(
         if (domain::IsSet(request->as_of())) {
           ASSIGN_OR_RETURN(as_of, domain::ToCivilDay(request->as_of(), "as_of"));
         }
-        std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
+        std::unique_ptr<ReadSnapshot> snapshot = TakeSnapshot(*db_);
         std::vector<v1::Member> members;
-        const std::string prefix = keys::MemberEverInCellPrefix(name.organization, name.cell);
-        std::unique_ptr<rocksdb::Iterator> it =
-            db_->store()->NewIterator(db_->cf(keys::kIndex), snapshot->get());
-        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-          RETURN_IF_ERROR(stop->Tick());
-          ASSIGN_OR_RETURN(
-              Versioned<v1::Member> m,
-              LoadMember(*db_, name.organization, it->value().ToString(), snapshot->get()));
-          members.push_back(std::move(m.value));
-        }
-        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a cell's members"));
+        RETURN_IF_ERROR(ScanMembersEverInCell(
+            *db_, name.organization, name.cell, snapshot.get(),
+            [&members](v1::Member& m) {
+              members.push_back(std::move(m));
+              return absl::OkStatus();
+            },
+            stop));
         std::vector<const v1::Member*> ptrs;
         for (const v1::Member& m : members) ptrs.push_back(&m);
         *response = domain::CellHeadcount(name.Format(), as_of, ptrs);

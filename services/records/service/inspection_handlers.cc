@@ -14,7 +14,6 @@
 #include "services/records/service/member_changes.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
-#include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
 
 namespace records {
@@ -211,27 +210,24 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
         // Default "year desc, then name"; "year" ascending; "name".
         const bool by_name = !order.empty() && order[0].field == "name";
         const bool year_desc = order.empty() || order[0].desc;
-        PageCollector<v1::InspectionPlan> pages(after, by_name && !order.empty() && order[0].desc,
-                                                page_size);
-        const std::string prefix = keys::InspectionPlanPrefix(parent.organization);
-        std::unique_ptr<rocksdb::Iterator> it =
-            db_->store()->NewIterator(db_->cf(keys::kInspectionPlans));
-        v1::InspectionPlan plan;  // reused: parsing into it recycles its memory
-        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-          RETURN_IF_ERROR(stop->Tick());
-          RETURN_IF_ERROR(ParseVersioned(it->value(), &plan));
-          if (!PlanMatches(plan, terms)) continue;
-          std::string key;
-          if (!by_name) {
-            keys::AppendUint32(&key, year_desc ? 0xffffffffu - static_cast<uint32_t>(plan.year())
-                                               : static_cast<uint32_t>(plan.year()));
-          }
-          keys::AppendString(&key, plan.name());
-          if (pages.Count(key)) pages.Keep(std::move(key), plan);
-        }
-        RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan inspection plans"));
-        response->set_total_size(static_cast<int>(pages.matched()));
-        Page<v1::InspectionPlan> page = std::move(pages).Take();
+        size_t matched = 0;
+        ASSIGN_OR_RETURN(
+            Page<v1::InspectionPlan> page,
+            ScanPage<v1::InspectionPlan>(
+                [&](const Visitor<v1::InspectionPlan>& visit) {
+                  return ScanInspectionPlans(*db_, parent.organization, visit, stop);
+                },
+                [&](const v1::InspectionPlan& plan) -> std::optional<std::string> {
+                  if (!PlanMatches(plan, terms)) return std::nullopt;
+                  SortKey key;
+                  if (!by_name) {
+                    const uint32_t year = static_cast<uint32_t>(plan.year());
+                    key.Number(year_desc ? 0xffffffffu - year : year);
+                  }
+                  return std::move(key.Text(plan.name())).Take();
+                },
+                after, by_name && !order.empty() && order[0].desc, page_size, &matched));
+        response->set_total_size(static_cast<int>(matched));
         for (v1::InspectionPlan& listed : page.items) {
           domain::FillDerived(&listed, domain::TodayIct());
           *response->add_inspection_plans() = std::move(listed);

@@ -1,6 +1,7 @@
 #include "services/records/service/member_query.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -13,7 +14,7 @@
 #include "services/records/domain/validation.h"
 #include "services/records/service/resource_reads.h"
 #include "services/records/storage/indexes.h"
-#include "services/records/storage/keys.h"
+#include "services/records/storage/resource_store.h"
 
 namespace records {
 namespace {
@@ -51,33 +52,32 @@ std::vector<std::string> ExactWords(absl::string_view text) {
   return Words(common::ToUpperVi(nfc.ok() ? *nfc : std::string(text)));
 }
 
-std::string SortKey(const MemberQuery& q, const v1::Member& m, bool exact_first) {
-  std::string key;
-  const std::string id = LastSegment(m.name());
+// The member's place in an in-memory ordered list; `exact_first`: whether members whose
+// name matches the query with its diacritics come first (the default order of a name search).
+std::string MemberSortKey(const MemberQuery& q, const v1::Member& m,
+                          std::optional<bool> exact_first) {
+  SortKey key;
   if (q.order_field == "admission_date") {
     const auto& d = m.admission_date();
-    keys::AppendUint32(&key, keys::DateNumber(d.year(), d.month(), d.day()));
+    key.Date(d.year(), d.month(), d.day());
   } else if (q.order_field == "party_card_number") {
-    keys::AppendString(&key, m.party_card_number());
+    key.Text(m.party_card_number());
   } else {
-    if (exact_first) keys::AppendByte(&key, 0);  // placeholder, replaced by caller
-    keys::AppendString(&key, common::NameCollationKey(m.full_name()));
+    if (exact_first.has_value()) key.Flag(!*exact_first);
+    key.Text(common::NameCollationKey(m.full_name()));
   }
-  keys::AppendString(&key, id);
-  return key;
+  return std::move(key.Text(LastSegment(m.name()))).Take();
 }
 
-absl::Status ReadMember(const RecordsDb& db, const std::string& org, const std::string& id,
-                        const rocksdb::Snapshot* snapshot, v1::Member* out, bool* found) {
-  absl::StatusOr<Versioned<v1::Member>> m = LoadMember(db, org, id, snapshot);
-  if (absl::IsNotFound(m.status())) {
-    *found = false;
-    return absl::OkStatus();
-  }
-  RETURN_IF_ERROR(m.status());
-  *found = true;
-  *out = std::move(m->value);
-  return absl::OkStatus();
+// The member, or nullopt when it is gone (an index read on a snapshot still names it only
+// if it is there; a plain read may race a removal).
+absl::StatusOr<std::optional<v1::Member>> FindMember(const RecordsDb& db, const std::string& org,
+                                                     absl::string_view id,
+                                                     const ReadSnapshot* snapshot) {
+  absl::StatusOr<Versioned<v1::Member>> m = ReadMember(db, org, id, snapshot);
+  if (absl::IsNotFound(m.status())) return std::nullopt;
+  if (!m.ok()) return m.status();
+  return std::move(m->value);
 }
 
 }  // namespace
@@ -135,8 +135,8 @@ absl::StatusOr<MemberQuery> ParseMemberQuery(absl::string_view organization_id,
 absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q,
                                        const std::string& after_key, int page_size,
                                        common::Cancellation* stop) {
-  std::unique_ptr<common::Store::Snapshot> snapshot = db.store()->GetSnapshot();
-  const rocksdb::Snapshot* snap = snapshot->get();
+  std::unique_ptr<ReadSnapshot> snapshot = TakeSnapshot(db);
+  const ReadSnapshot* snap = snapshot.get();
   const std::string& org = q.organization;
   MemberPage page;
   const auto full = [&]() {
@@ -151,45 +151,33 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   if (name_query != nullptr || national_id != nullptr || card != nullptr) {
     // Candidates from an exact or word index, ordered in memory.
     std::set<std::string> ids;
-    std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kIndex), snap);
-    std::string prefix;
+    const auto add = [&ids](absl::string_view id) { ids.emplace(id); };
     if (national_id != nullptr) {
-      absl::StatusOr<std::string> holder = db.store()->Get(
-          db.cf(keys::kIndex),
-          keys::UniqueKey(keys::Index::kUniqueNationalId, national_id->value.text), snap);
-      if (!holder.ok() && !absl::IsNotFound(holder.status())) return holder.status();
-      if (holder.ok() && OrganizationIdOf(*holder) == org) ids.insert(LastSegment(*holder));
+      ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                       FindNationalIdHolder(db, national_id->value.text, snap));
+      if (holder.has_value() && OrganizationIdOf(*holder) == org) ids.insert(LastSegment(*holder));
+    } else if (card != nullptr) {
+      RETURN_IF_ERROR(ScanMemberIdsByCard(db, org, card->value.text, snap, add, stop));
     } else {
-      if (card != nullptr) {
-        prefix = keys::IndexPrefix(keys::Index::kMemberByCard, org);
-        keys::AppendString(&prefix, card->value.text);
-      } else {
-        std::string longest;
-        for (const std::string& w : folded_query) {
-          if (w.size() > longest.size()) longest = w;
-        }
-        prefix = keys::MemberNameWordPrefix(org, longest);
+      std::string longest;
+      for (const std::string& w : folded_query) {
+        if (w.size() > longest.size()) longest = w;
       }
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        RETURN_IF_ERROR(stop->Tick());
-        ids.insert(it->value().ToString());
-      }
-      RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan a member index"));
+      RETURN_IF_ERROR(ScanMemberIdsByNameWord(db, org, longest, snap, add, stop));
     }
     std::vector<std::string> exact_query;
     if (name_query != nullptr) exact_query = ExactWords(name_query->value.text);
     PageCollector<v1::Member> pages(after_key, q.desc, page_size > 0 ? page_size : INT32_MAX);
     for (const std::string& id : ids) {
       RETURN_IF_ERROR(stop->Tick());
-      v1::Member m;
-      bool found = false;
-      RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
-      if (!found || !Matches(m, q.terms, folded_query)) continue;
-      std::string key = SortKey(q, m, name_query != nullptr && q.order_field.empty());
+      ASSIGN_OR_RETURN(std::optional<v1::Member> m, FindMember(db, org, id, snap));
+      if (!m.has_value() || !Matches(*m, q.terms, folded_query)) continue;
+      std::optional<bool> exact_first;
       if (name_query != nullptr && q.order_field.empty()) {
-        key[0] = WordsPrefixMatch(exact_query, ExactWords(m.full_name())) ? '\0' : '\1';
+        exact_first = WordsPrefixMatch(exact_query, ExactWords(m->full_name()));
       }
-      if (pages.Count(key)) pages.Keep(std::move(key), std::move(m));
+      std::string key = MemberSortKey(q, *m, exact_first);
+      if (pages.Count(key)) pages.Keep(std::move(key), *std::move(m));
     }
     page.total = static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit));
     Page<v1::Member> p = std::move(pages).Take();
@@ -199,22 +187,21 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   }
 
   // A range scan of one index, in its order.
-  std::string prefix;
+  MemberIndexRange range;
+  range.organization_id = org;
   const common::FilterTerm* cell = FindTerm(q.terms, "cell");
   const common::FilterTerm* state = FindTerm(q.terms, "state");
   if (q.order_field == "admission_date") {
-    prefix = keys::IndexPrefix(keys::Index::kMemberByAdmission, org);
+    range.order = MemberIndexRange::Order::kAdmission;
   } else if (q.order_field == "party_card_number") {
-    prefix = keys::IndexPrefix(keys::Index::kMemberByCard, org);
+    range.order = MemberIndexRange::Order::kCard;
   } else if (cell != nullptr) {
-    prefix = keys::MemberByCellPrefix(org, LastSegment(cell->value.text));
     if (OrganizationIdOf(cell->value.text) != org) return page;  // another organization's cell
+    range.order = MemberIndexRange::Order::kCell;
+    range.cell_id = LastSegment(cell->value.text);
   } else if (state != nullptr) {
-    v1::Member::State s = v1::Member::STATE_UNSPECIFIED;
-    v1::Member::State_Parse(state->value.text, &s);
-    prefix = keys::MemberByStatePrefix(org, static_cast<uint8_t>(s));
-  } else {
-    prefix = keys::IndexPrefix(keys::Index::kMemberByName, org);
+    range.order = MemberIndexRange::Order::kState;
+    v1::Member::State_Parse(state->value.text, &range.state);
   }
   const bool by_cell = cell != nullptr && q.order_field.empty();
   const bool by_state = !by_cell && state != nullptr && q.order_field.empty();
@@ -223,50 +210,31 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
   for (const common::FilterTerm& t : q.terms) {
     covered &= (by_cell && t.field == "cell") || (by_state && t.field == "state");
   }
-  if (!after_key.empty() && !absl::StartsWith(after_key, prefix)) {
+  if (!after_key.empty() && !InMemberIndexRange(range, after_key)) {
     return common::InvalidField("page_token", "does not belong to this filter and order");
   }
-  std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kIndex), snap);
-  const std::string end = keys::PrefixSuccessor(prefix);
   // The page: from just after `after_key` (a seek, whatever the page's depth), at most
   // page_size matches and at most kScanBudget index entries examined.
-  const std::string& from = after_key.empty() ? (q.desc ? end : prefix) : after_key;
-  if (q.desc) {
-    if (from.empty()) {
-      it->SeekToLast();
-    } else {
-      it->SeekForPrev(from);
-    }
-    if (it->Valid() && (after_key.empty() ? it->key().compare(from) >= 0 && !from.empty()
-                                          : it->key() == after_key)) {
-      it->Prev();
-    }
-  } else {
-    it->Seek(from);
-    if (!after_key.empty() && it->Valid() && it->key() == after_key) it->Next();
-  }
   int examined = 0;
   int matched = 0;
   std::string last_key;
   bool more = false;
-  for (; it->Valid() && it->key().starts_with(prefix); q.desc ? it->Prev() : it->Next()) {
-    if (full() || examined >= kScanBudget) {
-      more = true;  // a short page when the budget ran out: the client continues from here
-      break;
-    }
-    RETURN_IF_ERROR(stop->Tick());
-    ++examined;
-    last_key = it->key().ToString();
-    std::string id = it->value().ToString();
-    if (by_cell && !id.empty()) id = id.substr(1);  // state byte first
-    v1::Member m;
-    bool found = false;
-    RETURN_IF_ERROR(ReadMember(db, org, id, snap, &m, &found));
-    if (!found || !Matches(m, q.terms, folded_query)) continue;
-    ++matched;
-    page.members.push_back(std::move(m));
-  }
-  if (!it->status().ok()) return common::FromRocksDb(it->status(), "scan members");
+  RETURN_IF_ERROR(ScanMemberIndex(
+      db, range, after_key, q.desc, snap,
+      [&](absl::string_view cursor, absl::string_view id) -> absl::StatusOr<bool> {
+        if (full() || examined >= kScanBudget) {
+          more = true;  // a short page when the budget ran out: the client continues from here
+          return false;
+        }
+        RETURN_IF_ERROR(stop->Tick());
+        ++examined;
+        last_key = std::string(cursor);
+        ASSIGN_OR_RETURN(std::optional<v1::Member> m, FindMember(db, org, id, snap));
+        if (!m.has_value() || !Matches(*m, q.terms, folded_query)) return true;
+        ++matched;
+        page.members.push_back(*std::move(m));
+        return true;
+      }));
   page.next_key = more ? last_key : std::string();
   // total_size: the list's index entries, counted from the start of the range up to
   // kExactTotalLimit without reading members. Exact when the index alone decides membership
@@ -276,15 +244,7 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     page.total = matched;
     return page;
   }
-  int entries = 0;
-  std::unique_ptr<rocksdb::Iterator> counter = db.store()->NewIterator(db.cf(keys::kIndex), snap);
-  for (counter->Seek(prefix);
-       counter->Valid() && counter->key().starts_with(prefix) && entries < kExactTotalLimit;
-       counter->Next()) {
-    RETURN_IF_ERROR(stop->Tick());
-    ++entries;
-  }
-  if (!counter->status().ok()) return common::FromRocksDb(counter->status(), "count members");
+  ASSIGN_OR_RETURN(const int entries, CountMemberIndex(db, range, kExactTotalLimit, snap, stop));
   if (covered || examined == 0) {
     page.total = entries;
   } else {

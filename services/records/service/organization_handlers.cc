@@ -11,7 +11,6 @@
 #include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
-#include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
 
 namespace records {
@@ -21,17 +20,12 @@ namespace {
 // closing an organization relies on this count.
 absl::StatusOr<int> ActiveCells(const RecordsDb& db, absl::string_view org) {
   int count = 0;
-  const std::string prefix = keys::CellPrefix(org);
-  std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kCells));
-  v1::Cell cell;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    RETURN_IF_ERROR(ParseVersioned(it->value(), &cell));
+  RETURN_IF_ERROR(ScanCells(db, org, [&count](const v1::Cell& cell) {
     if (cell.state() == v1::Cell::ACTIVE) ++count;
-  }
-  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan an organization's cells"));
+    return absl::OkStatus();
+  }));
   return count;
 }
-
 // A page of every organization in name order, which is their key order: the page is a range of
 // keys that starts after the token's, so only its organizations are read. The others are only
 // counted, by key, up to the bound below which totals are exact (`*total`).
@@ -40,58 +34,22 @@ absl::StatusOr<Page<v1::Organization>> OrganizationPageByName(const RecordsDb& d
                                                               int page_size,
                                                               common::Cancellation* stop,
                                                               size_t* total) {
-  std::string token_key;  // the stored key of the token's organization
-  if (!after.empty()) {
-    absl::string_view rest(after);
-    std::string name;
-    absl::StatusOr<domain::OrganizationName> parsed =
-        keys::ConsumeString(&rest, &name) && rest.empty()
-            ? domain::ParseOrganizationName(name, "page_token")
-            : absl::InvalidArgumentError("not a name");
-    if (!parsed.ok()) {
-      return common::InvalidField("page_token", "does not continue a list of organizations");
-    }
-    token_key = keys::OrganizationKey(parsed->organization);
+  std::string after_name;  // the token's organization
+  if (!after.empty() && (!SortKey::ParseText(after, &after_name) ||
+                         !domain::ParseOrganizationName(after_name, "page_token").ok())) {
+    return common::InvalidField("page_token", "does not continue a list of organizations");
   }
-  const size_t limit = kExactTotalLimit;
-  size_t counted = 0;
+  ASSIGN_OR_RETURN(OrganizationRange range, ReadOrganizationsByName(db, after_name, desc,
+                                                                    page_size, kExactTotalLimit,
+                                                                    stop));
   Page<v1::Organization> page;
-  std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kOrganizations));
-  auto step = [&it, desc] { desc ? it->Prev() : it->Next(); };
-  if (token_key.empty()) {
-    desc ? it->SeekToLast() : it->SeekToFirst();
-  } else {
-    desc ? it->SeekForPrev(token_key) : it->Seek(token_key);
-    if (it->Valid() && it->key() == token_key) step();
+  page.items = std::move(range.items);
+  if (range.more && !page.items.empty()) {
+    page.next_key = std::move(SortKey().Text(page.items.back().name())).Take();
   }
-  for (; it->Valid() && page.items.size() < static_cast<size_t>(page_size); step()) {
-    RETURN_IF_ERROR(stop->Tick());
-    RETURN_IF_ERROR(ParseVersioned(it->value(), &page.items.emplace_back()));
-    ++counted;
-  }
-  if (it->Valid() && !page.items.empty()) {
-    keys::AppendString(&page.next_key, page.items.back().name());
-  }
-  for (; it->Valid() && counted < limit; step()) {
-    RETURN_IF_ERROR(stop->Tick());
-    ++counted;
-  }
-  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
-  if (!token_key.empty() && counted < limit) {
-    // And those before the page, the token's own organization included.
-    std::unique_ptr<rocksdb::Iterator> before =
-        db.store()->NewIterator(db.cf(keys::kOrganizations));
-    desc ? before->Seek(token_key) : before->SeekForPrev(token_key);
-    for (; before->Valid() && counted < limit; desc ? before->Next() : before->Prev()) {
-      RETURN_IF_ERROR(stop->Tick());
-      ++counted;
-    }
-    RETURN_IF_ERROR(common::FromRocksDb(before->status(), "count organizations"));
-  }
-  *total = counted;
+  *total = range.counted;
   return page;
 }
-
 bool OrganizationMatches(const v1::Organization& org,
                          const std::vector<common::FilterTerm>& terms) {
   for (const common::FilterTerm& t : terms) {
@@ -195,24 +153,22 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
           ASSIGN_OR_RETURN(page,
                            OrganizationPageByName(*db_, after, desc, page_size, stop, &total));
         } else {
-          PageCollector<v1::Organization> pages(after, desc, page_size);
-          std::unique_ptr<rocksdb::Iterator> it =
-              db_->store()->NewIterator(db_->cf(keys::kOrganizations));
-          v1::Organization org;  // reused: parsing into it recycles its memory
-          for (it->SeekToFirst(); it->Valid(); it->Next()) {
-            RETURN_IF_ERROR(stop->Tick());
-            RETURN_IF_ERROR(ParseVersioned(it->value(), &org));
-            if (!OrganizationMatches(org, terms)) continue;
-            std::string key;
-            if (field == "display_name")
-              keys::AppendString(&key, common::FoldForSearch(org.display_name()));
-            if (field == "code") keys::AppendString(&key, org.code());
-            keys::AppendString(&key, org.name());
-            if (pages.Count(key)) pages.Keep(std::move(key), org);
-          }
-          RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan organizations"));
-          total = std::min<size_t>(pages.matched(), kExactTotalLimit);
-          page = std::move(pages).Take();
+          ASSIGN_OR_RETURN(
+              page, ScanPage<v1::Organization>(
+                        [&](const Visitor<v1::Organization>& visit) {
+                          return ScanOrganizations(*db_, visit, stop);
+                        },
+                        [&](const v1::Organization& org) -> std::optional<std::string> {
+                          if (!OrganizationMatches(org, terms)) return std::nullopt;
+                          SortKey key;
+                          if (field == "display_name") {
+                            key.Text(common::FoldForSearch(org.display_name()));
+                          }
+                          if (field == "code") key.Text(org.code());
+                          return std::move(key.Text(org.name())).Take();
+                        },
+                        after, desc, page_size, &total));
+          total = std::min<size_t>(total, kExactTotalLimit);
         }
         response->set_total_size(static_cast<int>(total));
         for (v1::Organization& listed : page.items) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "dangbo/records/v1/member.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
 #include "services/records/storage/records_db.h"
+#include "services/records/storage/resource_store.h"
 
 namespace records {
 
@@ -26,10 +28,10 @@ namespace v1 = ::dangbo::records::v1;
 
 absl::StatusOr<Versioned<v1::Organization>> LoadOrganization(
     const RecordsDb& db, absl::string_view organization_id,
-    const rocksdb::Snapshot* snapshot = nullptr);
+    const ReadSnapshot* snapshot = nullptr);
 absl::StatusOr<Versioned<v1::Cell>> LoadCell(const RecordsDb& db, absl::string_view organization_id,
                                              absl::string_view cell_id,
-                                             const rocksdb::Snapshot* snapshot = nullptr);
+                                             const ReadSnapshot* snapshot = nullptr);
 // The cell named by a full resource name ("organizations/x/cells/y"); `field` names the
 // request field in errors.
 absl::StatusOr<Versioned<v1::Cell>> LoadCellByName(const RecordsDb& db, absl::string_view name,
@@ -37,12 +39,12 @@ absl::StatusOr<Versioned<v1::Cell>> LoadCellByName(const RecordsDb& db, absl::st
 absl::StatusOr<Versioned<v1::Member>> LoadMember(const RecordsDb& db,
                                                  absl::string_view organization_id,
                                                  absl::string_view member_id,
-                                                 const rocksdb::Snapshot* snapshot = nullptr);
+                                                 const ReadSnapshot* snapshot = nullptr);
 absl::StatusOr<Versioned<v1::Member>> LoadMemberByName(const RecordsDb& db, absl::string_view name,
                                                        absl::string_view field);
 absl::StatusOr<Versioned<v1::InspectionPlan>> LoadInspectionPlan(
     const RecordsDb& db, absl::string_view organization_id, absl::string_view plan_id,
-    const rocksdb::Snapshot* snapshot = nullptr);
+    const ReadSnapshot* snapshot = nullptr);
 
 // Stored member -> what a caller sees: derived fields as of today (ICT), history dropped for
 // the BASIC view.
@@ -54,8 +56,8 @@ struct CellMembers {
   int on_lists = 0;  // counted + TEMPORARILY_HOSTED
   std::vector<std::string> member_ids;
 };
-absl::StatusOr<CellMembers> ScanCellMembers(const RecordsDb& db, absl::string_view organization_id,
-                                            absl::string_view cell_id);
+absl::StatusOr<CellMembers> CellMembersOf(const RecordsDb& db, absl::string_view organization_id,
+                                          absl::string_view cell_id);
 
 // Stored cell -> what a caller sees: headcount today.
 absl::Status PresentCell(const RecordsDb& db, v1::Cell* cell);
@@ -116,6 +118,27 @@ class PageCollector {
   // A heap whose front is the last kept item in the list's order.
   std::vector<std::pair<std::string, T>> kept_;
 };
+
+// One page of a list: `scan(visitor)` offers every candidate, in any order (a storage scan,
+// resource_store.h); `key_of(item)` is the item's unique sort key (SortKey), or nullopt when
+// it does not match the list's filter. `*matched` gets how many matched, on the page or not.
+//
+//   ASSIGN_OR_RETURN(Page<v1::Cell> page, ScanPage<v1::Cell>(
+//       [&](const Visitor<v1::Cell>& visit) { return ScanCells(db, org, visit, stop); },
+//       [&](const v1::Cell& c) -> std::optional<std::string> { ... }, after, desc, 50, &n));
+template <typename T, typename Scan, typename KeyOf>
+absl::StatusOr<Page<T>> ScanPage(const Scan& scan, const KeyOf& key_of, std::string after,
+                                 bool desc, int page_size, size_t* matched) {
+  PageCollector<T> pages(std::move(after), desc, page_size);
+  absl::Status status = scan([&](T& item) -> absl::Status {
+    std::optional<std::string> key = key_of(static_cast<const T&>(item));
+    if (key.has_value() && pages.Count(*key)) pages.Keep(*std::move(key), item);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  *matched = pages.matched();
+  return std::move(pages).Take();
+}
 
 // Total sizes are exact up to this bound (the contract: "an estimate of at least 10,000
 // above that").
