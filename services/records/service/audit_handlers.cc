@@ -12,7 +12,7 @@
 #include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
-#include "services/records/storage/keys.h"
+#include "services/records/storage/logs.h"
 
 namespace records {
 namespace {
@@ -90,61 +90,21 @@ bool AuditMatches(const v1::AuditEvent& e, const AuditFilter& f) {
   return true;
 }
 
-// The audit log on a snapshot: sequences first()..last(), gapless (every audited commit
-// writes exactly one entry and entries are never trimmed), times non-decreasing.
-class AuditLog {
- public:
-  AuditLog(const RecordsDb& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
-
-  absl::Status Init() {
-    std::unique_ptr<rocksdb::Iterator> it =
-        db_.store()->NewIterator(db_.cf(keys::kAudit), snapshot_);
-    it->SeekToFirst();
-    if (it->Valid() && !keys::ParseSequenceKey(it->key().ToString(), &first_)) {
-      return absl::DataLossError("an audit key is corrupt");
+// The first sequence of `log` whose time is >= `t` (last() + 1 when none): a binary search,
+// audit times never decreasing along the sequence.
+absl::StatusOr<uint64_t> FirstAtOrAfter(const AuditLogReader& log, absl::Time t) {
+  uint64_t lo = log.first(), hi = log.last() + 1;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    ASSIGN_OR_RETURN(v1::AuditEvent event, log.Read(mid));
+    if (TimeOf(event) >= t) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
     }
-    it->SeekToLast();
-    if (it->Valid() && !keys::ParseSequenceKey(it->key().ToString(), &last_)) {
-      return absl::DataLossError("an audit key is corrupt");
-    }
-    if (!it->status().ok()) return common::FromRocksDb(it->status(), "read the audit log");
-    if (last_ == 0) first_ = 1;  // empty
-    return absl::OkStatus();
   }
-  uint64_t first() const { return first_; }
-  uint64_t last() const { return last_; }
-  int64_t size() const { return last_ >= first_ ? static_cast<int64_t>(last_ - first_ + 1) : 0; }
-  bool InRange(const rocksdb::Slice& key) const {
-    uint64_t seq = 0;
-    return keys::ParseSequenceKey(absl::string_view(key.data(), key.size()), &seq) &&
-           seq >= first_ && seq <= last_;
-  }
-
-  // The first sequence whose time is >= `t` (last() + 1 when none): a binary search.
-  absl::StatusOr<uint64_t> FirstAtOrAfter(absl::Time t) const {
-    uint64_t lo = first_, hi = last_ + 1;
-    while (lo < hi) {
-      const uint64_t mid = lo + (hi - lo) / 2;
-      absl::StatusOr<std::string> value =
-          db_.store()->Get(db_.cf(keys::kAudit), keys::SequenceKey(mid), snapshot_);
-      if (!value.ok()) return value.status();
-      v1::AuditEvent event;
-      if (!event.ParseFromString(*value)) return absl::DataLossError("an audit entry is corrupt");
-      if (TimeOf(event) >= t) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;
-  }
-
- private:
-  const RecordsDb& db_;
-  const rocksdb::Snapshot* snapshot_;
-  uint64_t first_ = 1;
-  uint64_t last_ = 0;
-};
+  return lo;
+}
 
 }  // namespace
 
@@ -165,15 +125,14 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
                                       request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const bool desc = !order.empty() && order[0].desc;
-        std::unique_ptr<common::Store::Snapshot> snapshot = db_->store()->GetSnapshot();
-        AuditLog log(*db_, snapshot->get());
-        RETURN_IF_ERROR(log.Init());
+        std::unique_ptr<ReadSnapshot> snapshot = TakeSnapshot(*db_);
+        ASSIGN_OR_RETURN(const AuditLogReader log, AuditLogReader::Open(*db_, snapshot.get()));
         // Where the scan starts: just after the page token's key, or where the time bounds
         // begin (audit times never decrease along the sequence).
         uint64_t from = desc ? log.last() : log.first();
         if (!after.empty()) {
           uint64_t seq = 0;
-          if (!keys::ParseSequenceKey(after, &seq)) {
+          if (!ParseSequenceCursor(after, &seq)) {
             return common::InvalidField("page_token", "is not a token of this list");
           }
           from = desc ? seq - 1 : seq + 1;
@@ -190,55 +149,52 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
           }
         }
         if (!desc && lower.has_value()) {
-          ASSIGN_OR_RETURN(uint64_t first_in_range, log.FirstAtOrAfter(*lower));
+          ASSIGN_OR_RETURN(uint64_t first_in_range, FirstAtOrAfter(log, *lower));
           from = std::max(from, first_in_range);
         }
         if (desc && upper.has_value()) {
-          ASSIGN_OR_RETURN(uint64_t first_after, log.FirstAtOrAfter(*upper + absl::Nanoseconds(1)));
+          ASSIGN_OR_RETURN(uint64_t first_after, FirstAtOrAfter(log, *upper + absl::Nanoseconds(1)));
           from = std::min(from, first_after - 1);
-        }
-        std::unique_ptr<rocksdb::Iterator> it =
-            db_->store()->NewIterator(db_->cf(keys::kAudit), snapshot->get());
-        it->Seek(keys::SequenceKey(from));
-        if (desc && (!it->Valid() || it->key() != keys::SequenceKey(from))) {
-          it->SeekForPrev(keys::SequenceKey(from));
         }
         int examined = 0;
         int matched = 0;
         bool more = false;
         bool passed_bound = false;
-        std::string last_key;
-        for (; it->Valid() && log.InRange(it->key()); desc ? it->Prev() : it->Next()) {
-          RETURN_IF_ERROR(stop->Tick());
-          if (response->audit_events_size() >= page_size || examined >= kScanBudget) {
-            more = true;  // a short page when the budget ran out: the next one goes on
-            break;
-          }
-          ++examined;
-          last_key = it->key().ToString();
-          v1::AuditEvent event;
-          if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-            return absl::DataLossError("an audit entry is corrupt");
-          }
-          const absl::Time time = TimeOf(event);
-          if ((!desc && upper.has_value() && time > *upper) ||
-              (desc && lower.has_value() && time < *lower)) {
-            passed_bound = true;  // nothing further can match
-            break;
-          }
-          if (!AuditMatches(event, filter)) continue;
-          ++matched;
-          if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
-            event.clear_before();
-            event.clear_after();
-          }
-          if (event.before().has_member()) MaskReply(ctx, event.mutable_before()->mutable_member());
-          if (event.after().has_member()) MaskReply(ctx, event.mutable_after()->mutable_member());
-          *response->add_audit_events() = std::move(event);
-        }
-        if (!it->status().ok()) return common::FromRocksDb(it->status(), "scan the audit log");
+        uint64_t last_seen = 0;
+        RETURN_IF_ERROR(log.Scan(
+            from, desc, stop,
+            [&](uint64_t sequence, absl::StatusOr<v1::AuditEvent>& read) -> absl::StatusOr<bool> {
+              if (response->audit_events_size() >= page_size || examined >= kScanBudget) {
+                more = true;  // a short page when the budget ran out: the next one goes on
+                return false;
+              }
+              ++examined;
+              last_seen = sequence;
+              if (!read.ok()) return read.status();
+              v1::AuditEvent& event = *read;
+              const absl::Time time = TimeOf(event);
+              if ((!desc && upper.has_value() && time > *upper) ||
+                  (desc && lower.has_value() && time < *lower)) {
+                passed_bound = true;  // nothing further can match
+                return false;
+              }
+              if (!AuditMatches(event, filter)) return true;
+              ++matched;
+              if (request->view() != v1::AUDIT_EVENT_VIEW_FULL) {
+                event.clear_before();
+                event.clear_after();
+              }
+              if (event.before().has_member()) {
+                MaskReply(ctx, event.mutable_before()->mutable_member());
+              }
+              if (event.after().has_member()) {
+                MaskReply(ctx, event.mutable_after()->mutable_member());
+              }
+              *response->add_audit_events() = std::move(event);
+              return true;
+            }));
         if (more && !passed_bound) {
-          response->set_next_page_token(common::MakePageToken(last_key, scope));
+          response->set_next_page_token(common::MakePageToken(SequenceCursor(last_seen), scope));
         }
         // total_size: exact without a filter (the log is gapless) or when this page saw the
         // whole log; otherwise estimated from this page's match ratio.

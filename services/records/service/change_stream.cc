@@ -12,7 +12,7 @@
 #include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/write_path.h"
-#include "services/records/storage/keys.h"
+#include "services/records/storage/logs.h"
 
 namespace records {
 namespace {
@@ -52,14 +52,14 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
   void FillLocked() {
     const uint64_t head = db_->commits()->last_sequence();
     if (scanned_ >= head) return;
-    std::unique_ptr<rocksdb::Iterator> it = db_->store()->NewIterator(db_->cf(keys::kChanges));
     uint64_t expected = scanned_ + 1;
-    for (it->Seek(keys::SequenceKey(expected)); it->Valid() && buffer_.size() < kReadAhead;
-         it->Next()) {
-      uint64_t sequence = 0;
-      if (!keys::ParseSequenceKey(absl::string_view(it->key().data(), it->key().size()),
-                                  &sequence)) {
-        break;
+    bool ended = false;
+    bool read_ahead_full = false;
+    absl::Status read = ScanChangeLog(*db_, expected, [&](uint64_t sequence,
+                                                          absl::string_view bytes) {
+      if (buffer_.size() >= kReadAhead) {
+        read_ahead_full = true;
+        return false;
       }
       if (sequence != expected) {
         // The events this stream still needed were trimmed underneath it.
@@ -67,25 +67,27 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
                                absl::StrCat("fell behind the change log's retention at "
                                             "sequence ",
                                             expected, "; relist and watch again")));
-        return;
+        ended = true;
+        return false;
       }
       v1::ChangeEvent event;
-      if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
         EndLocked(grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
-        return;
+        ended = true;
+        return false;
       }
       scanned_ = sequence;
       ++expected;
       if (Matches(event)) buffer_.push_back(std::move(event));
-    }
-    if (!it->status().ok()) {
+      return true;
+    });
+    if (ended) return;
+    if (!read.ok()) {
       // A read error is not the end of the log: say what happened (the client resumes later).
-      if (buffer_.empty()) {
-        EndLocked(common::ToGrpcStatus(common::FromRocksDb(it->status(), "read the change log")));
-      }
+      if (buffer_.empty()) EndLocked(common::ToGrpcStatus(read));
       return;
     }
-    if (buffer_.empty() && scanned_ < head && !it->Valid()) {
+    if (buffer_.empty() && scanned_ < head && !read_ahead_full) {
       EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                              "fell behind the change log's retention; relist and watch again"));
     }
