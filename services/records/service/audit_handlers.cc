@@ -153,7 +153,8 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
           from = std::max(from, first_in_range);
         }
         if (desc && upper.has_value()) {
-          ASSIGN_OR_RETURN(uint64_t first_after, FirstAtOrAfter(log, *upper + absl::Nanoseconds(1)));
+          ASSIGN_OR_RETURN(uint64_t first_after,
+                           FirstAtOrAfter(log, *upper + absl::Nanoseconds(1)));
           from = std::min(from, first_after - 1);
         }
         int examined = 0;

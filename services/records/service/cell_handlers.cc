@@ -66,12 +66,9 @@ grpc::ServerUnaryReactor* RecordsService::CreateCell(grpc::CallbackServerContext
                                                      const v1::CreateCellRequest* request,
                                                      v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::CreateCellRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "CreateCell", *request, request->request_id(), "", valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "CreateCell", *request, "",
+      [db](const CallContext& ctx, const v1::CreateCellRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(req.parent(), "parent"));
         ASSIGN_OR_RETURN(Versioned<v1::Organization> org,
@@ -121,7 +118,7 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
                          common::ParseOrderBy(request->order_by(), domain::CellOrderFields()));
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
         const common::ListScope scope{"ListCells", request->parent(), request->filter(),
-                                        request->order_by()};
+                                      request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const std::string field = order.empty() ? "display_name" : order[0].field;
         const bool desc = !order.empty() && order[0].desc;
@@ -160,13 +157,9 @@ grpc::ServerUnaryReactor* RecordsService::UpdateCell(grpc::CallbackServerContext
                                                      const v1::UpdateCellRequest* request,
                                                      v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::UpdateCellRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "UpdateCell", *request, request->request_id(),
-      request->cell().etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "UpdateCell", *request, request->cell().etag(),
+      [db](const CallContext& ctx, const v1::UpdateCellRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.cell().name(), req.cell().etag()));
         ASSIGN_OR_RETURN(v1::Cell updated,
                          domain::UpdateCell(t.cell.value, req, t.org.value, ToTimestamp(ctx.now)));
@@ -179,13 +172,9 @@ grpc::ServerUnaryReactor* RecordsService::MergeCell(grpc::CallbackServerContext*
                                                     const v1::MergeCellRequest* request,
                                                     v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::MergeCellRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "MergeCell", *request, request->request_id(), request->etag(),
-      valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "MergeCell", *request, request->etag(),
+      [db](const CallContext& ctx, const v1::MergeCellRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(Versioned<v1::Cell> target,
                          LoadCellByName(*db, req.merged_into(), "merged_into"));
@@ -195,10 +184,9 @@ grpc::ServerUnaryReactor* RecordsService::MergeCell(grpc::CallbackServerContext*
             CellPlan(*db, t, std::move(merged),
                      absl::StrCat("MergeCell ", t.name.Format(), " into ", req.merged_into(),
                                   " (decision ", req.decision().number(), ")"));
-        plan.preconditions.push_back(CellGuard(*db, t.name.organization,
-                                              LastSegment(req.merged_into()), target.revision));
-        ASSIGN_OR_RETURN(CellMembers members,
-                         CellMembersOf(*db, t.name.organization, t.name.cell));
+        plan.preconditions.push_back(
+            CellGuard(*db, t.name.organization, LastSegment(req.merged_into()), target.revision));
+        ASSIGN_OR_RETURN(CellMembers members, CellMembersOf(*db, t.name.organization, t.name.cell));
         const domain::EventContext ectx = MakeEventContext(ctx);
         for (const std::string& id : members.member_ids) {
           ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(*db, t.name.organization, id));
@@ -215,16 +203,12 @@ grpc::ServerUnaryReactor* RecordsService::DissolveCell(grpc::CallbackServerConte
                                                        const v1::DissolveCellRequest* request,
                                                        v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::DissolveCellRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "DissolveCell", *request, request->request_id(), request->etag(),
-      valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "DissolveCell", *request, request->etag(),
+      [db](const CallContext& ctx,
+           const v1::DissolveCellRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
-        ASSIGN_OR_RETURN(CellMembers members,
-                         CellMembersOf(*db, t.name.organization, t.name.cell));
+        ASSIGN_OR_RETURN(CellMembers members, CellMembersOf(*db, t.name.organization, t.name.cell));
         ASSIGN_OR_RETURN(
             v1::Cell dissolved,
             domain::DissolveCell(t.cell.value, req, members.on_lists, ToTimestamp(ctx.now)));
@@ -242,13 +226,10 @@ grpc::ServerUnaryReactor* RecordsService::SetCellCommittee(
     grpc::CallbackServerContext* context, const v1::SetCellCommitteeRequest* request,
     v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::SetCellCommitteeRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "SetCellCommittee", *request, request->request_id(),
-      request->etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "SetCellCommittee", *request, request->etag(),
+      [db](const CallContext& ctx,
+           const v1::SetCellCommitteeRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         std::vector<std::string> names;
         const v1::Cell::Committee& c = req.committee();
@@ -262,8 +243,7 @@ grpc::ServerUnaryReactor* RecordsService::SetCellCommittee(
           if (!mn.ok()) return mn.status();
           absl::StatusOr<Versioned<v1::Member>> m = LoadMember(*db, mn->organization, mn->member);
           if (!m.ok()) return m.status();
-          plan.preconditions.push_back(
-              MemberGuard(*db, mn->organization, mn->member, m->revision));
+          plan.preconditions.push_back(MemberGuard(*db, mn->organization, mn->member, m->revision));
           people.push_back(*std::move(m));
         }
         std::vector<const v1::Member*> ptrs;
@@ -283,13 +263,9 @@ grpc::ServerUnaryReactor* RecordsService::RateCell(grpc::CallbackServerContext* 
                                                    const v1::RateCellRequest* request,
                                                    v1::Cell* response) {
   RecordsDb* db = db_;
-  v1::RateCellRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "RateCell", *request, request->request_id(), request->etag(),
-      valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "RateCell", *request, request->etag(),
+      [db](const CallContext& ctx, const v1::RateCellRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(CellTarget t, LoadCellTarget(*db, req.name(), req.etag()));
         ASSIGN_OR_RETURN(v1::Cell rated, domain::RateCell(t.cell.value, req, ToTimestamp(ctx.now)));
         return CellPlan(*db, t, std::move(rated),

@@ -55,32 +55,32 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
     uint64_t expected = scanned_ + 1;
     bool ended = false;
     bool read_ahead_full = false;
-    absl::Status read = ScanChangeLog(*db_, expected, [&](uint64_t sequence,
-                                                          absl::string_view bytes) {
-      if (buffer_.size() >= kReadAhead) {
-        read_ahead_full = true;
-        return false;
-      }
-      if (sequence != expected) {
-        // The events this stream still needed were trimmed underneath it.
-        EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                               absl::StrCat("fell behind the change log's retention at "
-                                            "sequence ",
-                                            expected, "; relist and watch again")));
-        ended = true;
-        return false;
-      }
-      v1::ChangeEvent event;
-      if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-        EndLocked(grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
-        ended = true;
-        return false;
-      }
-      scanned_ = sequence;
-      ++expected;
-      if (Matches(event)) buffer_.push_back(std::move(event));
-      return true;
-    });
+    absl::Status read =
+        ScanChangeLog(*db_, expected, [&](uint64_t sequence, absl::string_view bytes) {
+          if (buffer_.size() >= kReadAhead) {
+            read_ahead_full = true;
+            return false;
+          }
+          if (sequence != expected) {
+            // The events this stream still needed were trimmed underneath it.
+            EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   absl::StrCat("fell behind the change log's retention at "
+                                                "sequence ",
+                                                expected, "; relist and watch again")));
+            ended = true;
+            return false;
+          }
+          v1::ChangeEvent event;
+          if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+            EndLocked(grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
+            ended = true;
+            return false;
+          }
+          scanned_ = sequence;
+          ++expected;
+          if (Matches(event)) buffer_.push_back(std::move(event));
+          return true;
+        });
     if (ended) return;
     if (!read.ok()) {
       // A read error is not the end of the log: say what happened (the client resumes later).
@@ -149,7 +149,8 @@ absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::StatusOr<common::Principal> caller = authorizer_->Authorize(*context, "WatchChanges", *request);
+  absl::StatusOr<common::Principal> caller =
+      authorizer_->Authorize(*context, "WatchChanges", *request);
   absl::Status status = caller.status();
   if (status.ok()) status = domain::Validate(*request);
   if (status.ok()) status = CheckResumePoint(*db_, *request);

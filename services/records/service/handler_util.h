@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -140,20 +141,42 @@ inline grpc::ServerUnaryReactor* ReplyAfterCommit(
   return reactor;
 }
 
-// A normalized copy of a request (domain::NormalizeText): text in its stored form.
-template <typename T>
-absl::StatusOr<T> Normalized(const T& request);
+// The one shape of every write RPC: after authorization `request` is validated
+// (domain::Validate) and its text put in stored form (domain::NormalizeText); then
+// `plan(ctx, req)`, given the normalized request, is committed under the request's
+// request_id (ReplyAfterCommit; `etag` makes a lost race an error instead of a re-plan).
+//
+//   return ReplyWrite(*authorizer_, db, context, "UpdateCell", *request, request->cell().etag(),
+//                     [db](const CallContext& ctx, const v1::UpdateCellRequest& req)
+//                         -> absl::StatusOr<WritePlan> { ... }, CellPresenter(db), response);
+template <typename Request, typename Plan>
+grpc::ServerUnaryReactor* ReplyWrite(const common::Authorizer& authorizer, RecordsDb* db,
+                                     grpc::CallbackServerContext* context, absl::string_view method,
+                                     const Request& request, absl::string_view etag, Plan plan,
+                                     Presenter present, google::protobuf::Message* response,
+                                     const Permit& permit = nullptr);
 
 }  // namespace records
 
 #include "services/records/domain/validation.h"
 
 namespace records {
-template <typename T>
-absl::StatusOr<T> Normalized(const T& request) {
-  T copy = request;
-  absl::Status s = domain::NormalizeText(&copy);
-  if (!s.ok()) return s;
-  return copy;
+
+template <typename Request, typename Plan>
+grpc::ServerUnaryReactor* ReplyWrite(const common::Authorizer& authorizer, RecordsDb* db,
+                                     grpc::CallbackServerContext* context, absl::string_view method,
+                                     const Request& request, absl::string_view etag, Plan plan,
+                                     Presenter present, google::protobuf::Message* response,
+                                     const Permit& permit) {
+  auto normalized = std::make_shared<Request>(request);
+  absl::Status valid = domain::Validate(request);
+  if (valid.ok()) valid = domain::NormalizeText(normalized.get());
+  return ReplyAfterCommit(
+      authorizer, db, context, method, request, request.request_id(), etag, valid,
+      [normalized, plan = std::move(plan)](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+        return plan(ctx, static_cast<const Request&>(*normalized));
+      },
+      std::move(present), response, permit);
 }
+
 }  // namespace records

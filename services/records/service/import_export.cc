@@ -548,7 +548,8 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   CallContext ctx;
   std::optional<common::CallGrant> grant;
   absl::Status status = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(common::Principal caller, authorizer_->Authorize(*context, "ExportMembers", *request));
+    ASSIGN_OR_RETURN(common::Principal caller,
+                     authorizer_->Authorize(*context, "ExportMembers", *request));
     ctx = MakeCallContext(caller, "ExportMembers");
     grant.emplace(authorizer_, *context, "ExportMembers", caller);
     RETURN_IF_ERROR(domain::Validate(*request));
@@ -567,11 +568,11 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   const v1::MemberView view =
       request->view() == v1::MEMBER_VIEW_FULL ? v1::MEMBER_VIEW_FULL : v1::MEMBER_VIEW_BASIC;
   if (!status.ok()) {
-    return new ExportReactor(db_, options_.scan_pool, context, std::move(query),
-                             std::move(ctx), view, status);
+    return new ExportReactor(db_, options_.scan_pool, context, std::move(query), std::move(ctx),
+                             view, status);
   }
-  return new ExportReactor(db_, options_.scan_pool, context, std::move(query),
-                           std::move(ctx), view, *std::move(grant));
+  return new ExportReactor(db_, options_.scan_pool, context, std::move(query), std::move(ctx), view,
+                           *std::move(grant));
 }
 
 }  // namespace records

@@ -85,8 +85,8 @@ WritePlan PlanWrite(const RecordsDb& db, const PlanTarget& t, v1::InspectionPlan
                     std::string summary) {
   WritePlan plan;
   plan.before = std::make_shared<v1::InspectionPlan>(t.plan.value);
-  plan.changes.push_back(
-      InspectionPlanChange(t.name.organization, t.name.inspection_plan, t.plan.revision, std::move(after)));
+  plan.changes.push_back(InspectionPlanChange(t.name.organization, t.name.inspection_plan,
+                                              t.plan.revision, std::move(after)));
   plan.preconditions.push_back(OrganizationGuard(db, t.name.organization, t.org.revision));
   plan.summary = std::move(summary);
   return plan;
@@ -101,12 +101,9 @@ grpc::ServerUnaryReactor* ItemCommand(const common::Authorizer& authorizer, Reco
                                       grpc::CallbackServerContext* context, const char* method,
                                       const Req* request, v1::InspectionPlan* response,
                                       ItemRule<Req> rule) {
-  Req req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      authorizer, db, context, method, *request, request->request_id(), request->etag(), valid,
-      [db, req, rule, method](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      authorizer, db, context, method, *request, request->etag(),
+      [db, rule, method](const CallContext& ctx, const Req& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(PlanTarget t, LoadPlanTarget(*db, req.name(), "name", req.etag()));
         ASSIGN_OR_RETURN(v1::InspectionPlan after,
                          rule(*db, req, t.plan.value, MakeEventContext(ctx)));
@@ -141,12 +138,10 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
     grpc::CallbackServerContext* context, const v1::CreateInspectionPlanRequest* request,
     v1::InspectionPlan* response) {
   RecordsDb* db = db_;
-  v1::CreateInspectionPlanRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "CreateInspectionPlan", *request, request->request_id(), "", valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "CreateInspectionPlan", *request, "",
+      [db](const CallContext& ctx,
+           const v1::CreateInspectionPlanRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(req.parent(), "parent"));
         ASSIGN_OR_RETURN(Versioned<v1::Organization> org,
@@ -164,8 +159,8 @@ grpc::ServerUnaryReactor* RecordsService::CreateInspectionPlan(
         WritePlan w;
         RETURN_IF_ERROR(CheckReferences(*db, domain::ReferencesToCheck(v1::InspectionPlan(), plan),
                                         name, &w.preconditions));
-        w.changes.push_back(
-            InspectionPlanChange(parent.organization, req.inspection_plan_id(), 0, std::move(plan)));
+        w.changes.push_back(InspectionPlanChange(parent.organization, req.inspection_plan_id(), 0,
+                                                 std::move(plan)));
         w.preconditions.push_back(OrganizationGuard(*db, parent.organization, org.revision));
         w.summary = absl::StrCat("CreateInspectionPlan ", name);
         return w;
@@ -205,7 +200,7 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
             common::ParseOrderBy(request->order_by(), domain::InspectionPlanOrderFields()));
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
         const common::ListScope scope{"ListInspectionPlans", request->parent(), request->filter(),
-                                        request->order_by()};
+                                      request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         // Default "year desc, then name"; "year" ascending; "name".
         const bool by_name = !order.empty() && order[0].field == "name";
@@ -243,13 +238,11 @@ grpc::ServerUnaryReactor* RecordsService::UpdateInspectionPlan(
     grpc::CallbackServerContext* context, const v1::UpdateInspectionPlanRequest* request,
     v1::InspectionPlan* response) {
   RecordsDb* db = db_;
-  v1::UpdateInspectionPlanRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "UpdateInspectionPlan", *request, request->request_id(),
-      request->inspection_plan().etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "UpdateInspectionPlan", *request,
+      request->inspection_plan().etag(),
+      [db](const CallContext& ctx,
+           const v1::UpdateInspectionPlanRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(PlanTarget t,
                          LoadPlanTarget(*db, req.inspection_plan().name(), "inspection_plan.name",
                                         req.inspection_plan().etag()));

@@ -149,12 +149,9 @@ template <typename Req>
 grpc::ServerUnaryReactor* MemberCommand(const common::Authorizer& authorizer, RecordsDb* db,
                                         grpc::CallbackServerContext* context, const char* method,
                                         const Req* request, v1::Member* response, Rule<Req> rule) {
-  Req req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      authorizer, db, context, method, *request, request->request_id(), request->etag(), valid,
-      [db, req, rule](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      authorizer, db, context, method, *request, request->etag(),
+      [db, rule](const CallContext& ctx, const Req& req) -> absl::StatusOr<WritePlan> {
         Guards guards;
         ASSIGN_OR_RETURN(WritePlan plan,
                          PlanMemberCommand(*db, ctx, req.name(), req.etag(),
@@ -208,15 +205,16 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
                                                     v1::Member* response) {
   v1::GetMemberRequest random;  // bench only (--bench_random_targets, bench_targets.h)
   request = ResolveBenchTarget(request, &random);
-  return ReplyNow(*authorizer_, context, "GetMember", *request, [&](const CallContext& ctx) -> absl::Status {
-    RETURN_IF_ERROR(domain::Validate(*request));
-    ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMemberByName(*db_, request->name(), "name"));
-    *response = std::move(m.value);
-    PresentMember(response, request->view() == v1::MEMBER_VIEW_BASIC ? v1::MEMBER_VIEW_BASIC
-                                                                     : v1::MEMBER_VIEW_FULL);
-    MaskReply(ctx, response);
-    return absl::OkStatus();
-  });
+  return ReplyNow(
+      *authorizer_, context, "GetMember", *request, [&](const CallContext& ctx) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMemberByName(*db_, request->name(), "name"));
+        *response = std::move(m.value);
+        PresentMember(response, request->view() == v1::MEMBER_VIEW_BASIC ? v1::MEMBER_VIEW_BASIC
+                                                                         : v1::MEMBER_VIEW_FULL);
+        MaskReply(ctx, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContext* context,
@@ -238,7 +236,7 @@ grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContex
         RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
         const common::ListScope scope{"ListMembers", request->parent(), request->filter(),
-                                        request->order_by()};
+                                      request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         ASSIGN_OR_RETURN(MemberPage page, ScanMembers(*db_, query, after, page_size, stop));
         const v1::MemberView view =
@@ -260,13 +258,10 @@ grpc::ServerUnaryReactor* RecordsService::UpdateMember(grpc::CallbackServerConte
                                                        const v1::UpdateMemberRequest* request,
                                                        v1::Member* response) {
   RecordsDb* db = db_;
-  v1::UpdateMemberRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "UpdateMember", *request, request->request_id(),
-      request->member().etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "UpdateMember", *request, request->member().etag(),
+      [db](const CallContext& ctx,
+           const v1::UpdateMemberRequest& req) -> absl::StatusOr<WritePlan> {
         return PlanMemberCommand(*db, ctx, req.member().name(), req.member().etag(),
                                  [&](const v1::Member& m, const domain::EventContext& e) {
                                    return domain::UpdateMemberProfile(m, req, e);
@@ -285,12 +280,9 @@ grpc::ServerUnaryReactor* RecordsService::AdmitMember(grpc::CallbackServerContex
                                                       const v1::AdmitMemberRequest* request,
                                                       v1::Member* response) {
   RecordsDb* db = db_;
-  v1::AdmitMemberRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "AdmitMember", *request, request->request_id(), "", valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "AdmitMember", *request, "",
+      [db](const CallContext& ctx, const v1::AdmitMemberRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(NewMemberTarget t, PrepareNewMember(*db, req.parent(), req.member_id()));
         Guards guards;
         ASSIGN_OR_RETURN(Versioned<v1::Cell> cell,
@@ -308,12 +300,10 @@ grpc::ServerUnaryReactor* RecordsService::ReceiveMember(grpc::CallbackServerCont
                                                         const v1::ReceiveMemberRequest* request,
                                                         v1::Member* response) {
   RecordsDb* db = db_;
-  v1::ReceiveMemberRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "ReceiveMember", *request, request->request_id(), "", valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "ReceiveMember", *request, "",
+      [db](const CallContext& ctx,
+           const v1::ReceiveMemberRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(NewMemberTarget t, PrepareNewMember(*db, req.parent(), req.member_id()));
         Guards guards;
         ASSIGN_OR_RETURN(Versioned<v1::Cell> cell,

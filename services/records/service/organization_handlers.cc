@@ -39,9 +39,8 @@ absl::StatusOr<Page<v1::Organization>> OrganizationPageByName(const RecordsDb& d
                          !domain::ParseOrganizationName(after_name, "page_token").ok())) {
     return common::InvalidField("page_token", "does not continue a list of organizations");
   }
-  ASSIGN_OR_RETURN(OrganizationRange range, ReadOrganizationsByName(db, after_name, desc,
-                                                                    page_size, kExactTotalLimit,
-                                                                    stop));
+  ASSIGN_OR_RETURN(OrganizationRange range, ReadOrganizationsByName(db, after_name, desc, page_size,
+                                                                    kExactTotalLimit, stop));
   Page<v1::Organization> page;
   page.items = std::move(range.items);
   if (range.more && !page.items.empty()) {
@@ -80,12 +79,10 @@ grpc::ServerUnaryReactor* RecordsService::CreateOrganization(
     grpc::CallbackServerContext* context, const v1::CreateOrganizationRequest* request,
     v1::Organization* response) {
   RecordsDb* db = db_;
-  v1::CreateOrganizationRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "CreateOrganization", *request, request->request_id(), "", valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "CreateOrganization", *request, "",
+      [db](const CallContext& ctx,
+           const v1::CreateOrganizationRequest& req) -> absl::StatusOr<WritePlan> {
         const std::string& id = req.organization_id();
         if (LoadOrganization(*db, id).ok()) {
           return common::WithReason(
@@ -143,7 +140,7 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
             common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
         ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
         const common::ListScope scope{"ListOrganizations", "", request->filter(),
-                                        request->order_by()};
+                                      request->order_by()};
         ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
         const std::string field = order.empty() ? "name" : order[0].field;
         const bool desc = !order.empty() && order[0].desc;
@@ -153,21 +150,21 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
           ASSIGN_OR_RETURN(page,
                            OrganizationPageByName(*db_, after, desc, page_size, stop, &total));
         } else {
-          ASSIGN_OR_RETURN(
-              page, ScanPage<v1::Organization>(
-                        [&](const Visitor<v1::Organization>& visit) {
-                          return ScanOrganizations(*db_, visit, stop);
-                        },
-                        [&](const v1::Organization& org) -> std::optional<std::string> {
-                          if (!OrganizationMatches(org, terms)) return std::nullopt;
-                          SortKey key;
-                          if (field == "display_name") {
-                            key.Text(common::FoldForSearch(org.display_name()));
-                          }
-                          if (field == "code") key.Text(org.code());
-                          return std::move(key.Text(org.name())).Take();
-                        },
-                        after, desc, page_size, &total));
+          ASSIGN_OR_RETURN(page,
+                           ScanPage<v1::Organization>(
+                               [&](const Visitor<v1::Organization>& visit) {
+                                 return ScanOrganizations(*db_, visit, stop);
+                               },
+                               [&](const v1::Organization& org) -> std::optional<std::string> {
+                                 if (!OrganizationMatches(org, terms)) return std::nullopt;
+                                 SortKey key;
+                                 if (field == "display_name") {
+                                   key.Text(common::FoldForSearch(org.display_name()));
+                                 }
+                                 if (field == "code") key.Text(org.code());
+                                 return std::move(key.Text(org.name())).Take();
+                               },
+                               after, desc, page_size, &total));
           total = std::min<size_t>(total, kExactTotalLimit);
         }
         response->set_total_size(static_cast<int>(total));
@@ -185,13 +182,10 @@ grpc::ServerUnaryReactor* RecordsService::UpdateOrganization(
     grpc::CallbackServerContext* context, const v1::UpdateOrganizationRequest* request,
     v1::Organization* response) {
   RecordsDb* db = db_;
-  v1::UpdateOrganizationRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "UpdateOrganization", *request, request->request_id(),
-      request->organization().etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "UpdateOrganization", *request, request->organization().etag(),
+      [db](const CallContext& ctx,
+           const v1::UpdateOrganizationRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(
             domain::OrganizationName name,
             domain::ParseOrganizationName(req.organization().name(), "organization.name"));
@@ -215,13 +209,10 @@ grpc::ServerUnaryReactor* RecordsService::CloseOrganization(
     grpc::CallbackServerContext* context, const v1::CloseOrganizationRequest* request,
     v1::Organization* response) {
   RecordsDb* db = db_;
-  v1::CloseOrganizationRequest req = *request;
-  absl::Status valid = domain::Validate(*request);
-  if (valid.ok()) valid = domain::NormalizeText(&req);
-  return ReplyAfterCommit(
-      *authorizer_, db, context, "CloseOrganization", *request, request->request_id(),
-      request->etag(), valid,
-      [db, req](const CallContext& ctx) -> absl::StatusOr<WritePlan> {
+  return ReplyWrite(
+      *authorizer_, db, context, "CloseOrganization", *request, request->etag(),
+      [db](const CallContext& ctx,
+           const v1::CloseOrganizationRequest& req) -> absl::StatusOr<WritePlan> {
         ASSIGN_OR_RETURN(domain::OrganizationName name,
                          domain::ParseOrganizationName(req.name(), "name"));
         ASSIGN_OR_RETURN(Versioned<v1::Organization> current,

@@ -41,8 +41,7 @@ absl::StatusOr<Versioned<v1::Organization>> LoadOrganization(const RecordsDb& db
 }
 
 absl::StatusOr<Versioned<v1::Cell>> LoadCell(const RecordsDb& db, absl::string_view org,
-                                             absl::string_view cell,
-                                             const ReadSnapshot* snapshot) {
+                                             absl::string_view cell, const ReadSnapshot* snapshot) {
   return OrNotFound(ReadCell(db, org, cell, snapshot), domain::CellNameOf(org, cell), "cell",
                     "CELL_NOT_FOUND");
 }
@@ -68,9 +67,10 @@ absl::StatusOr<Versioned<v1::Member>> LoadMemberByName(const RecordsDb& db, absl
   return LoadMember(db, parsed->organization, parsed->member);
 }
 
-absl::StatusOr<Versioned<v1::InspectionPlan>> LoadInspectionPlan(
-    const RecordsDb& db, absl::string_view org, absl::string_view plan,
-    const ReadSnapshot* snapshot) {
+absl::StatusOr<Versioned<v1::InspectionPlan>> LoadInspectionPlan(const RecordsDb& db,
+                                                                 absl::string_view org,
+                                                                 absl::string_view plan,
+                                                                 const ReadSnapshot* snapshot) {
   return OrNotFound(ReadInspectionPlan(db, org, plan, snapshot),
                     domain::InspectionPlanNameOf(org, plan), "inspection plan",
                     "INSPECTION_PLAN_NOT_FOUND");
@@ -84,12 +84,12 @@ void PresentMember(v1::Member* member, v1::MemberView view) {
 absl::StatusOr<CellMembers> CellMembersOf(const RecordsDb& db, absl::string_view org,
                                           absl::string_view cell) {
   CellMembers result;
-  RETURN_IF_ERROR(ScanCellMembers(db, org, cell,
-                                  [&result](v1::Member::State state, absl::string_view id) {
-                                    if (domain::IsCounted(state)) ++result.counted;
-                                    if (domain::IsOnActiveLists(state)) ++result.on_lists;
-                                    result.member_ids.emplace_back(id);
-                                  }));
+  RETURN_IF_ERROR(
+      ScanCellMembers(db, org, cell, [&result](v1::Member::State state, absl::string_view id) {
+        if (domain::IsCounted(state)) ++result.counted;
+        if (domain::IsOnActiveLists(state)) ++result.on_lists;
+        result.member_ids.emplace_back(id);
+      }));
   return result;
 }
 

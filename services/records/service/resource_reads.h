@@ -27,8 +27,7 @@ namespace records {
 namespace v1 = ::dangbo::records::v1;
 
 absl::StatusOr<Versioned<v1::Organization>> LoadOrganization(
-    const RecordsDb& db, absl::string_view organization_id,
-    const ReadSnapshot* snapshot = nullptr);
+    const RecordsDb& db, absl::string_view organization_id, const ReadSnapshot* snapshot = nullptr);
 absl::StatusOr<Versioned<v1::Cell>> LoadCell(const RecordsDb& db, absl::string_view organization_id,
                                              absl::string_view cell_id,
                                              const ReadSnapshot* snapshot = nullptr);

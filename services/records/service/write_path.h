@@ -67,5 +67,4 @@ void AuditExport(RecordsDb* db, const CallContext& ctx, absl::string_view resour
 // naming the resource otherwise.
 absl::Status CheckEtag(absl::string_view etag, uint64_t revision, absl::string_view resource);
 
-
 }  // namespace records

@@ -40,9 +40,9 @@ absl::StatusOr<AuditLogReader> AuditLogReader::Open(const RecordsDb& db,
 }
 
 absl::StatusOr<v1::AuditEvent> AuditLogReader::Read(uint64_t sequence) const {
-  ASSIGN_OR_RETURN(std::string value, db_->store()->Get(db_->cf(keys::kAudit),
-                                                        keys::SequenceKey(sequence),
-                                                        Raw(snapshot_)));
+  ASSIGN_OR_RETURN(
+      std::string value,
+      db_->store()->Get(db_->cf(keys::kAudit), keys::SequenceKey(sequence), Raw(snapshot_)));
   v1::AuditEvent event;
   if (!event.ParseFromString(value)) return absl::DataLossError("an audit entry is corrupt");
   return event;
@@ -51,8 +51,7 @@ absl::StatusOr<v1::AuditEvent> AuditLogReader::Read(uint64_t sequence) const {
 absl::Status AuditLogReader::Scan(
     uint64_t from, bool desc, common::Cancellation* stop,
     const std::function<absl::StatusOr<bool>(uint64_t sequence,
-                                                absl::StatusOr<v1::AuditEvent>& event)>& visit)
-    const {
+                                             absl::StatusOr<v1::AuditEvent>& event)>& visit) const {
   std::unique_ptr<rocksdb::Iterator> it =
       db_->store()->NewIterator(db_->cf(keys::kAudit), Raw(snapshot_));
   const std::string start = keys::SequenceKey(from);

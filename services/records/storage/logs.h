@@ -42,11 +42,9 @@ class AuditLogReader {
   // Visits the events from `from` on (down from it when `desc`) within first()..last(): each
   // with its sequence, or DATA_LOSS when it is corrupt. `visit` returns true to go on, false to
   // stop there.
-  absl::Status Scan(
-      uint64_t from, bool desc, common::Cancellation* stop,
-      const std::function<absl::StatusOr<bool>(uint64_t sequence,
-                                                absl::StatusOr<v1::AuditEvent>& event)>& visit)
-      const;
+  absl::Status Scan(uint64_t from, bool desc, common::Cancellation* stop,
+                    const std::function<absl::StatusOr<bool>(
+                        uint64_t sequence, absl::StatusOr<v1::AuditEvent>& event)>& visit) const;
 
  private:
   AuditLogReader(const RecordsDb& db, const ReadSnapshot* snapshot)

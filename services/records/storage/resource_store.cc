@@ -48,8 +48,7 @@ absl::StatusOr<Versioned<v1::Organization>> ReadOrganization(const RecordsDb& db
 }
 
 absl::StatusOr<Versioned<v1::Cell>> ReadCell(const RecordsDb& db, absl::string_view org,
-                                             absl::string_view cell,
-                                             const ReadSnapshot* snapshot) {
+                                             absl::string_view cell, const ReadSnapshot* snapshot) {
   return db.Read<v1::Cell>(db.cf(keys::kCells), keys::CellKey(org, cell), Raw(snapshot));
 }
 
@@ -82,8 +81,8 @@ absl::Status ScanCells(const RecordsDb& db, absl::string_view org, const Visitor
 absl::Status ScanInspectionPlans(const RecordsDb& db, absl::string_view org,
                                  const Visitor<v1::InspectionPlan>& visit,
                                  common::Cancellation* stop) {
-  return ScanResources(db, keys::kInspectionPlans, keys::InspectionPlanPrefix(org), nullptr,
-                       visit, stop, "scan inspection plans");
+  return ScanResources(db, keys::kInspectionPlans, keys::InspectionPlanPrefix(org), nullptr, visit,
+                       stop, "scan inspection plans");
 }
 
 absl::StatusOr<OrganizationRange> ReadOrganizationsByName(const RecordsDb& db,
@@ -164,8 +163,8 @@ absl::Status ScanMembersEverInCell(const RecordsDb& db, absl::string_view org,
 }
 
 absl::StatusOr<std::optional<std::string>> FindNationalIdHolder(const RecordsDb& db,
-                                                                 absl::string_view national_id,
-                                                                 const ReadSnapshot* snapshot) {
+                                                                absl::string_view national_id,
+                                                                const ReadSnapshot* snapshot) {
   absl::StatusOr<std::string> holder =
       db.store()->Get(db.cf(keys::kIndex),
                       keys::UniqueKey(keys::Index::kUniqueNationalId, national_id), Raw(snapshot));
@@ -209,8 +208,8 @@ std::string RangePrefix(const MemberIndexRange& r) {
 
 }  // namespace
 
-absl::Status ScanMemberIdsByCard(const RecordsDb& db, absl::string_view org,
-                                 absl::string_view card, const ReadSnapshot* snapshot,
+absl::Status ScanMemberIdsByCard(const RecordsDb& db, absl::string_view org, absl::string_view card,
+                                 const ReadSnapshot* snapshot,
                                  const std::function<void(absl::string_view id)>& visit,
                                  common::Cancellation* stop) {
   std::string prefix = keys::IndexPrefix(keys::Index::kMemberByCard, org);
@@ -246,8 +245,8 @@ absl::Status ScanMemberIndex(
     } else {
       it->SeekForPrev(from);
     }
-    if (it->Valid() && (cursor.empty() ? it->key().compare(from) >= 0 && !from.empty()
-                                       : it->key() == after)) {
+    if (it->Valid() &&
+        (cursor.empty() ? it->key().compare(from) >= 0 && !from.empty() : it->key() == after)) {
       it->Prev();
     }
   } else {
@@ -264,9 +263,8 @@ absl::Status ScanMemberIndex(
   return common::FromRocksDb(it->status(), "scan members");
 }
 
-absl::StatusOr<int> CountMemberIndex(const RecordsDb& db, const MemberIndexRange& range,
-                                     int limit, const ReadSnapshot* snapshot,
-                                     common::Cancellation* stop) {
+absl::StatusOr<int> CountMemberIndex(const RecordsDb& db, const MemberIndexRange& range, int limit,
+                                     const ReadSnapshot* snapshot, common::Cancellation* stop) {
   const std::string prefix = RangePrefix(range);
   int entries = 0;
   std::unique_ptr<rocksdb::Iterator> it =

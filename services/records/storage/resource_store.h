@@ -44,10 +44,8 @@ using ReadSnapshot = common::Store::Snapshot;
 std::unique_ptr<ReadSnapshot> TakeSnapshot(const RecordsDb& db);
 
 absl::StatusOr<Versioned<v1::Organization>> ReadOrganization(
-    const RecordsDb& db, absl::string_view organization_id,
-    const ReadSnapshot* snapshot = nullptr);
-absl::StatusOr<Versioned<v1::Cell>> ReadCell(const RecordsDb& db,
-                                             absl::string_view organization_id,
+    const RecordsDb& db, absl::string_view organization_id, const ReadSnapshot* snapshot = nullptr);
+absl::StatusOr<Versioned<v1::Cell>> ReadCell(const RecordsDb& db, absl::string_view organization_id,
                                              absl::string_view cell_id,
                                              const ReadSnapshot* snapshot = nullptr);
 absl::StatusOr<Versioned<v1::Member>> ReadMember(const RecordsDb& db,
@@ -100,8 +98,9 @@ absl::Status ScanMembersEverInCell(const RecordsDb& db, absl::string_view organi
 // --- Member lists ---------------------------------------------------------------------------
 
 // The name of the member holding `national_id` (any organization), or nullopt.
-absl::StatusOr<std::optional<std::string>> FindNationalIdHolder(
-    const RecordsDb& db, absl::string_view national_id, const ReadSnapshot* snapshot);
+absl::StatusOr<std::optional<std::string>> FindNationalIdHolder(const RecordsDb& db,
+                                                                absl::string_view national_id,
+                                                                const ReadSnapshot* snapshot);
 
 // Ids of the organization's members whose party card number is `card`, or one of whose
 // folded name words (indexes.h: FoldedNameWords) starts with `word_prefix`; possibly repeated.
@@ -125,7 +124,7 @@ struct MemberIndexRange {
   };
   Order order = Order::kName;
   std::string organization_id;
-  std::string cell_id;                                    // kCell
+  std::string cell_id;                                      // kCell
   v1::Member::State state = v1::Member::STATE_UNSPECIFIED;  // kState
 };
 
@@ -142,8 +141,8 @@ absl::Status ScanMemberIndex(
         visit);
 
 // The range's entries, counted up to `limit`.
-absl::StatusOr<int> CountMemberIndex(const RecordsDb& db, const MemberIndexRange& range,
-                                     int limit, const ReadSnapshot* snapshot,
+absl::StatusOr<int> CountMemberIndex(const RecordsDb& db, const MemberIndexRange& range, int limit,
+                                     const ReadSnapshot* snapshot,
                                      common::Cancellation* stop = nullptr);
 
 // A list's sort key: fields appended in order, compared bytewise with the order of the

@@ -88,7 +88,8 @@ std::string UniqueField(absl::string_view key) {
   }
 }
 
-rocksdb::ColumnFamilyHandle* ResourceFamily(const RecordsDb& db, v1::ChangeEvent::ResourceType type) {
+rocksdb::ColumnFamilyHandle* ResourceFamily(const RecordsDb& db,
+                                            v1::ChangeEvent::ResourceType type) {
   switch (type) {
     case v1::ChangeEvent::ORGANIZATION:
       return db.cf(keys::kOrganizations);
@@ -132,8 +133,8 @@ ResourceChange CellChange(const std::string& org, const std::string& cell_id, ui
   return c;
 }
 
-ResourceChange MemberChange(const std::string& org, const std::string& member_id,
-                            uint64_t revision, const v1::Member* before, v1::Member after) {
+ResourceChange MemberChange(const std::string& org, const std::string& member_id, uint64_t revision,
+                            const v1::Member* before, v1::Member after) {
   ResourceChange c = NewChange(v1::ChangeEvent::MEMBER, keys::MemberKey(org, member_id), revision);
   if (before != nullptr) {
     WritePlanInternal::index_before(c) = MemberIndexEntries(org, member_id, *before);
@@ -258,9 +259,11 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
   Mutation m;
   for (const ResourceChange& c : plan.changes) {
     rocksdb::ColumnFamilyHandle* cf = ResourceFamily(*db, c.type);
-    m.preconditions.push_back(c.revision == 0 ? Precondition::Absent(cf, WritePlanInternal::key(c))
-                                              : Precondition::AtRevision(cf, WritePlanInternal::key(c), c.revision));
-    for (const std::string& key : NewUniqueKeys(WritePlanInternal::index_before(c), WritePlanInternal::index_after(c))) {
+    m.preconditions.push_back(
+        c.revision == 0 ? Precondition::Absent(cf, WritePlanInternal::key(c))
+                        : Precondition::AtRevision(cf, WritePlanInternal::key(c), c.revision));
+    for (const std::string& key :
+         NewUniqueKeys(WritePlanInternal::index_before(c), WritePlanInternal::index_after(c))) {
       m.preconditions.push_back(Precondition::Absent(db->cf(keys::kIndex), key));
     }
   }
@@ -273,7 +276,7 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
   auto shared_plan = std::make_shared<WritePlan>(std::move(plan));
   auto response = std::make_shared<std::shared_ptr<Message>>();
   m.build = [db, origin, request_hash, shared_plan, present, response](const CommitStamp& stamp,
-                                                                    rocksdb::WriteBatch* batch) {
+                                                                       rocksdb::WriteBatch* batch) {
     WritePlan& p = *shared_plan;
     const google::protobuf::Timestamp commit_time = ToTimestamp(stamp.commit_time);
     std::string after_etag;
@@ -287,7 +290,8 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
       if (i == 0) after_etag = EtagForRevision(sequence);
       batch->Put(ResourceFamily(*db, c.type), WritePlanInternal::key(c),
                  EncodeVersioned(sequence, resource->SerializeAsString()));
-      WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c), WritePlanInternal::index_after(c));
+      WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c),
+                        WritePlanInternal::index_after(c));
       v1::ChangeEvent event;
       event.set_sequence(sequence);
       *event.mutable_commit_time() = commit_time;

@@ -89,7 +89,7 @@ struct WritePlan {
   std::vector<ResourceChange> changes;      // changes[0] is the resource the call addressed
   std::vector<Precondition> preconditions;  // guards beyond the automatic ones
   std::shared_ptr<google::protobuf::Message> before;  // changes[0] before (audit); null: created
-  std::vector<std::string> changed_fields;  // default: ChangedFields(before, changes[0])
+  std::vector<std::string> changed_fields;            // default: ChangedFields(before, changes[0])
   std::string summary;
   std::string audit_resource;  // default: changes[0]'s name
   // request_id records written in the same batch (import rows); their time is the commit's.
