@@ -4,7 +4,7 @@
 #   make run    install, build, start records + analytics on loopback with the seed data
 #   make test   install, build, run every test (ctest), then a short run of each fuzz target
 #   make fuzz   long fuzz runs: FUZZ_SECONDS per target (default 600), corpus in build-fuzz/corpus
-#   make bench  the benchmark of issue 7 at national scale (BENCH_MEMBERS, default 5.5 M);
+#   make bench  the benchmark at national scale (BENCH_MEMBERS, default 5.5 M);
 #               make bench-quick: 10k members, short runs (< 3 minutes). Results in BENCH_OUT.
 
 SHELL := /bin/bash
@@ -89,13 +89,15 @@ format:
 clean:
 	rm -rf $(BUILD_DIR)
 
-# Benchmarks (tests/bench/harness/README.md): our servers vs the bare reference server and
-# etcd, h2load on CPU 1, servers on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS, BENCH_CELLS,
-# BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS, BENCH_WARMUP override;
-# BENCH_PROFILE=1 adds a perf profile of each throughput case (needs linux-perf).
+# Benchmarks (tests/bench/harness/README.md): our servers (their bench-only builds, with the
+# random-target interceptor) vs the bare reference server and etcd; h2load on CPU 1, servers
+# on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS,
+# BENCH_CELLS, BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS,
+# BENCH_WARMUP override; BENCH_PROFILE=1 adds a perf profile of each throughput case (needs
+# linux-perf).
 BENCH_OUT ?= $(BUILD_DIR)/bench
-BENCH_TARGETS := records_server analytics_server bench_tool bench_bare_server \
-	$(if $(wildcard tests/bench/dataset/CMakeLists.txt),bench_dataset)
+BENCH_TARGETS := bench_records_server bench_analytics_server bench_tool bench_bare_server \
+	bench_dataset
 export BENCH_MEMBERS BENCH_SMALL_MEMBERS BENCH_CELLS BENCH_ORGANIZATIONS BENCH_DURATION \
 	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL BENCH_PROFILE
 

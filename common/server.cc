@@ -67,6 +67,11 @@ void ServerRunner::AddShutdownHook(std::function<void()> hook) {
   shutdown_hooks_.push_back(std::move(hook));
 }
 
+void ServerRunner::AddInterceptor(
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> factory) {
+  interceptors_.push_back(std::move(factory));
+}
+
 void ServerRunner::ApplySecurity(const SecurityConfig& security) {
   SetCredentials(ServerCredentials(security));
   EnableReflection(security.reflection);
@@ -133,6 +138,8 @@ absl::Status ServerRunner::Start() {
   }
   rpc_metrics.PrepareService("grpc.health.v1.Health");
   creators.push_back(rpc_metrics.NewInterceptorFactory());
+  for (auto& factory : interceptors_) creators.push_back(std::move(factory));
+  interceptors_.clear();
   builder.experimental().SetInterceptorCreators(std::move(creators));
 
   server_ = builder.BuildAndStart();

@@ -38,6 +38,7 @@
 #include "common/security.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
+#include "grpcpp/support/server_interceptor.h"
 
 namespace common {
 
@@ -45,6 +46,10 @@ class MetricsHttpServer;
 
 // The health-service name that stays SERVING while the process lives (liveness probe).
 inline constexpr char kLivenessService[] = "liveness";
+
+// Server interceptors an embedder adds to a service's own (see ServerRunner::AddInterceptor).
+using InterceptorFactories =
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>;
 
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread; threads started afterwards inherit
 // the mask, so RunUntilSignal() receives them. Call first in main.
@@ -63,6 +68,13 @@ class ServerRunner {
   // Called, in order, when shutdown begins, before the server stops taking RPCs' ends: the
   // place to tell long-lived streams to finish.
   void AddShutdownHook(std::function<void()> hook);
+
+  // A server interceptor that runs after the common ones (request decoding, the request log,
+  // metrics), so what it changes in a request is what the handler sees; its factory may
+  // return nullptr for the methods it does not take. The services' binaries add none; the
+  // benchmark's servers (tests/bench/harness) add theirs.
+  void AddInterceptor(
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> factory);
 
   // Transport credentials; insecure by default.
   void SetCredentials(std::shared_ptr<grpc::ServerCredentials> credentials);
@@ -112,6 +124,7 @@ class ServerRunner {
   std::string version_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::function<void()>> shutdown_hooks_;
+  InterceptorFactories interceptors_;  // the embedder's, moved into the server by Start()
   std::shared_ptr<grpc::ServerCredentials> credentials_;
   bool reflection_ = true;
   bool start_serving_ = true;

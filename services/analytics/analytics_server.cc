@@ -5,12 +5,12 @@
 #include "common/logging.h"
 #include "common/store_metrics.h"
 #include "services/analytics/follower/follower_metrics.h"
-#include "services/analytics/service/bench_targets.h"
 #include "services/analytics/store/analytics_db.h"
 
 namespace analytics {
 
-absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(AnalyticsConfig config) {
+absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(
+    AnalyticsConfig config, common::InterceptorFactories interceptors) {
   std::unique_ptr<AnalyticsServer> server(new AnalyticsServer());
   common::StoreOptions store_options;
   store_options.path = config.server.data_dir;
@@ -81,13 +81,10 @@ absl::StatusOr<std::unique_ptr<AnalyticsServer>> AnalyticsServer::Start(Analytic
     indicator_follower->OnSynced([runner] { runner->SetServing(true); });
   }
   server->runner_->ApplySecurity(config.security);
+  for (auto& factory : interceptors) server->runner_->AddInterceptor(std::move(factory));
   if (absl::Status s = server->runner_->Start(); !s.ok()) return s;
   server->follower_->Start();
   if (server->indicator_follower_ != nullptr) server->indicator_follower_->Start();
-  if (config.bench_random_targets) {
-    StartBenchTargets(server->read_model_.get());
-    server->bench_targets_ = true;
-  }
   return server;
 }
 
@@ -104,7 +101,6 @@ void AnalyticsServer::Shutdown() {
   if (indicator_follower_ != nullptr) indicator_follower_->Stop();
   if (runner_ != nullptr) runner_->Shutdown();  // every call has finished, rankings included
   if (scan_pool_ != nullptr) scan_pool_->Stop();
-  if (bench_targets_) StopBenchTargets();
   if (db_ != nullptr) {
     if (absl::Status s = db_->Close(); !s.ok()) {
       common::LogError("closing the store failed", {{"error", s.ToString()}});
@@ -112,8 +108,9 @@ void AnalyticsServer::Shutdown() {
   }
 }
 
-int RunAnalyticsServer(AnalyticsConfig config) {
-  absl::StatusOr<std::unique_ptr<AnalyticsServer>> server = AnalyticsServer::Start(config);
+int RunAnalyticsServer(AnalyticsConfig config, common::InterceptorFactories interceptors) {
+  absl::StatusOr<std::unique_ptr<AnalyticsServer>> server =
+      AnalyticsServer::Start(std::move(config), std::move(interceptors));
   if (!server.ok()) {
     common::LogError("cannot start", {{"error", server.status().ToString()}});
     return 1;

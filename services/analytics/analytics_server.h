@@ -39,8 +39,6 @@ struct AnalyticsConfig {
   std::shared_ptr<common::TokenStore> tokens;
   // TLS, reflection, stream limits, per-principal rate (common/security.h).
   common::SecurityConfig security;
-  // BENCHMARK ONLY (service/bench_targets.h): "organizations/~random" picks a random one.
-  bool bench_random_targets = false;
   // Indicator replication. Writer (writer.records_target empty): owns the indicators and
   // serves WatchIndicatorChanges. Read replica: follows the writer at writer.records_target
   // (with writer's transport settings) and forwards writes to it; NOT_SERVING until synced.
@@ -51,7 +49,10 @@ class AnalyticsServer {
  public:
   // Opens the data directory, starts serving and following. FAILED_PRECONDITION for a data
   // directory of another service; UNAVAILABLE when the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<AnalyticsServer>> Start(AnalyticsConfig config);
+  // `interceptors` run after the common ones (common::ServerRunner::AddInterceptor); the
+  // analytics binary passes none.
+  static absl::StatusOr<std::unique_ptr<AnalyticsServer>> Start(
+      AnalyticsConfig config, common::InterceptorFactories interceptors = {});
   ~AnalyticsServer();  // Shutdown()
 
   int port() const { return runner_->port(); }
@@ -84,10 +85,9 @@ class AnalyticsServer {
   std::unique_ptr<AnalyticsServiceImpl> service_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;
-  bool bench_targets_ = false;  // --bench_random_targets started the sampler
 };
 
 // Runs until a termination signal; returns the process exit code (0 after a clean stop).
-int RunAnalyticsServer(AnalyticsConfig config);
+int RunAnalyticsServer(AnalyticsConfig config, common::InterceptorFactories interceptors = {});
 
 }  // namespace analytics

@@ -38,11 +38,6 @@ ABSL_FLAG(std::string, writer_token_file, "",
           "file holding the bearer token a replica presents to the writer (a service token); "
           "empty: --records_token_file");
 
-ABSL_FLAG(bool, bench_random_targets, false,
-          "BENCHMARK ONLY, never in production: GetYearlyPerformance accepts "
-          "\"organizations/~random\" and answers a random organization "
-          "(services/analytics/service/bench_targets.h).");
-
 int main(int argc, char** argv) {
   common::BlockTerminationSignals();
   common::InitFlags(argc, argv,
@@ -82,7 +77,6 @@ int main(int argc, char** argv) {
                                        "and need --records_tls_ca");
     return 2;
   }
-  config.bench_random_targets = absl::GetFlag(FLAGS_bench_random_targets);
   config.follower.bearer_token = *records_token;
   config.follower.tls_server_name = absl::GetFlag(FLAGS_records_tls_server_name);
   if (!ca.empty()) {

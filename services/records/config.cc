@@ -15,11 +15,6 @@ ABSL_FLAG(std::string, backup_dir, "",
           "Directory for online backups (RecordsAdminService); default \"<data_dir>-backups\", "
           "\"none\" turns backups off.");
 
-ABSL_FLAG(bool, bench_random_targets, false,
-          "BENCHMARK ONLY, never in production: GetMember/ListMembers accept \"~random\" "
-          "names and answer a random existing record (services/records/service/"
-          "bench_targets.h).");
-
 namespace records {
 
 absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
@@ -44,7 +39,6 @@ absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
     v.Add("--retention_interval",
           absl::StrCat("must be at least 1s, got ", absl::FormatDuration(c.retention_interval)));
   }
-  c.bench_random_targets = absl::GetFlag(FLAGS_bench_random_targets);
   c.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   if (c.backup_dir.empty()) {
     c.backup_dir = c.server.data_dir + "-backups";

@@ -19,7 +19,6 @@ ABSL_DECLARE_FLAG(absl::Duration, change_log_retention);
 ABSL_DECLARE_FLAG(int64_t, change_log_retention_events);
 ABSL_DECLARE_FLAG(absl::Duration, retention_interval);
 ABSL_DECLARE_FLAG(std::string, backup_dir);
-ABSL_DECLARE_FLAG(bool, bench_random_targets);
 
 namespace records {
 
@@ -40,8 +39,6 @@ struct RecordsConfig {
   // backups are off (the admin RPCs answer FAILED_PRECONDITION). The flag's default is
   // "<data_dir>-backups"; --backup_dir=none turns backups off.
   std::string backup_dir;
-  // BENCHMARK ONLY (service/bench_targets.h): "~random" names pick random records.
-  bool bench_random_targets = false;
 };
 
 // Reads and validates every flag; INVALID_ARGUMENT naming each bad flag.

@@ -3,11 +3,11 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/store_metrics.h"
-#include "services/records/service/bench_targets.h"
 
 namespace records {
 
-absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const RecordsConfig& config) {
+absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(
+    const RecordsConfig& config, common::InterceptorFactories interceptors) {
   std::unique_ptr<RecordsServer> s(new RecordsServer());
   RecordsDbOptions db_options;
   db_options.store.path = config.server.data_dir;
@@ -52,11 +52,8 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(const Record
   RecordsAdminService* admin = s->admin_.get();
   s->runner_->AddShutdownHook([admin] { admin->Stop(); });
   s->runner_->ApplySecurity(config.security);
+  for (auto& factory : interceptors) s->runner_->AddInterceptor(std::move(factory));
   RETURN_IF_ERROR(s->runner_->Start());
-  if (config.bench_random_targets) {
-    StartBenchTargets(s->db_.get());
-    s->bench_targets_ = true;
-  }
   return s;
 }
 
@@ -69,7 +66,6 @@ absl::Status RecordsServer::Shutdown() {
   shut_down_ = true;
   if (runner_ != nullptr) runner_->Shutdown();  // every call has finished, scans included
   if (scan_pool_ != nullptr) scan_pool_->Stop();
-  if (bench_targets_) StopBenchTargets();
   if (admin_ != nullptr) admin_->Stop();  // a running backup reads the database
   trimmer_.reset();
   store_metrics_.Reset();
@@ -77,8 +73,9 @@ absl::Status RecordsServer::Shutdown() {
   return close_status_;
 }
 
-int RunRecordsServer(const RecordsConfig& config) {
-  absl::StatusOr<std::unique_ptr<RecordsServer>> server = RecordsServer::Start(config);
+int RunRecordsServer(const RecordsConfig& config, common::InterceptorFactories interceptors) {
+  absl::StatusOr<std::unique_ptr<RecordsServer>> server =
+      RecordsServer::Start(config, std::move(interceptors));
   if (!server.ok()) {
     common::LogError("cannot start", {{"error", server.status().ToString()}});
     return 1;

@@ -35,7 +35,10 @@ namespace records {
 
 class RecordsServer {
  public:
-  static absl::StatusOr<std::unique_ptr<RecordsServer>> Start(const RecordsConfig& config);
+  // `interceptors` run after the common ones (common::ServerRunner::AddInterceptor); the
+  // records binary passes none.
+  static absl::StatusOr<std::unique_ptr<RecordsServer>> Start(
+      const RecordsConfig& config, common::InterceptorFactories interceptors = {});
   ~RecordsServer();  // Shutdown()
 
   int port() const { return runner_->port(); }
@@ -66,11 +69,10 @@ class RecordsServer {
   std::unique_ptr<RecordsAdminService> admin_;
   std::unique_ptr<common::ServerRunner> runner_;
   bool shut_down_ = false;
-  bool bench_targets_ = false;  // --bench_random_targets started the sampler
   absl::Status close_status_;
 };
 
 // main's body: start, serve until a termination signal, stop. Returns the exit code.
-int RunRecordsServer(const RecordsConfig& config);
+int RunRecordsServer(const RecordsConfig& config, common::InterceptorFactories interceptors = {});
 
 }  // namespace records

@@ -199,6 +199,19 @@ TEST_P(ServerSmokeTest, HelpListsTheFlags) {
   }
 }
 
+// The benchmark's random targets live in its own servers (tests/bench/harness): the
+// services' binaries have no bench flag.
+TEST_P(ServerSmokeTest, CarriesNoBenchFlag) {
+  FILE* pipe = popen((std::string(GetParam().path) + " --helpfull 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  pclose(pipe);
+  EXPECT_THAT(out, HasSubstr("--data_dir"));
+  EXPECT_THAT(out, Not(HasSubstr("--bench"))) << out;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Services, ServerSmokeTest,
     ::testing::Values(Binary{"records", RECORDS_SERVER_BINARY, "dangbo.records.v1.RecordsService",

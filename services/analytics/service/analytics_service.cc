@@ -25,7 +25,6 @@
 #include "services/analytics/domain/term_summary.h"
 #include "services/analytics/domain/value_domain.h"
 #include "services/analytics/follower/party_statistics.h"
-#include "services/analytics/service/bench_targets.h"
 #include "services/analytics/service/indicator_stream.h"
 #include "services/analytics/service/resource_names.h"
 
@@ -343,8 +342,6 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ListObservations(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
     grpc::CallbackServerContext* ctx, const v1::GetYearlyPerformanceRequest* request,
     v1::GetYearlyPerformanceResponse* response) {
-  v1::GetYearlyPerformanceRequest random;  // bench only (--bench_random_targets, bench_targets.h)
-  request = ResolveBenchTarget(request, &random);
   return Serve(ctx, "GetYearlyPerformance", *request, [&](const common::Principal&) {
     return DoGetYearlyPerformance(*request, response);
   });

@@ -15,7 +15,6 @@
 #include "services/records/domain/personal_data.h"
 #include "services/records/domain/references.h"
 #include "services/records/domain/validation.h"
-#include "services/records/service/bench_targets.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/member_changes.h"
 #include "services/records/service/member_query.h"
@@ -203,8 +202,6 @@ WritePlan NewMemberPlan(const RecordsDb& db, const NewMemberTarget& t, v1::Membe
 grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext* context,
                                                     const v1::GetMemberRequest* request,
                                                     v1::Member* response) {
-  v1::GetMemberRequest random;  // bench only (--bench_random_targets, bench_targets.h)
-  request = ResolveBenchTarget(request, &random);
   return ReplyNow(
       *authorizer_, context, "GetMember", *request, [&](const CallContext& ctx) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
@@ -220,13 +217,10 @@ grpc::ServerUnaryReactor* RecordsService::GetMember(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RecordsService::ListMembers(grpc::CallbackServerContext* context,
                                                       const v1::ListMembersRequest* request,
                                                       v1::ListMembersResponse* response) {
-  // bench only (--bench_random_targets, bench_targets.h); owned by the read, which runs later
-  auto random = std::make_shared<v1::ListMembersRequest>();
-  request = ResolveBenchTarget(request, random.get());
   return ReplyFromPool(
       *authorizer_, options_.scan_pool, context, "ListMembers", *request,
-      [this, request, response, random](const CallContext& ctx,
-                                        common::Cancellation* stop) -> absl::Status {
+      [this, request, response](const CallContext& ctx,
+                                common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(request->parent(), "parent"));

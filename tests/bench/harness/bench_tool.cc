@@ -6,12 +6,8 @@
 //                   [--response_type=R] [--out=F]
 //       one unary call over plaintext; writes the response bytes to --out, prints
 //       "OK <bytes>" (and the response in text format with --response_type), exit 1 on error
-//   bench_tool load --target=H:P --members=N [--organizations=O --cells=C --threads=T]
-//       a small synthetic dataset for development when bench_dataset is not built
-//       (organizations/bench-oK, cells .../cells/cJ, members with generated Vietnamese names)
 //
 // Message types are looked up by full name in the generated pool (records + analytics).
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -19,13 +15,11 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "dangbo/analytics/v1/analytics_service.grpc.pb.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -43,10 +37,6 @@ ABSL_FLAG(std::string, text_file, "", "file holding the request in protobuf text
 ABSL_FLAG(std::string, out, "", "output file");
 ABSL_FLAG(std::string, target, "", "server address host:port (plaintext)");
 ABSL_FLAG(std::string, method, "", "full method path, /package.Service/Method");
-ABSL_FLAG(int, members, 0, "load: members to admit");
-ABSL_FLAG(int, organizations, 2, "load: organizations");
-ABSL_FLAG(int, cells, 20, "load: cells (spread over the organizations)");
-ABSL_FLAG(int, threads, 16, "load: concurrent callers");
 
 namespace {
 
@@ -159,112 +149,6 @@ int Call() {
   return 0;
 }
 
-// --- load: a small synthetic dataset ----------------------------------------------------
-
-constexpr const char* kFamily[] = {"Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Lê",
-                                   "Phạm",   "Hoàng",  "Huỳnh",  "Phan",   "Vũ",   "Võ",
-                                   "Đặng",   "Bùi",    "Đỗ",     "Hồ",     "Ngô",  "Dương"};
-constexpr const char* kMiddle[] = {"Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Đức", "Quốc"};
-constexpr const char* kGiven[] = {"An",   "Bình",  "Châu",  "Dũng",  "Giang", "Hà",   "Hải",
-                                  "Hạnh", "Hùng",  "Hương", "Khánh", "Lan",   "Linh", "Long",
-                                  "Mai",  "Nam",   "Nga",   "Phúc",  "Quân",  "Sơn",  "Tâm",
-                                  "Thảo", "Trang", "Trung", "Tuấn",  "Vy",    "Yến",  "Ánh"};
-
-template <size_t N>
-const char* Pick(const char* const (&list)[N], uint64_t x) {
-  return list[x % N];
-}
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-google::type::Date Day(int y, int m, int d) {
-  google::type::Date out;
-  out.set_year(y);
-  out.set_month(m);
-  out.set_day(d);
-  return out;
-}
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  return c;
-}
-
-int Load() {
-  const int members = absl::GetFlag(FLAGS_members);
-  const int orgs = std::max(1, absl::GetFlag(FLAGS_organizations));
-  const int cells = std::max(orgs, absl::GetFlag(FLAGS_cells));
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
-  auto stub = rv1::RecordsService::NewStub(channel);
-  for (int o = 0; o < orgs; ++o) {
-    rv1::CreateOrganizationRequest req;
-    req.set_organization_id(absl::StrCat("bench-o", o));
-    req.mutable_organization()->set_code(absl::StrCat("BO", o));
-    req.mutable_organization()->set_display_name(absl::StrCat("Đảng bộ thử nghiệm ", o));
-    req.mutable_organization()->set_region("Đồng bằng sông Cửu Long");
-    *req.mutable_organization()->mutable_valid_from() = Day(2000, 1, 1);
-    rv1::Organization out;
-    grpc::Status s = stub->CreateOrganization(Context().get(), req, &out);
-    if (!s.ok()) return Fail("CreateOrganization: " + s.error_message());
-  }
-  std::vector<std::string> cell_names;
-  for (int c = 0; c < cells; ++c) {
-    rv1::CreateCellRequest req;
-    req.set_parent(absl::StrCat("organizations/bench-o", c % orgs));
-    req.set_cell_id(absl::StrCat("c", c));
-    req.mutable_cell()->set_display_name(absl::StrCat("Chi bộ ", c));
-    *req.mutable_cell()->mutable_established_date() = Day(2001, 3, 1);
-    rv1::Cell out;
-    grpc::Status s = stub->CreateCell(Context().get(), req, &out);
-    if (!s.ok()) return Fail("CreateCell: " + s.error_message());
-    cell_names.push_back(absl::StrCat(req.parent(), "/cells/", req.cell_id()));
-  }
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, absl::GetFlag(FLAGS_threads)); ++t) {
-    threads.emplace_back([&] {
-      for (int n = next++; n < members && !failed; n = next++) {
-        const uint64_t r = Mix(static_cast<uint64_t>(n));
-        const int c = static_cast<int>(r % cell_names.size());
-        rv1::AdmitMemberRequest req;
-        req.set_parent(absl::StrCat("organizations/bench-o", c % orgs));
-        req.set_member_id(absl::StrFormat("m%07d", n));
-        req.set_cell(cell_names[c]);
-        rv1::Member* m = req.mutable_member();
-        m->set_full_name(absl::StrCat(Pick(kFamily, r >> 8), " ", Pick(kMiddle, r >> 16), " ",
-                                      Pick(kGiven, r >> 24)));
-        m->set_gender((r >> 40) % 2 ? rv1::Member::MALE : rv1::Member::FEMALE);
-        *m->mutable_birth_date() = Day(1960 + static_cast<int>((r >> 32) % 40), 1 + n % 12, 15);
-        m->set_national_id(absl::StrFormat("0790%08d", n));
-        m->set_party_card_number(absl::StrFormat("%08d", 60000000 + n));
-        const int year = 2005 + static_cast<int>((r >> 44) % 18);
-        req.mutable_decision()->set_number(absl::StrCat(n, "-QĐ/ĐU"));
-        *req.mutable_decision()->mutable_date() = Day(year, 5, 10);
-        req.mutable_decision()->set_issuing_body("Ban Thường vụ Đảng ủy");
-        *req.mutable_ceremony_date() = Day(year, 5, 19);
-        rv1::Member out;
-        grpc::Status s = stub->AdmitMember(Context().get(), req, &out);
-        if (!s.ok()) {
-          failed = true;
-          Fail("AdmitMember: " + s.error_message());
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  if (failed) return 1;
-  std::printf("loaded %d organizations, %d cells, %d members\n", orgs, cells, members);
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -273,6 +157,5 @@ int main(int argc, char** argv) {
   const std::string command = args.size() > 1 ? args[1] : "";
   if (command == "frame") return Frame();
   if (command == "call") return Call();
-  if (command == "load") return Load();
-  return Fail("usage: bench_tool frame|call|load --flags (see the file's header)");
+  return Fail("usage: bench_tool frame|call --flags (see the file's header)");
 }

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""The benchmark runner of issue 7 (tests/bench/harness/README.md).
+"""The benchmark runner of issues 7 and 20 (tests/bench/harness/README.md).
 
-Starts, in one run on this machine: records + analytics (our servers, with the bench-only
---bench_random_targets), the bare reference server (bench_bare_server: same gRPC build and
-API style, answers from memory), and etcd (Debian's etcd-server, loopback, temporary data
-dir). Drives each with h2load (nghttp2-client) sending gRPC frames, the server pinned to
-CPU 0 and h2load to CPU 1. Every measured request is checked to have ended with grpc-status
-0 through the servers' own counters (records/analytics: dangbo_grpc_requests_total on
-/metrics; etcd: grpc_server_handled_total; bare server: the counts it prints at exit); any
-mismatch fails the run. Writes bench.md (table) and bench.json (every figure and ratio, load
-average, exact commands) to --out_dir.
+Starts, in one run on this machine: records + analytics (our servers, as the bench-only
+bench_records_server / bench_analytics_server: the same libraries plus an interceptor that
+turns "~random" names into random members of the dataset), the bare reference server
+(bench_bare_server: same gRPC build and API style, answers from memory), and etcd (Debian's
+etcd-server, loopback, temporary data dir). Drives each with h2load (nghttp2-client) sending
+gRPC frames, the server pinned to CPU 0 and h2load to CPU 1. Every measured request is
+checked to have ended with grpc-status 0 through the servers' own counters
+(records/analytics: dangbo_grpc_requests_total on /metrics; etcd: grpc_server_handled_total;
+bare server: the counts it prints at exit); any mismatch fails the run. Writes bench.md
+(table) and bench.json (every figure and ratio, load average, exact commands) to --out_dir.
 
 Modes: --smoke (ctest: tiny, seconds), --quick (make bench-quick, < 3 minutes), default full
 (make bench). Sizes and durations can be overridden by flags or BENCH_* variables.
@@ -72,13 +73,12 @@ class Runner:
         self.pin_server = ["taskset", "-c", "0"] if cpus >= 2 else []
         self.pin_client = ["taskset", "-c", "1"] if cpus >= 2 else []
         self.bin = {
-            "records": self._binary("services/records/records_server"),
-            "analytics": self._binary("services/analytics/analytics_server"),
+            "records": self._binary("tests/bench/harness/bench_records_server"),
+            "analytics": self._binary("tests/bench/harness/bench_analytics_server"),
             "tool": self._binary("tests/bench/harness/bench_tool"),
             "bare": self._binary("tests/bench/harness/bench_bare_server"),
+            "dataset": self._binary("tests/bench/dataset/bench_dataset"),
         }
-        dataset = os.path.join(self.build, "tests/bench/dataset/bench_dataset")
-        self.bin["dataset"] = dataset if os.access(dataset, os.X_OK) else None
         for tool in ("h2load", "etcd", "taskset"):
             if shutil.which(tool) is None:
                 raise BenchError(f"{tool} not found (deploy/apt-packages.txt: nghttp2-client, "
@@ -152,65 +152,53 @@ class Runner:
             cmd.append(f"--out={out}")
         return self.run(cmd, check=check)
 
-    def wait_call(self, port, method, rtype, text, what, timeout=600, **kw):
-        deadline = time.time() + timeout
-        while True:
-            p = self.call(port, method, rtype, text, check=False, **kw)
-            if p.returncode == 0:
-                # Keep only the successful attempt in the command list.
-                return p
-            self.commands.pop()
-            if time.time() > deadline:
-                raise BenchError(f"{what}: {p.stderr.strip()}")
-            time.sleep(0.2)
-
     # --- servers ---------------------------------------------------------------------
 
-    def start_records(self, tag):
+    def shape_flags(self, members):
+        """The dataset's shape, for bench_dataset and the random targets of our servers
+        (cells and organizations 0: proportional, computed alike by both)."""
+        c = self.cfg
+        return [f"--bench_members={members}", f"--bench_cells={c['cells']}",
+                f"--bench_organizations={c['organizations']}"]
+
+    def start_records(self, tag, members):
         data = os.path.join(self.tmp, f"records-{tag}")
         port_file = os.path.join(self.tmp, f"records-{tag}.port")
         metrics = self.free_port()
         cmd = self.pin_server + [
             self.bin["records"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
             f"--metrics_port={metrics}", "--rate_limit=0", "--backup_dir=none",
-            f"--log_level={self.args.log_level}", "--bench_random_targets"]
+            f"--log_level={self.args.log_level}"] + self.shape_flags(members)
         t0 = time.time()
         p = self.start(f"records-{tag}", cmd)
         port = int(self.wait_file(port_file, p, "records"))
         return dict(proc=p, port=port, metrics=metrics, data=data, cmd=cmd,
                     port_file=port_file, started_s=time.time() - t0)
 
-    def start_analytics(self, tag, records_port):
+    def start_analytics(self, tag, records_port, members):
         data = os.path.join(self.tmp, f"analytics-{tag}")
         port_file = os.path.join(self.tmp, f"analytics-{tag}.port")
         metrics = self.free_port()
         cmd = self.pin_server + [
             self.bin["analytics"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
             f"--metrics_port={metrics}", "--rate_limit=0", f"--log_level={self.args.log_level}",
-            f"--records_target=127.0.0.1:{records_port}", "--bench_random_targets"]
+            f"--records_target=127.0.0.1:{records_port}"] + self.shape_flags(members)
         p = self.start(f"analytics-{tag}", cmd)
         port = int(self.wait_file(port_file, p, "analytics"))
         return dict(proc=p, port=port, metrics=metrics)
 
     def load_dataset(self, port, members, analytics_port):
-        """bench_dataset (tests/bench/dataset) when built, else bench_tool's small loader."""
+        """tests/bench/dataset/bench_dataset: the import benchmark."""
         c = self.cfg
-        cells = c["cells"] or max(1, members * 300000 // 5500000)
-        orgs = c["organizations"] or max(1, min(cells, members * 55000 // 5500000))
         manifest = os.path.join(self.tmp, f"dataset-{members}.json")
-        if self.bin["dataset"]:
-            cmd = self.pin_client + [
-                self.bin["dataset"], f"--target=127.0.0.1:{port}", f"--members={members}",
-                f"--analytics_target=127.0.0.1:{analytics_port}", "--seed=1",
-                f"--manifest={manifest}"]
-            if c["cells"]:
-                cmd.append(f"--cells={c['cells']}")
-            if c["organizations"]:
-                cmd.append(f"--organizations={c['organizations']}")
-        else:
-            cmd = self.pin_client + [
-                self.bin["tool"], "load", f"--target=127.0.0.1:{port}", f"--members={members}",
-                f"--cells={cells}", f"--organizations={orgs}"]
+        cmd = self.pin_client + [
+            self.bin["dataset"], f"--target=127.0.0.1:{port}", f"--members={members}",
+            f"--analytics_target=127.0.0.1:{analytics_port}", "--seed=1",
+            f"--manifest={manifest}"]
+        if c["cells"]:
+            cmd.append(f"--cells={c['cells']}")
+        if c["organizations"]:
+            cmd.append(f"--organizations={c['organizations']}")
         t0 = time.time()
         self.run(cmd)
         secs = time.time() - t0
@@ -430,19 +418,47 @@ class Runner:
     # --- the run ---------------------------------------------------------------------
 
     def dataset_servers(self, tag, members):
-        rec = self.start_records(tag)
-        ana = self.start_analytics(tag, rec["port"])
+        rec = self.start_records(tag, members)
+        ana = self.start_analytics(tag, rec["port"], members)
         load = self.load_dataset(rec["port"], members, ana["port"])
         self.log(f"{tag}: loaded {members} members in {load['seconds']} s ({load['tool']})")
-        # The bench-only samplers answer once ready (records: key sample; analytics: the
-        # follower has caught up and the organization count is stable).
-        self.wait_call(rec["port"], f"/{RECORDS}/GetMember", "dangbo.records.v1.GetMemberRequest",
-                       f'name: "{RANDOM_MEMBER}"', "records bench targets")
-        self.wait_call(ana["port"], f"/{ANALYTICS}/GetYearlyPerformance",
-                       "dangbo.analytics.v1.GetYearlyPerformanceRequest",
-                       f'organization: "{RANDOM_ORG}" year: {self.year}', "analytics bench targets",
-                       timeout=3600)  # the follower may still be catching up
+        # Analytics answers for every organization once its follower has applied records'
+        # whole change log.
+        head = self.change_log_head(rec)
+        self.wait_follower(ana, head, timeout=3600)
+        self.call(rec["port"], f"/{RECORDS}/GetMember", "dangbo.records.v1.GetMemberRequest",
+                  f'name: "{RANDOM_MEMBER}"')
+        self.call(ana["port"], f"/{ANALYTICS}/GetYearlyPerformance",
+                  "dangbo.analytics.v1.GetYearlyPerformanceRequest",
+                  f'organization: "{RANDOM_ORG}" year: {self.year}')
         return rec, ana, load
+
+    def change_log_head(self, rec):
+        p = self.call(rec["port"], f"/{RECORDS}/GetChangeLogState",
+                      "dangbo.records.v1.GetChangeLogStateRequest", "",
+                      resp_type="dangbo.records.v1.GetChangeLogStateResponse")
+        m = re.search(r"^last_sequence: (\d+)", p.stdout, re.M)
+        return int(m.group(1)) if m else 0
+
+    def wait_follower(self, ana, head, timeout):
+        """Polls analytics' GetFollowerStatus until it has applied records' sequence `head`."""
+        t0 = time.time()
+        applied = 0
+        while applied < head:
+            p = self.call(ana["port"], f"/{ANALYTICS}/GetFollowerStatus",
+                          "dangbo.analytics.v1.GetFollowerStatusRequest", "",
+                          resp_type="dangbo.analytics.v1.GetFollowerStatusResponse", check=False)
+            self.commands.pop()
+            m = re.search(r"last_applied_sequence: (\d+)", p.stdout)
+            applied = int(m.group(1)) if m else 0
+            if time.time() - t0 > timeout:
+                raise BenchError(f"analytics applied {applied} of {head} change events "
+                                 f"within {timeout} s")
+            if applied < head:
+                time.sleep(0.05)
+        self.commands.append(f"# analytics: polled GetFollowerStatus until "
+                             f"last_applied_sequence >= {head} (records' GetChangeLogState)")
+        return time.time() - t0
 
     def targets(self, rec, ana, tag):
         def t(server, svc, method):
@@ -555,8 +571,9 @@ class Runner:
                              " (= requests sent)")
         self.stop(etcd["proc"])
         self.stop(ana["proc"])
-        sync = self.measure_initial_sync(rec)
+        sync = self.measure_initial_sync(rec, c["members"])
         self.stop(rec["proc"])
+
 
         # records open-to-SERVING on the large data directory.
         os.remove(rec["port_file"])
@@ -568,36 +585,19 @@ class Runner:
 
         self.report(dict(small=small_load, large=large_load), sizes, rss_mib, open_s, sync)
 
-    def measure_initial_sync(self, rec):
+    def measure_initial_sync(self, rec, members):
         """A fresh analytics following the large records from the start: change events/s
         until its last applied sequence reaches records' head."""
-        p = self.call(rec["port"], f"/{RECORDS}/GetChangeLogState",
-                      "dangbo.records.v1.GetChangeLogStateRequest", "",
-                      resp_type="dangbo.records.v1.GetChangeLogStateResponse")
-        m = re.search(r"^last_sequence: (\d+)", p.stdout, re.M)
-        head = int(m.group(1)) if m else 0
+        head = self.change_log_head(rec)
         t0 = time.time()
-        ana = self.start_analytics("sync", rec["port"])
+        ana = self.start_analytics("sync", rec["port"], members)
         perf = self.perf_start("analytics_initial_sync", ana["proc"].pid) \
             if self.args.profile else None
-        applied = 0
-        while applied < head:
-            p = self.call(ana["port"], f"/{ANALYTICS}/GetFollowerStatus",
-                          "dangbo.analytics.v1.GetFollowerStatusRequest", "",
-                          resp_type="dangbo.analytics.v1.GetFollowerStatusResponse", check=False)
-            self.commands.pop()
-            m = re.search(r"last_applied_sequence: (\d+)", p.stdout)
-            applied = int(m.group(1)) if m else 0
-            if time.time() - t0 > 3600:
-                raise BenchError("analytics initial sync did not finish within an hour")
-            if applied < head:
-                time.sleep(0.05)
+        self.wait_follower(ana, head, timeout=3600)
         secs = time.time() - t0
         if perf:
             self.perf_report(perf[0], perf[1], "analytics_initial_sync",
                              f"a fresh analytics following records from sequence 0 to {head}")
-        self.commands.append(f"# analytics initial sync: polled GetFollowerStatus until "
-                             f"last_applied_sequence >= {head} (records' GetChangeLogState)")
         self.stop(ana["proc"])
         self.log(f"analytics initial sync: {head} events in {secs:.2f} s")
         return dict(events=head, seconds=round(secs, 3),
