@@ -26,7 +26,7 @@ export CCACHE_NOHASHDIR := 1
 PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages.txt | xargs)
 
 .PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz \
-	bench-build bench bench-quick
+	bench-deps bench-build bench bench-quick
 
 all: build
 
@@ -35,7 +35,7 @@ help:
 	@echo "make test   - install deps, build, run all tests"
 	@echo "make build  - build only;  make deps - install missing Debian packages"
 	@echo "make fuzz   - long libFuzzer runs (FUZZ_SECONDS per target; fuzz-smoke: short ones)"
-	@echo "make bench  - benchmark vs a bare gRPC server and etcd (bench-quick: < 3 minutes)"
+	@echo "make bench  - benchmark vs a bare gRPC server, etcd and PostgreSQL (bench-quick: < 3 minutes)"
 
 # Installs only what is missing; apt-get update first when something is.
 deps:
@@ -90,18 +90,41 @@ clean:
 	rm -rf $(BUILD_DIR)
 
 # Benchmarks (tests/bench/harness/README.md): our servers (their bench-only builds, with the
-# random-target interceptor) vs the bare reference server and etcd; h2load on CPU 1, servers
-# on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS,
+# random-target interceptor) vs the bare reference server, etcd and PostgreSQL 15; clients
+# (h2load, pgbench) on CPU 1, servers on CPU 0. BENCH_MEMBERS, BENCH_SMALL_MEMBERS,
 # BENCH_CELLS, BENCH_ORGANIZATIONS, BENCH_DURATION, BENCH_SVC_DURATION, BENCH_RUNS,
 # BENCH_WARMUP override; BENCH_PROFILE=1 adds a perf profile of each throughput case (needs
 # linux-perf).
 BENCH_OUT ?= $(BUILD_DIR)/bench
 BENCH_TARGETS := bench_records_server bench_analytics_server bench_tool bench_bare_server \
 	bench_dataset
+BENCH_PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages-bench.txt | xargs)
 export BENCH_MEMBERS BENCH_SMALL_MEMBERS BENCH_CELLS BENCH_ORGANIZATIONS BENCH_DURATION \
 	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL BENCH_PROFILE
 
-bench-build: configure
+# The benchmark's optional peers (deploy/apt-packages-bench.txt: PostgreSQL 15), installed
+# when missing. When they cannot be installed the benchmark still runs and reports them
+# skipped, quoting apt from $(BUILD_DIR)/bench-deps.log.
+bench-deps:
+	@mkdir -p $(BUILD_DIR); rm -f $(BUILD_DIR)/bench-deps.log; \
+	missing=$$(for p in $(BENCH_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -z "$$missing" ]; then \
+	  echo "all packages from deploy/apt-packages-bench.txt are installed"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "not root: cannot install $$missing" | tee $(BUILD_DIR)/bench-deps.log; \
+	else \
+	  echo "installing:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing) \
+	    > $(BUILD_DIR)/bench-deps.log 2>&1 \
+	    && rm -f $(BUILD_DIR)/bench-deps.log \
+	    || { echo "could not install $$missing (the bench reports them skipped):"; \
+	         tail -n 3 $(BUILD_DIR)/bench-deps.log; }; \
+	fi
+
+bench-build: configure bench-deps
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BENCH_TARGETS)
 
 bench: bench-build

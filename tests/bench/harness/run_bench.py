@@ -4,13 +4,16 @@
 Starts, in one run on this machine: records + analytics (our servers, as the bench-only
 bench_records_server / bench_analytics_server: the same libraries plus an interceptor that
 turns "~random" names into random members of the dataset), the bare reference server
-(bench_bare_server: same gRPC build and API style, answers from memory), and etcd (Debian's
-etcd-server, loopback, temporary data dir). Drives each with h2load (nghttp2-client) sending
-gRPC frames, the server pinned to CPU 0 and h2load to CPU 1. Every measured request is
-checked to have ended with grpc-status 0 through the servers' own counters
-(records/analytics: dangbo_grpc_requests_total on /metrics; etcd: grpc_server_handled_total;
-bare server: the counts it prints at exit); any mismatch fails the run. Writes bench.md
-(table) and bench.json (every figure and ratio, load average, exact commands) to --out_dir.
+(bench_bare_server: same gRPC build and API style, answers from memory), etcd (Debian's
+etcd-server, loopback, temporary data dir) and PostgreSQL 15 (Debian's postgresql-15,
+loopback, temporary cluster; skipped, with the reason, when it is not installed). Drives
+the gRPC servers with h2load (nghttp2-client) sending gRPC frames and PostgreSQL with
+pgbench, the server pinned to CPU 0 and the client to CPU 1. Every measured request is
+checked to have succeeded: through the gRPC servers' own counters (records/analytics:
+dangbo_grpc_requests_total on /metrics; etcd: grpc_server_handled_total; bare server: the
+counts it prints at exit) and pgbench's count of processed and failed transactions; any
+mismatch fails the run. Writes bench.md (table) and bench.json (every figure and ratio, load
+average, exact commands) to --out_dir.
 
 Modes: --smoke (ctest: tiny, seconds), --quick (make bench-quick, < 3 minutes), default full
 (make bench). Sizes and durations can be overridden by flags or BENCH_* variables.
@@ -20,6 +23,7 @@ import argparse
 import datetime
 import json
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -37,16 +41,21 @@ ANALYTICS = "dangbo.analytics.v1.AnalyticsService"
 RANDOM_MEMBER = "organizations/-/members/~random"
 RANDOM_PARENT = "organizations/~random"
 RANDOM_ORG = "organizations/~random"
+PG_BIN = "/usr/lib/postgresql/15/bin"
 
 MODES = {
     # members: the large dataset; small_members: the "cost flat with size" baseline;
     # cells / organizations 0: proportional to members (5.5 M : 300,000 : 55,000).
+    # pg_min_per_client: pgbench opens its connections anew each run, and a new PostgreSQL
+    # backend's first statements pay for its catalog caches and the prepare, so every pgbench
+    # run has at least this many transactions per connection: it measures warm backends, as a
+    # service's connection pool has them.
     "smoke": dict(members=400, small_members=100, organizations=0, cells=0, duration=0.3,
-                  svc_duration=0.2, runs=3, warmup=0.2),
+                  svc_duration=0.2, runs=3, warmup=0.2, pg_min_per_client=50),
     "quick": dict(members=10000, small_members=1000, organizations=0, cells=0, duration=1.5,
-                  svc_duration=0.8, runs=3, warmup=0.5),
+                  svc_duration=0.8, runs=3, warmup=0.5, pg_min_per_client=300),
     "full": dict(members=5500000, small_members=10000, organizations=0, cells=0,
-                 duration=10.0, svc_duration=5.0, runs=3, warmup=2.0),
+                 duration=10.0, svc_duration=5.0, runs=3, warmup=2.0, pg_min_per_client=300),
 }
 
 
@@ -79,6 +88,7 @@ class Runner:
             "bare": self._binary("tests/bench/harness/bench_bare_server"),
             "dataset": self._binary("tests/bench/dataset/bench_dataset"),
         }
+        self.pg = None  # the running PostgreSQL (start_postgres), stopped by cleanup()
         for tool in ("h2load", "etcd", "taskset"):
             if shutil.which(tool) is None:
                 raise BenchError(f"{tool} not found (deploy/apt-packages.txt: nghttp2-client, "
@@ -124,6 +134,8 @@ class Runner:
     def cleanup(self):
         for p in list(self.procs):
             self.stop(p, timeout=10)
+        if self.pg:
+            self.stop_postgres()
         if not self.args.keep_tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -328,12 +340,21 @@ class Runner:
         self.commands[-1] += "   # checked: every request grpc-status 0"
         return float(m.group(3))
 
+    def drive(self, target, frame, clients, streams, n, log_file=None):
+        """n requests (h2load) or transactions (pgbench) at clients x streams: the rate."""
+        if target["kind"] == "pg":
+            return self.pgbench(target, frame, clients, n, log_file)
+        return self.h2load(target, frame, clients, streams, n, log_file)
+
     @staticmethod
     def percentiles(log_file):
+        """p50 and p99 in ms from a latency log whose third column is microseconds:
+        h2load's --log-file (start, status, duration) and pgbench's -l (client,
+        transaction, duration, ...)."""
         lat = []
         with open(log_file) as f:
             for line in f:
-                parts = line.split("\t")
+                parts = line.split()
                 if len(parts) >= 3:
                     lat.append(int(parts[2]))
         lat.sort()
@@ -352,18 +373,20 @@ class Runner:
         duration = c["svc_duration"] if svc else c["duration"]
         warm_n = max(20, 4 * clients * streams)
         t0 = time.time()
-        rate = self.h2load(target, frame, clients, streams, warm_n)
+        rate = self.drive(target, frame, clients, streams, warm_n)
         elapsed = time.time() - t0
         while elapsed < c["warmup"]:  # warm until the warm-up time is spent
             warm_n = int(min(warm_n * 4, max(warm_n, rate * c["warmup"])))
             t0 = time.time()
-            rate = self.h2load(target, frame, clients, streams, warm_n)
+            rate = self.drive(target, frame, clients, streams, warm_n)
             elapsed += time.time() - t0
         n = max(clients * streams * 2, int(rate * duration))
+        if target["kind"] == "pg":  # pgbench counts transactions per client
+            n = max(-(-n // clients), c["pg_min_per_client"]) * clients
         qps, p50s, p99s = [], [], []
         for i in range(c["runs"]):
             log_file = os.path.join(self.tmp, f"{key}.{i}.log")
-            qps.append(self.h2load(target, frame, clients, streams, n, log_file))
+            qps.append(self.drive(target, frame, clients, streams, n, log_file))
             p50, p99 = self.percentiles(log_file)
             p50s.append(p50)
             p99s.append(p99)
@@ -414,6 +437,208 @@ class Runner:
             f.write("# self time by thread, library and symbol\n")
             f.write("\n".join(report("comm,dso,symbol", "0.7")[:60]) + "\n")
         self.log(f"{key}: profile in {path}")
+
+    # --- PostgreSQL ------------------------------------------------------------------
+
+    def pg_unavailable(self):
+        """None when PostgreSQL 15 can run here, else why not (the bench then skips it)."""
+        for tool in ("initdb", "pg_ctl", "postgres", "psql", "pgbench"):
+            if not os.access(os.path.join(PG_BIN, tool), os.X_OK):
+                why = (f"PostgreSQL 15 is not installed ({PG_BIN}/{tool} missing; "
+                       "deploy/apt-packages-bench.txt, make bench-deps)")
+                log = os.path.join(self.build, "bench-deps.log")
+                if os.path.exists(log):
+                    said = [l.strip() for l in open(log, errors="replace") if l.strip()]
+                    if said:
+                        why += f"; apt-get said: {said[-1][:300]}"
+                return why
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return ("no 'postgres' user to run PostgreSQL as (initdb refuses root; "
+                        "Debian's postgresql-15 package creates it)")
+        return None
+
+    def as_pg_user(self, cmd):
+        """initdb and pg_ctl refuse to run as root: as root, run them as postgres."""
+        return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
+
+    def psql(self, sql):
+        """Runs SQL (recorded with the commands); its output unaligned, tuples only."""
+        p = self.run([os.path.join(PG_BIN, "psql"), "-h", "127.0.0.1",
+                      "-p", str(self.pg["port"]), "-U", "postgres", "-X", "-q", "-At",
+                      "-v", "ON_ERROR_STOP=1", "-d", "postgres"], input=sql)
+        self.commands[-1] += "   <<SQL\n" + sql.strip() + "\nSQL"
+        return p.stdout.strip()
+
+    def start_postgres(self):
+        """A temporary cluster on loopback, pinned like the other servers; synchronous_commit
+        and fsync on (PostgreSQL's defaults, stated), shared_buffers the size of records'
+        block cache."""
+        d = tempfile.mkdtemp(prefix="dangbo-bench-pg-")
+        if os.geteuid() == 0:
+            pg_user = pwd.getpwnam("postgres")
+            os.chown(d, pg_user.pw_uid, pg_user.pw_gid)
+        self.pg = dict(dir=d, data=os.path.join(d, "data"), port=self.free_port())
+        self.run(self.as_pg_user([
+            os.path.join(PG_BIN, "initdb"), "-D", self.pg["data"], "-U", "postgres",
+            "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]), cwd=d)
+        options = " ".join([
+            f"-c port={self.pg['port']}", "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={d}", "-c shared_buffers=256MB",
+            "-c max_connections=100", "-c synchronous_commit=on", "-c fsync=on",
+            "-c max_wal_size=4GB"])
+        self.run(self.pin_server + self.as_pg_user([
+            os.path.join(PG_BIN, "pg_ctl"), "-D", self.pg["data"], "-l",
+            os.path.join(d, "postgresql.log"), "-w", "-t", "120", "-o", options, "start"]),
+            cwd=d)
+
+    def stop_postgres(self):
+        pg, self.pg = self.pg, None
+        subprocess.run(self.as_pg_user([os.path.join(PG_BIN, "pg_ctl"), "-D", pg["data"],
+                                        "-m", "fast", "-w", "stop"]),
+                       cwd=pg["dir"], capture_output=True)
+        if self.args.keep_tmp:
+            self.log(f"PostgreSQL's cluster and log kept in {pg['dir']}")
+        else:
+            shutil.rmtree(pg["dir"], ignore_errors=True)
+
+    def load_postgres(self, members, member_bytes):
+        """The members table: member-sized rows (a body of the stored Member's size) at the
+        dataset's member count, the primary key and the indexes a records store needs
+        (national ID unique; cell + name), loaded with generate_series, indexed after."""
+        c = self.cfg
+        cells = c["cells"] or max(1, members * 300000 // 5500000)
+        orgs = c["organizations"] or max(1, min(cells, members * 55000 // 5500000))
+        size = len(member_bytes)
+        t0 = time.time()
+        self.psql(f"""
+CREATE TABLE members (
+  id text PRIMARY KEY,           -- m-0000001: the member's id, unique in the dataset
+  organization text NOT NULL,
+  cell text NOT NULL,
+  full_name text NOT NULL,
+  national_id text NOT NULL,
+  body bytea NOT NULL            -- the member as stored ({size} bytes, a Member's size)
+);
+INSERT INTO members
+SELECT 'm-' || lpad(k::text, 7, '0'),
+       'o-' || lpad(((k - 1) * {orgs} / {members} + 1)::text, 5, '0'),
+       'c-' || lpad(((k - 1) * {cells} / {members} + 1)::text, 6, '0'),
+       (ARRAY['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Phan', 'Vũ'])[1 + k % 7] ||
+         (ARRAY[' Văn ', ' Thị ', ' Hữu ', ' Ngọc '])[1 + k / 7 % 4] ||
+         (ARRAY['An', 'Bình', 'Cường', 'Dũng', 'Hà', 'Lan', 'Minh'])[1 + k / 28 % 7],
+       lpad(k::text, 12, '0'),
+       substring(decode(repeat(md5(k::text), {(size + 15) // 16}), 'hex') FROM 1 FOR {size})
+FROM generate_series(1, {members}) AS k;
+SET maintenance_work_mem = '256MB';
+CREATE UNIQUE INDEX members_national_id ON members (national_id);
+CREATE INDEX members_cell_name ON members (cell, full_name);
+CREATE SEQUENCE admissions;
+VACUUM ANALYZE members;
+CHECKPOINT;
+""")
+        secs = time.time() - t0
+        rows, total, row = self.psql(
+            "SELECT count(*), pg_total_relation_size('members'), avg(pg_column_size(m.*))::int "
+            "FROM members AS m;").split("|")
+        self.log(f"PostgreSQL: loaded {rows} rows in {secs:.1f} s")
+        return dict(rows=int(rows), seconds=round(secs, 3), body_bytes=size,
+                    row_bytes_avg=int(row), table_and_indexes_bytes=int(total))
+
+    def pg_scripts(self, members, member_bytes):
+        """pgbench scripts: a point select by primary key, and a durable insert transaction
+        of a new member (its body: the real Member captured from records)."""
+        select = os.path.join(self.tmp, "pg_select.sql")
+        with open(select, "w") as f:
+            f.write(f"\\set k random(1, {members})\n"
+                    "SELECT body FROM members WHERE id = 'm-' || lpad(:k::text, 7, '0');\n")
+        insert = os.path.join(self.tmp, "pg_insert.sql")
+        with open(insert, "w") as f:
+            f.write("INSERT INTO members (id, organization, cell, full_name, national_id, body) "
+                    "SELECT 'n-' || n, 'o-00001', 'c-000001', 'Nguyễn Văn Bền', 'N' || n, "
+                    f"'\\x{member_bytes.hex()}'::bytea "
+                    "FROM (SELECT nextval('admissions') AS n) AS s;\n")
+        return select, insert
+
+    def pgbench(self, target, script, clients, n, log_file=None):
+        """n transactions (rounded up to whole per-client counts, pg_min_per_client at least)
+        of a script, prepared statements, one pgbench thread on the client CPU; all of them
+        must succeed. The rate and the latencies (log_file) are those of the steady window
+        (pg_window)."""
+        per_client = max(self.cfg["pg_min_per_client"], -(-n // clients))
+        prefix = log_file or os.path.join(self.tmp, "pgbench-warmup")
+        cmd = self.pin_client + [
+            os.path.join(PG_BIN, "pgbench"), "-h", "127.0.0.1", "-p", str(target["port"]),
+            "-U", "postgres", "-n", "-M", "prepared", "-f", script, f"-c{clients}", "-j1",
+            f"-t{per_client}", "-l", f"--log-prefix={prefix}", "postgres"]
+        p = self.run(cmd, cwd=self.tmp)
+        out = p.stdout
+        done = re.search(r"number of transactions actually processed: (\d+)", out)
+        failed = re.search(r"number of failed transactions: (\d+)", out)
+        tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+        if not done or not tps:
+            raise BenchError(f"cannot read pgbench output:\n{out}{p.stderr}")
+        if int(done.group(1)) != per_client * clients or (failed and int(failed.group(1))):
+            raise BenchError(f"pgbench: {done.group(1)} of {per_client * clients} transactions "
+                             f"processed, {failed.group(1) if failed else '?'} failed\n{out}")
+        # -l with one thread writes <prefix>.<pgbench pid>: one file.
+        logs = [f for f in os.listdir(self.tmp) if f.startswith(os.path.basename(prefix) + ".")]
+        if len(logs) != 1:
+            raise BenchError(f"pgbench: expected one log file, found {logs}")
+        raw = os.path.join(self.tmp, logs[0])
+        rate, window = self.pg_window(raw, per_client)
+        os.remove(raw)
+        if log_file:
+            with open(log_file, "w") as f:
+                f.writelines(window)
+        self.commands[-1] += ("   # checked: every transaction processed, none failed; rate "
+                              "of the steady window")
+        return rate
+
+    @staticmethod
+    def pg_window(log, per_client):
+        """pgbench opens new connections each run, and a new backend's first statements pay
+        for its catalog caches and the prepare; its tps counts them. The steady window
+        starts when every connection has done a tenth of its transactions and ends when the
+        first one finishes, so every connection is warm and busy in it. Returns the rate
+        (transactions completed in the window / its length) and the window's log lines.
+        pgbench -l lines: client, transaction, latency µs, script, end time s, end time µs."""
+        lines = open(log).readlines()
+        ends = {}  # client -> end times, in order
+        for line in lines:
+            f = line.split()
+            ends.setdefault(f[0], []).append(int(f[4]) * 1000000 + int(f[5]))
+        warm = max(1, per_client // 10)
+        start = max(e[warm - 1] for e in ends.values())
+        end = min(e[-1] for e in ends.values())
+        window = [l for l in lines if start < int(l.split()[4]) * 1000000 + int(l.split()[5])
+                  <= end]
+        if end <= start or not window:
+            raise BenchError(f"pgbench: no steady window in {log} (too few transactions)")
+        return len(window) / ((end - start) / 1e6), window
+
+    def postgres_cases(self, members, member_bytes, clients):
+        """PostgreSQL 15 as the peer a team would pick instead: the figures, or the reason
+        it was skipped."""
+        why = self.pg_unavailable()
+        if why:
+            self.log(f"PostgreSQL skipped: {why}")
+            return dict(skipped=why)
+        self.start_postgres()
+        load = self.load_postgres(members, member_bytes)
+        select, insert = self.pg_scripts(members, member_bytes)
+        pg = dict(kind="pg", name="postgresql", port=self.pg["port"],
+                  path="SELECT body ... WHERE id = $1 (pgbench -M prepared)")
+        self.measure("pg.select.tput", pg, select, clients, 1)
+        self.measure("pg.select.svc", pg, select, 1, 1)
+        self.measure("pg.insert.tput",
+                     dict(pg, path="INSERT ... (pgbench -M prepared, synchronous_commit=on)"),
+                     insert, clients, 1)
+        version = self.psql("SELECT version();")
+        self.stop_postgres()
+        return dict(load=load, version=version)
 
     # --- the run ---------------------------------------------------------------------
 
@@ -571,6 +796,11 @@ class Runner:
                              " (= requests sent)")
         self.stop(etcd["proc"])
         self.stop(ana["proc"])
+
+        # PostgreSQL 15, the peer a team would pick instead: as many connections as h2load's
+        # (pgbench has one statement in flight per connection).
+        pg = self.postgres_cases(c["members"], member_bytes, C)
+
         sync = self.measure_initial_sync(rec, c["members"])
         self.stop(rec["proc"])
 
@@ -583,7 +813,7 @@ class Runner:
         open_s = time.time() - t0
         self.stop(p)
 
-        self.report(dict(small=small_load, large=large_load), sizes, rss_mib, open_s, sync)
+        self.report(dict(small=small_load, large=large_load), sizes, rss_mib, open_s, sync, pg)
 
     def measure_initial_sync(self, rec, members):
         """A fresh analytics following the large records from the start: change events/s
@@ -605,7 +835,7 @@ class Runner:
 
     # --- output ----------------------------------------------------------------------
 
-    def report(self, loads, sizes, rss_mib, open_s, sync):
+    def report(self, loads, sizes, rss_mib, open_s, sync, pg):
         r = self.results
 
         def q(k):
@@ -614,14 +844,34 @@ class Runner:
         def p50(k):
             return r[k]["p50_ms"]["median"]
 
+        # gRPC in front of PostgreSQL, estimated: per call, the bare gRPC server's cost plus
+        # PostgreSQL's (both on the server CPU), so 1 / (1/bare + 1/PostgreSQL). The bare
+        # GetMember (a Member-sized call) stands for the gRPC part of both reads and writes.
+        estimates = {}
+        if "skipped" not in pg:
+            for key, pg_key in (("grpc_pg.get_member.tput", "pg.select.tput"),
+                                ("grpc_pg.admit_member.tput", "pg.insert.tput")):
+                bare, peer = q("bare.get_member.tput"), q(pg_key)
+                estimates[key] = dict(qps=1.0 / (1.0 / bare + 1.0 / peer),
+                                      formula=f"1 / (1/bare.get_member.tput + 1/{pg_key})",
+                                      bare=bare, postgresql=peer)
+        pg_skipped = pg.get("skipped")
+
+        def vs_pg(ours, est):
+            return None if pg_skipped else q(ours) / estimates[est]["qps"]
+
         ratios = [
             ("GetMember QPS / bare", q("get_member.tput") / q("bare.get_member.tput"), ">=", 0.75),
             ("GetMember QPS / etcd Range", q("get_member.tput") / q("etcd.range.tput"), ">=", 3.0),
+            ("GetMember QPS / gRPC in front of PostgreSQL (est.)",
+             vs_pg("get_member.tput", "grpc_pg.get_member.tput"), ">=", 1.5),
             ("GetMember service-time p99 (ms)", r["get_member.svc"]["p99_ms"]["median"], "<=", 1.0),
             ("ListMembers QPS / bare", q("list_members.tput") / q("bare.list_members.tput"),
              ">=", 0.3),
             ("AdmitMember (durable) QPS / etcd Put, 512 in flight",
              q("admit_member.tput") / q("etcd.put.tput"), ">=", 1.2),
+            ("AdmitMember (durable) QPS / gRPC in front of PostgreSQL durable insert (est.)",
+             vs_pg("admit_member.tput", "grpc_pg.admit_member.tput"), ">=", 3.0),
             ("GetYearlyPerformance QPS / bare", q("yearly.tput") / q("bare.yearly.tput"),
              ">=", 0.5),
             ("GetMember p50 large / small", p50("get_member.svc") / p50("small.get_member.svc"),
@@ -642,6 +892,10 @@ class Runner:
         ]
         rows = []
         for name, value, op, target in ratios:
+            if value is None:
+                rows.append(dict(name=name, value=None, target=f"{op} {target}", met=None,
+                                 skipped=pg_skipped))
+                continue
             met = value >= target if op == ">=" else value <= target
             rows.append(dict(name=name, value=round(value, 4), target=f"{op} {target}",
                              met=bool(met)))
@@ -650,7 +904,8 @@ class Runner:
             mode=self.args.mode, date=datetime.datetime.utcnow().isoformat() + "Z",
             host=dict(cpus=os.cpu_count(), loadavg_before=self.loadavg_before,
                       loadavg_after=list(load), kernel=os.uname().release),
-            config=self.cfg, datasets=loads, response_bytes=sizes, results=r, ratios=rows,
+            config=self.cfg, datasets=loads, response_bytes=sizes, results=r,
+            postgresql=pg, grpc_in_front_of_postgresql=estimates, ratios=rows,
             records_open_to_serving_s=round(open_s, 3), records_peak_rss_mib=rss_mib,
             analytics_initial_sync=sync,
             commands=self.commands)
@@ -663,8 +918,9 @@ class Runner:
         lines = [
             f"dangbo benchmark ({self.args.mode}), {doc['date']}: {loads['large']['members']:,} "
             f"members (small: {loads['small']['members']:,}); {os.cpu_count()} CPUs, server on "
-            f"CPU 0, h2load on CPU 1; load average before {self.fmt_load(self.loadavg_before)}, "
-            f"after {self.fmt_load(load)}; {self.cfg['runs']} runs, median (min–max).",
+            f"CPU 0, h2load / pgbench on CPU 1; load average before "
+            f"{self.fmt_load(self.loadavg_before)}, after {self.fmt_load(load)}; "
+            f"{self.cfg['runs']} runs, median (min–max).",
             "",
             "| case | server | c×m | req/s | p50 ms | p99 ms |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -674,11 +930,27 @@ class Runner:
                 f"| {k} | {v['server']} | {v['connections']}×{v['streams']} | "
                 f"{fmt(v['qps']['median'])} ({fmt(v['qps']['min'])}–{fmt(v['qps']['max'])}) | "
                 f"{v['p50_ms']['median']:.3f} | {v['p99_ms']['median']:.3f} |")
+        for k, e in estimates.items():
+            lines.append(f"| {k} | gRPC in front of PostgreSQL (est.: {e['formula']}) | "
+                         f"— | {fmt(e['qps'])} | | |")
+        if pg_skipped:
+            lines.append(f"| pg.* | postgresql: skipped ({pg_skipped}) | | | | |")
         lines += ["", "| target | value | goal | met |", "| --- | --- | --- | --- |"]
         for row in rows:
-            lines.append(f"| {row['name']} | {row['value']:.3f} | {row['target']} | "
-                         f"{'yes' if row['met'] else 'NO'} |")
-        lines += ["", f"Response sizes (bytes): {sizes}. Exact commands: bench.json `commands`."]
+            if row["value"] is None:
+                lines.append(f"| {row['name']} | skipped | {row['target']} | — |")
+            else:
+                lines.append(f"| {row['name']} | {row['value']:.3f} | {row['target']} | "
+                             f"{'yes' if row['met'] else 'NO'} |")
+        pg_note = ""
+        if not pg_skipped:
+            pl = pg["load"]
+            pg_note = (f" PostgreSQL: {pl['rows']:,} rows of {pl['row_bytes_avg']} bytes on "
+                       f"average (body {pl['body_bytes']}), table and indexes "
+                       f"{pl['table_and_indexes_bytes'] / 2**20:.1f} MiB, loaded in "
+                       f"{pl['seconds']} s.")
+        lines += ["", f"Response sizes (bytes): {sizes}.{pg_note} Exact commands: bench.json "
+                  "`commands`."]
         md = "\n".join(lines) + "\n"
         with open(os.path.join(self.out, "bench.md"), "w") as f:
             f.write(md)
@@ -691,19 +963,29 @@ class Runner:
 
 
 def check_output(out):
-    """The smoke test's assertions: the table and the JSON exist and hold every case."""
+    """The smoke test's assertions: the table and the JSON exist and hold every case, and
+    PostgreSQL's cases, or the reason they were skipped."""
     doc = json.load(open(os.path.join(out, "bench.json")))
     md = open(os.path.join(out, "bench.md")).read()
     cases = ["get_member.tput", "bare.get_member.tput", "etcd.range.tput", "list_members.tput",
              "bare.list_members.tput", "yearly.tput", "bare.yearly.tput", "admit_member.tput",
              "etcd.put.tput", "small.get_member.svc", "get_member.svc"]
+    if doc["postgresql"].get("skipped"):
+        if "postgresql: skipped (" not in md:
+            raise BenchError("bench.md: PostgreSQL neither measured nor reported skipped")
+    else:
+        cases += ["pg.select.tput", "pg.select.svc", "pg.insert.tput"]
+        for est in ("grpc_pg.get_member.tput", "grpc_pg.admit_member.tput"):
+            if not doc["grpc_in_front_of_postgresql"].get(est, {}).get("qps", 0) > 0 or \
+                    f"| {est} |" not in md:
+                raise BenchError(f"bench.json / bench.md: no estimate {est}")
     for case in cases:
         r = doc["results"].get(case)
         if r is None or not r["qps"]["median"] > 0 or r["p99_ms"]["median"] is None:
             raise BenchError(f"bench.json: no figures for {case}")
         if f"| {case} |" not in md:
             raise BenchError(f"bench.md: no row for {case}")
-    if len(doc["ratios"]) < 13 or not doc["commands"] or "loadavg_after" not in doc["host"]:
+    if len(doc["ratios"]) < 15 or not doc["commands"] or "loadavg_after" not in doc["host"]:
         raise BenchError("bench.json: ratios, commands or load average missing")
     print("smoke: bench.md and bench.json hold every case")
 
