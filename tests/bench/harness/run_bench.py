@@ -12,7 +12,8 @@ pgbench, the server pinned to CPU 0 and the client to CPU 1. Every measured requ
 checked to have succeeded: through the gRPC servers' own counters (records/analytics:
 dangbo_grpc_requests_total on /metrics; etcd: grpc_server_handled_total; bare server: the
 counts it prints at exit) and pgbench's count of processed and failed transactions; any
-mismatch fails the run. Writes bench.md (table) and bench.json (every figure and ratio, load
+mismatch fails the run. Last, records' GetMember as deployed: a bearer token, the rate
+limiter on, info logs. Writes bench.md (table) and bench.json (every figure and ratio, load
 average, exact commands) to --out_dir.
 
 Modes: --smoke (ctest: tiny, seconds), --quick (make bench-quick, < 3 minutes), default full
@@ -21,10 +22,12 @@ Modes: --smoke (ctest: tiny, seconds), --quick (make bench-quick, < 3 minutes), 
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -42,6 +45,10 @@ RANDOM_MEMBER = "organizations/-/members/~random"
 RANDOM_PARENT = "organizations/~random"
 RANDOM_ORG = "organizations/~random"
 PG_BIN = "/usr/lib/postgresql/15/bin"
+# "As deployed": a bearer token (a principal with the admin role, which reads personal data,
+# so the replies are the bench configuration's), the rate limiter on with a limit no run
+# reaches, and info logs (one line per RPC).
+DEPLOYED_RATE = 1000000
 
 MODES = {
     # members: the large dataset; small_members: the "cost flat with size" baseline;
@@ -173,14 +180,20 @@ class Runner:
         return [f"--bench_members={members}", f"--bench_cells={c['cells']}",
                 f"--bench_organizations={c['organizations']}"]
 
-    def start_records(self, tag, members):
-        data = os.path.join(self.tmp, f"records-{tag}")
+    def start_records(self, tag, members, data=None, deployed=None):
+        """bench_records_server on a data directory; `deployed` (a token file) starts it as
+        deployed instead of in the bench configuration."""
+        data = data or os.path.join(self.tmp, f"records-{tag}")
         port_file = os.path.join(self.tmp, f"records-{tag}.port")
         metrics = self.free_port()
         cmd = self.pin_server + [
             self.bin["records"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
-            f"--metrics_port={metrics}", "--rate_limit=0", "--backup_dir=none",
-            f"--log_level={self.args.log_level}"] + self.shape_flags(members)
+            f"--metrics_port={metrics}", "--backup_dir=none"] + self.shape_flags(members)
+        if deployed:
+            cmd += [f"--token_file={deployed}", f"--rate_limit={DEPLOYED_RATE}",
+                    f"--rate_limit_burst={DEPLOYED_RATE}", "--log_level=info"]
+        else:
+            cmd += ["--rate_limit=0", f"--log_level={self.args.log_level}"]
         t0 = time.time()
         p = self.start(f"records-{tag}", cmd)
         port = int(self.wait_file(port_file, p, "records"))
@@ -317,6 +330,8 @@ class Runner:
         cmd = self.pin_client + [
             "h2load", f"-c{clients}", f"-m{streams}", "-t1", f"-n{n}", "-d", frame,
             "-H", "content-type: application/grpc", "-H", "te: trailers"]
+        for header in target.get("headers", []):
+            cmd += ["-H", header]
         if log_file:
             cmd.append(f"--log-file={log_file}")
         cmd.append(url)
@@ -804,6 +819,22 @@ CHECKPOINT;
         sync = self.measure_initial_sync(rec, c["members"])
         self.stop(rec["proc"])
 
+        # GetMember as deployed, on the same data: a bearer token, the rate limiter on (a limit
+        # no run reaches), info logs (one line per RPC).
+        token = secrets.token_hex(24)
+        token_file = os.path.join(self.tmp, "tokens")
+        with open(token_file, "w") as f:
+            f.write(f"sha256:{hashlib.sha256(token.encode()).hexdigest()} bench-client admin\n")
+        deployed = self.start_records("deployed", c["members"], data=rec["data"],
+                                      deployed=token_file)
+        deployed_t = dict(get_t, name="records as deployed (large)", port=deployed["port"],
+                          metrics=deployed["metrics"], pid=deployed["proc"].pid,
+                          headers=[f"authorization: Bearer {token}"])
+        self.measure("get_member.as_deployed.tput", deployed_t, frames["get"], C, M)
+        self.measure("get_member.as_deployed.svc", deployed_t, frames["get"], 1, 1)
+        self.stop(deployed["proc"])
+        self.commands.append(f"# {token_file}: sha256:<sha256 of a random token> bench-client "
+                             "admin; h2load -H 'authorization: Bearer <token>'")
 
         # records open-to-SERVING on the large data directory.
         os.remove(rec["port_file"])
@@ -865,6 +896,8 @@ CHECKPOINT;
             ("GetMember QPS / etcd Range", q("get_member.tput") / q("etcd.range.tput"), ">=", 3.0),
             ("GetMember QPS / gRPC in front of PostgreSQL (est.)",
              vs_pg("get_member.tput", "grpc_pg.get_member.tput"), ">=", 1.5),
+            ("GetMember as deployed / bench configuration (QPS)",
+             q("get_member.as_deployed.tput") / q("get_member.tput"), ">=", 0.9),
             ("GetMember service-time p99 (ms)", r["get_member.svc"]["p99_ms"]["median"], "<=", 1.0),
             ("ListMembers QPS / bare", q("list_members.tput") / q("bare.list_members.tput"),
              ">=", 0.3),
@@ -969,7 +1002,8 @@ def check_output(out):
     md = open(os.path.join(out, "bench.md")).read()
     cases = ["get_member.tput", "bare.get_member.tput", "etcd.range.tput", "list_members.tput",
              "bare.list_members.tput", "yearly.tput", "bare.yearly.tput", "admit_member.tput",
-             "etcd.put.tput", "small.get_member.svc", "get_member.svc"]
+             "etcd.put.tput", "small.get_member.svc", "get_member.svc",
+             "get_member.as_deployed.tput", "get_member.as_deployed.svc"]
     if doc["postgresql"].get("skipped"):
         if "postgresql: skipped (" not in md:
             raise BenchError("bench.md: PostgreSQL neither measured nor reported skipped")
@@ -985,7 +1019,7 @@ def check_output(out):
             raise BenchError(f"bench.json: no figures for {case}")
         if f"| {case} |" not in md:
             raise BenchError(f"bench.md: no row for {case}")
-    if len(doc["ratios"]) < 15 or not doc["commands"] or "loadavg_after" not in doc["host"]:
+    if len(doc["ratios"]) < 16 or not doc["commands"] or "loadavg_after" not in doc["host"]:
         raise BenchError("bench.json: ratios, commands or load average missing")
     print("smoke: bench.md and bench.json hold every case")
 
