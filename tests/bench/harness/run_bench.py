@@ -635,7 +635,7 @@ CHECKPOINT;
         if len(logs) != 1:
             raise BenchError(f"pgbench: expected one log file, found {logs}")
         raw = os.path.join(self.tmp, logs[0])
-        rate, window = self.pg_window(raw, per_client)
+        rate, window = self.pg_window(raw)
         os.remove(raw)
         if log_file:
             with open(log_file, "w") as f:
@@ -645,26 +645,25 @@ CHECKPOINT;
         return rate
 
     @staticmethod
-    def pg_window(log, per_client):
+    def pg_window(log):
         """pgbench opens new connections each run, and a new backend's first statements pay
-        for its catalog caches and the prepare; its tps counts them. The steady window
-        starts when every connection has done a tenth of its transactions and ends when the
-        first one finishes, so every connection is warm and busy in it. Returns the rate
-        (transactions completed in the window / its length) and the window's log lines.
-        pgbench -l lines: client, transaction, latency µs, script, end time s, end time µs."""
-        lines = open(log).readlines()
-        ends = {}  # client -> end times, in order
-        for line in lines:
+        for its catalog caches and the prepare; its tps counts them, and connections that
+        have finished. The steady window is the middle 80 % of the run's transactions by
+        completion time: it leaves out every connection's first ones and the tail where some
+        have finished. Returns the rate (transactions completed in the window / its length)
+        and the window's log lines. pgbench -l lines: client, transaction, latency µs,
+        script, end time s, end time µs."""
+        lines = sorted(open(log).readlines(),
+                       key=lambda l: (int(l.split()[4]), int(l.split()[5])))
+
+        def end(line):
             f = line.split()
-            ends.setdefault(f[0], []).append(int(f[4]) * 1000000 + int(f[5]))
-        warm = max(1, per_client // 10)
-        start = max(e[warm - 1] for e in ends.values())
-        end = min(e[-1] for e in ends.values())
-        window = [l for l in lines if start < int(l.split()[4]) * 1000000 + int(l.split()[5])
-                  <= end]
-        if end <= start or not window:
+            return int(f[4]) * 1000000 + int(f[5])
+        lo, hi = len(lines) // 10, len(lines) - len(lines) // 10 - 1
+        if hi - lo < 10 or end(lines[hi]) <= end(lines[lo]):
             raise BenchError(f"pgbench: no steady window in {log} (too few transactions)")
-        return len(window) / ((end - start) / 1e6), window
+        window = lines[lo + 1:hi + 1]
+        return len(window) / ((end(lines[hi]) - end(lines[lo])) / 1e6), window
 
     def postgres_cases(self, members, member_bytes, clients):
         """PostgreSQL 15 as the peer a team would pick instead: the figures, or the reason
