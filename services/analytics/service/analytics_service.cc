@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/pooled_call.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -207,27 +208,16 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContex
 }
 
 template <typename Fn>
-grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeFromPool(grpc::CallbackServerContext* ctx,
-                                                              absl::string_view method,
-                                                              const google::protobuf::Message& request,
-                                                              Fn fn) {
+grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeFromPool(
+    grpc::CallbackServerContext* ctx, absl::string_view method,
+    const google::protobuf::Message& request, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
   if (!principal.ok()) {
     reactor->Finish(common::ToGrpcStatus(principal.status()));
     return reactor;
   }
-  auto run = [reactor, ctx, fn = std::move(fn)]() mutable {
-    common::Cancellation stop(ctx);
-    absl::Status status = stop.Check();  // the call may have ended while queued
-    if (status.ok()) status = fn(&stop);
-    reactor->Finish(common::ToGrpcStatus(status));
-  };
-  if (scan_pool_ == nullptr) {
-    run();
-  } else if (!scan_pool_->Submit(std::move(run))) {
-    reactor->Finish(common::ToGrpcStatus(common::WorkPoolFullError(method)));
-  }
+  common::FinishOnPool(scan_pool_, ctx, reactor, method, std::move(fn));
   return reactor;
 }
 

@@ -18,6 +18,7 @@
 #include "common/authorizer.h"
 #include "common/cancellation.h"
 #include "common/errors.h"
+#include "common/pooled_call.h"
 #include "common/work_pool.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -72,7 +73,7 @@ grpc::ServerUnaryReactor* ReplyNow(const common::Authorizer& authorizer,
 // point reads; inline when `pool` is null. `read(const CallContext&, common::Cancellation*)`
 // runs after the handler returned, so it must own what it captures (the request and
 // response pointers stay valid until the call finishes); it ticks the Cancellation in its
-// loops. A call that ended while queued is not run; a full queue is RESOURCE_EXHAUSTED.
+// loops (common/pooled_call.h).
 template <typename Read>
 grpc::ServerUnaryReactor* ReplyFromPool(const common::Authorizer& authorizer,
                                         common::WorkPool* pool,
@@ -85,18 +86,11 @@ grpc::ServerUnaryReactor* ReplyFromPool(const common::Authorizer& authorizer,
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;
   }
-  auto run = [reactor, context, ctx = MakeCallContext(*caller, method),
-              read = std::move(read)]() mutable {
-    common::Cancellation stop(context);
-    absl::Status status = stop.Check();  // the call may have ended while queued
-    if (status.ok()) status = read(static_cast<const CallContext&>(ctx), &stop);
-    reactor->Finish(common::ToGrpcStatus(status));
-  };
-  if (pool == nullptr) {
-    run();
-  } else if (!pool->Submit(std::move(run))) {
-    reactor->Finish(common::ToGrpcStatus(common::WorkPoolFullError(method)));
-  }
+  common::FinishOnPool(pool, context, reactor, method,
+                       [ctx = MakeCallContext(*caller, method),
+                        read = std::move(read)](common::Cancellation* stop) mutable {
+                         return read(static_cast<const CallContext&>(ctx), stop);
+                       });
   return reactor;
 }
 
