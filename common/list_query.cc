@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/vi_text.h"
 
 namespace common {
@@ -426,6 +427,24 @@ absl::StatusOr<int> NormalizePageSize(int64_t page_size, int default_size, int m
   }
   if (page_size == 0) return default_size;
   return static_cast<int>(std::min<int64_t>(page_size, max_size));
+}
+
+absl::StatusOr<ListRequest> ParseListRequest(absl::string_view method, absl::string_view parent,
+                                             absl::string_view filter, absl::string_view order_by,
+                                             int64_t page_size, absl::string_view page_token,
+                                             const std::vector<std::string>& order_fields) {
+  ListRequest list;
+  ASSIGN_OR_RETURN(list.terms, ParseFilter(filter));
+  ASSIGN_OR_RETURN(list.order, ParseOrderBy(order_by, order_fields));
+  ASSIGN_OR_RETURN(list.page_size, NormalizePageSize(page_size));
+  list.scope = ListScope{std::string(method), std::string(parent), std::string(filter),
+                         std::string(order_by)};
+  ASSIGN_OR_RETURN(list.after, ParsePageToken(page_token, list.scope));
+  return list;
+}
+
+std::string ListRequest::NextPageToken(absl::string_view next_key) const {
+  return next_key.empty() ? std::string() : MakePageToken(next_key, scope);
 }
 
 }  // namespace common

@@ -115,4 +115,30 @@ inline constexpr int kMaxPageSize = 1000;
 absl::StatusOr<int> NormalizePageSize(int64_t page_size, int default_size = kDefaultPageSize,
                                       int max_size = kMaxPageSize);
 
+// What every List method reads first: its filter (parsed, not yet checked against the
+// method's fields), its order_by (against `order_fields`), its page size (normalized) and its
+// page token, bound to the method, parent, filter and order_by (common/page_token.h).
+struct ListRequest {
+  std::vector<FilterTerm> terms;
+  std::vector<OrderField> order;
+  int page_size = kDefaultPageSize;
+  ListScope scope;
+  std::string after;  // the last key of the previous page; "" for the first page
+
+  // The token of the page after one whose last key is `next_key` ("" : the last page).
+  std::string NextPageToken(absl::string_view next_key) const;
+};
+absl::StatusOr<ListRequest> ParseListRequest(absl::string_view method, absl::string_view parent,
+                                             absl::string_view filter, absl::string_view order_by,
+                                             int64_t page_size, absl::string_view page_token,
+                                             const std::vector<std::string>& order_fields);
+// The same for a request message with filter, order_by, page_size and page_token fields.
+template <typename Request>
+absl::StatusOr<ListRequest> ParseListRequest(absl::string_view method, absl::string_view parent,
+                                             const Request& request,
+                                             const std::vector<std::string>& order_fields) {
+  return ParseListRequest(method, parent, request.filter(), request.order_by(), request.page_size(),
+                          request.page_token(), order_fields);
+}
+
 }  // namespace common

@@ -112,14 +112,11 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(request->parent(), "parent"));
         RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
-                         common::ParseFilter(request->filter()));
-        ASSIGN_OR_RETURN(std::vector<common::OrderField> order,
-                         common::ParseOrderBy(request->order_by(), domain::CellOrderFields()));
-        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-        const common::ListScope scope{"ListCells", request->parent(), request->filter(),
-                                      request->order_by()};
-        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        ASSIGN_OR_RETURN(common::ListRequest list,
+                         common::ParseListRequest("ListCells", request->parent(), *request,
+                                                  domain::CellOrderFields()));
+        const std::vector<common::FilterTerm>& terms = list.terms;
+        const std::vector<common::OrderField>& order = list.order;
         const std::string field = order.empty() ? "display_name" : order[0].field;
         const bool desc = !order.empty() && order[0].desc;
         size_t matched = 0;
@@ -140,15 +137,13 @@ grpc::ServerUnaryReactor* RecordsService::ListCells(grpc::CallbackServerContext*
                   }
                   return std::move(key.Text(cell.name())).Take();
                 },
-                after, desc, page_size, &matched));
+                list.after, desc, list.page_size, &matched));
         response->set_total_size(static_cast<int>(matched));
         for (v1::Cell& listed : page.items) {
           RETURN_IF_ERROR(PresentCell(*db_, &listed));
           *response->add_cells() = std::move(listed);
         }
-        if (!page.next_key.empty()) {
-          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-        }
+        response->set_next_page_token(list.NextPageToken(page.next_key));
         return absl::OkStatus();
       });
 }

@@ -193,15 +193,11 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
         ASSIGN_OR_RETURN(domain::OrganizationName parent,
                          domain::ParseOrganizationName(request->parent(), "parent"));
         RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
-        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
-                         common::ParseFilter(request->filter()));
-        ASSIGN_OR_RETURN(
-            std::vector<common::OrderField> order,
-            common::ParseOrderBy(request->order_by(), domain::InspectionPlanOrderFields()));
-        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-        const common::ListScope scope{"ListInspectionPlans", request->parent(), request->filter(),
-                                      request->order_by()};
-        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        ASSIGN_OR_RETURN(common::ListRequest list,
+                         common::ParseListRequest("ListInspectionPlans", request->parent(),
+                                                  *request, domain::InspectionPlanOrderFields()));
+        const std::vector<common::FilterTerm>& terms = list.terms;
+        const std::vector<common::OrderField>& order = list.order;
         // Default "year desc, then name"; "year" ascending; "name".
         const bool by_name = !order.empty() && order[0].field == "name";
         const bool year_desc = order.empty() || order[0].desc;
@@ -221,15 +217,13 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
                   }
                   return std::move(key.Text(plan.name())).Take();
                 },
-                after, by_name && !order.empty() && order[0].desc, page_size, &matched));
+                list.after, by_name && !order.empty() && order[0].desc, list.page_size, &matched));
         response->set_total_size(static_cast<int>(matched));
         for (v1::InspectionPlan& listed : page.items) {
           domain::FillDerived(&listed, domain::TodayIct());
           *response->add_inspection_plans() = std::move(listed);
         }
-        if (!page.next_key.empty()) {
-          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-        }
+        response->set_next_page_token(list.NextPageToken(page.next_key));
         return absl::OkStatus();
       });
 }

@@ -133,22 +133,18 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
       *authorizer_, options_.scan_pool, context, "ListOrganizations", *request,
       [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
-        ASSIGN_OR_RETURN(std::vector<common::FilterTerm> terms,
-                         common::ParseFilter(request->filter()));
-        ASSIGN_OR_RETURN(
-            std::vector<common::OrderField> order,
-            common::ParseOrderBy(request->order_by(), domain::OrganizationOrderFields()));
-        ASSIGN_OR_RETURN(int page_size, common::NormalizePageSize(request->page_size()));
-        const common::ListScope scope{"ListOrganizations", "", request->filter(),
-                                      request->order_by()};
-        ASSIGN_OR_RETURN(std::string after, common::ParsePageToken(request->page_token(), scope));
+        ASSIGN_OR_RETURN(common::ListRequest list,
+                         common::ParseListRequest("ListOrganizations", "", *request,
+                                                  domain::OrganizationOrderFields()));
+        const std::vector<common::FilterTerm>& terms = list.terms;
+        const std::vector<common::OrderField>& order = list.order;
         const std::string field = order.empty() ? "name" : order[0].field;
         const bool desc = !order.empty() && order[0].desc;
         Page<v1::Organization> page;
         size_t total = 0;
         if (terms.empty() && field == "name") {
-          ASSIGN_OR_RETURN(page,
-                           OrganizationPageByName(*db_, after, desc, page_size, stop, &total));
+          ASSIGN_OR_RETURN(
+              page, OrganizationPageByName(*db_, list.after, desc, list.page_size, stop, &total));
         } else {
           ASSIGN_OR_RETURN(page,
                            ScanPage<v1::Organization>(
@@ -164,16 +160,14 @@ grpc::ServerUnaryReactor* RecordsService::ListOrganizations(
                                  if (field == "code") key.Text(org.code());
                                  return std::move(key.Text(org.name())).Take();
                                },
-                               after, desc, page_size, &total));
+                               list.after, desc, list.page_size, &total));
           total = std::min<size_t>(total, kExactTotalLimit);
         }
         response->set_total_size(static_cast<int>(total));
         for (v1::Organization& listed : page.items) {
           *response->add_organizations() = std::move(listed);
         }
-        if (!page.next_key.empty()) {
-          response->set_next_page_token(common::MakePageToken(page.next_key, scope));
-        }
+        response->set_next_page_token(list.NextPageToken(page.next_key));
         return absl::OkStatus();
       });
 }
