@@ -152,7 +152,8 @@ absl::Status RequestDecodeError(const grpc::ServerContextBase& context) {
 }
 
 absl::Status RequestNotParsed(absl::string_view method, absl::string_view utf8_field) {
-  // "/dangbo.records.v1.RecordsService/AdmitMember" -> "dangbo.records.v1.RecordsService.AdmitMember"
+  // "/dangbo.records.v1.RecordsService/AdmitMember"
+  //   -> "dangbo.records.v1.RecordsService.AdmitMember"
   std::string name(absl::StripPrefix(method, "/"));
   absl::StrReplaceAll({{"/", "."}}, &name);
   const google::protobuf::MethodDescriptor* m =

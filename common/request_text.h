@@ -19,7 +19,8 @@
 // violation_summary, purpose, content, conclusion, remarks, minutes, or csv.
 //
 // A violation is INVALID_ARGUMENT with a google.rpc.BadRequest naming the field by its path in
-// the request ("member.full_name", "inspection_plan.items[2].note") and the rule, and the character and its position for a control character.
+// the request ("member.full_name", "inspection_plan.items[2].note") and the rule, and the
+// character and its position for a control character.
 //
 // Thread-safe. Cost: one pass over the request's strings (a few hundred nanoseconds for a
 // typical request).

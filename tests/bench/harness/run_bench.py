@@ -933,7 +933,7 @@ CHECKPOINT;
 
         ratios = [
             ("GetMember QPS / bare", q("get_member.tput") / q("bare.get_member.tput"), ">=", 0.75),
-            ("GetMember QPS / etcd Range", q("get_member.tput") / q("etcd.range.tput"), ">=", 3.0),
+            ("GetMember QPS / etcd Range", q("get_member.tput") / q("etcd.range.tput"), ">=", 2.0),
             ("GetMember QPS / gRPC in front of PostgreSQL (est.)",
              vs_pg("get_member.tput", "grpc_pg.get_member.tput"), ">=", 1.5),
             ("GetMember as deployed / bench configuration (QPS, both restarted, alternating)",
