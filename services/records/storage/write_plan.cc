@@ -53,38 +53,26 @@ void SetResource(Message* holder, const Message& resource) {
   }
 }
 
-std::string UniqueReason(absl::string_view key) {
-  if (key.empty()) return "ALREADY_EXISTS";
-  switch (static_cast<keys::Index>(key[0])) {
+// What a unique index key holds: the resource field it comes from and the ErrorInfo reason
+// of a conflict on it.
+struct UniqueKind {
+  const char* field;
+  const char* reason;
+};
+UniqueKind UniqueKindOf(absl::string_view key) {
+  switch (key.empty() ? keys::Index{0} : static_cast<keys::Index>(key[0])) {
     case keys::Index::kOrganizationCode:
-      return "ORGANIZATION_CODE_TAKEN";
+      return {"code", "ORGANIZATION_CODE_TAKEN"};
     case keys::Index::kActiveCellName:
-      return "CELL_DISPLAY_NAME_TAKEN";
+      return {"display_name", "CELL_DISPLAY_NAME_TAKEN"};
     case keys::Index::kUniqueNationalId:
-      return "MEMBER_NATIONAL_ID_TAKEN";
+      return {"national_id", "MEMBER_NATIONAL_ID_TAKEN"};
     case keys::Index::kUniquePartyCard:
-      return "MEMBER_PARTY_CARD_NUMBER_TAKEN";
+      return {"party_card_number", "MEMBER_PARTY_CARD_NUMBER_TAKEN"};
     case keys::Index::kUniqueMemberFile:
-      return "MEMBER_FILE_NUMBER_TAKEN";
+      return {"member_file_number", "MEMBER_FILE_NUMBER_TAKEN"};
     default:
-      return "ALREADY_EXISTS";
-  }
-}
-
-std::string UniqueField(absl::string_view key) {
-  switch (static_cast<keys::Index>(key[0])) {
-    case keys::Index::kOrganizationCode:
-      return "code";
-    case keys::Index::kActiveCellName:
-      return "display_name";
-    case keys::Index::kUniqueNationalId:
-      return "national_id";
-    case keys::Index::kUniquePartyCard:
-      return "party_card_number";
-    case keys::Index::kUniqueMemberFile:
-      return "member_file_number";
-    default:
-      return "id";
+      return {"id", "ALREADY_EXISTS"};
   }
 }
 
@@ -200,7 +188,8 @@ absl::StatusOr<std::optional<UniqueConflict>> FindUniqueConflict(const RecordsDb
       if (absl::IsNotFound(holder.status())) continue;
       if (!holder.ok()) return holder.status();
       if (*holder == name) continue;
-      return UniqueConflict{name, UniqueField(key), UniqueReason(key), *std::move(holder)};
+      const UniqueKind kind = UniqueKindOf(key);
+      return UniqueConflict{name, kind.field, kind.reason, *std::move(holder)};
     }
   }
   return std::nullopt;
