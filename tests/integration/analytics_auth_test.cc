@@ -43,15 +43,6 @@ std::unique_ptr<grpc::ClientContext> As(const std::string& token, absl::Duration
   return context;
 }
 
-v1::CreateIndicatorRequest NewIndicator(const std::string& id) {
-  v1::CreateIndicatorRequest create;
-  create.set_parent(analytics::seed::kSeedOrganization);
-  create.set_indicator_id(id);
-  *create.mutable_indicator() = analytics::seed::SeedIndicators()[0].indicator;
-  create.mutable_indicator()->set_display_name("Chỉ tiêu " + id);
-  return create;
-}
-
 class AnalyticsAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -72,15 +72,6 @@ v1::IndicatorReplication Replication(v1::AnalyticsService::Stub& stub) {
   return status.indicator_replication();
 }
 
-v1::CreateIndicatorRequest NewIndicator(const std::string& id) {
-  v1::CreateIndicatorRequest create;
-  create.set_parent(analytics::seed::kSeedOrganization);
-  create.set_indicator_id(id);
-  *create.mutable_indicator() = analytics::seed::SeedIndicators()[0].indicator;
-  create.mutable_indicator()->set_display_name("Chỉ tiêu " + id);
-  return create;
-}
-
 class AnalyticsReplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {

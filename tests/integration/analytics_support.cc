@@ -4,6 +4,7 @@
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/analytics/seed/seed_data.h"
 
 namespace analytics_testing {
 
@@ -79,6 +80,15 @@ dangbo::records::v1::Organization Organization(const std::string& id, const std:
   o.mutable_valid_from()->set_day(1);
   o.set_state(dangbo::records::v1::Organization::ACTIVE);
   return o;
+}
+
+v1::CreateIndicatorRequest NewIndicator(const std::string& id) {
+  v1::CreateIndicatorRequest create;
+  create.set_parent(analytics::seed::kSeedOrganization);
+  create.set_indicator_id(id);
+  *create.mutable_indicator() = analytics::seed::SeedIndicators()[0].indicator;
+  create.mutable_indicator()->set_display_name("Chỉ tiêu " + id);
+  return create;
 }
 
 }  // namespace analytics_testing

@@ -45,4 +45,8 @@ dangbo::records::v1::Organization Organization(const std::string& id, const std:
                                                const std::string& region,
                                                const std::string& parent = "");
 
+// A CreateIndicatorRequest for indicator `id` of the seed organization, shaped like its first
+// seed indicator.
+v1::CreateIndicatorRequest NewIndicator(const std::string& id);
+
 }  // namespace analytics_testing

@@ -94,15 +94,21 @@ class RecordsFixture : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
-  void CreateCell(const std::string& id, const std::string& display_name,
-                  const std::string& org = "hq") {
+  // Creates a cell established on 2015-03-01; the call's status.
+  grpc::Status TryCreateCell(const std::string& id, const std::string& display_name,
+                             const std::string& org = "hq") {
     v1::CreateCellRequest req;
     req.set_parent("organizations/" + org);
     req.set_cell_id(id);
     req.mutable_cell()->set_display_name(display_name);
     *req.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
     v1::Cell cell;
-    grpc::Status s = stub_->CreateCell(Context().get(), req, &cell);
+    return stub_->CreateCell(Context().get(), req, &cell);
+  }
+
+  void CreateCell(const std::string& id, const std::string& display_name,
+                  const std::string& org = "hq") {
+    grpc::Status s = TryCreateCell(id, display_name, org);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 

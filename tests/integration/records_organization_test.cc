@@ -112,16 +112,6 @@ TEST_F(RecordsOrganizationListTest, APageTokenContinuesOnlyTheListItCameFrom) {
 // "Nghiệp" are different Vietnamese words.
 class RecordsCellNameTest : public RecordsFixture {
  protected:
-  grpc::Status Create(const std::string& id, const std::string& display_name,
-                      const std::string& org = "hq") {
-    v1::CreateCellRequest req;
-    req.set_parent("organizations/" + org);
-    req.set_cell_id(id);
-    req.mutable_cell()->set_display_name(display_name);
-    *req.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-    v1::Cell cell;
-    return stub_->CreateCell(Context().get(), req, &cell);
-  }
   grpc::Status Rename(const std::string& id, const std::string& display_name) {
     v1::UpdateCellRequest req;
     req.mutable_cell()->set_name("organizations/hq/cells/" + id);
@@ -134,7 +124,7 @@ class RecordsCellNameTest : public RecordsFixture {
 
 TEST_F(RecordsCellNameTest, ActiveCellNamesAreUniqueWhateverTheirCaseAndSpacing) {
   CreateOrganization();
-  ASSERT_TRUE(Create("nghiep-vu", "Chi bộ Nghiệp vụ").ok());
+  ASSERT_TRUE(TryCreateCell("nghiep-vu", "Chi bộ Nghiệp vụ").ok());
   const char* same[] = {
       "chi bộ nghiệp vụ", "CHI BỘ NGHIỆP VỤ", "Chi  bộ   Nghiệp vụ ",
       "Chi bo\u0323\u0302 Nghie\u0323\u0302p vu\u0323",  // decomposed (NFD) marks
@@ -142,19 +132,19 @@ TEST_F(RecordsCellNameTest, ActiveCellNamesAreUniqueWhateverTheirCaseAndSpacing)
   int n = 0;
   for (const char* name : same) {
     SCOPED_TRACE(name);
-    grpc::Status s = Create(absl::StrCat("copy-", ++n), name);
+    grpc::Status s = TryCreateCell(absl::StrCat("copy-", ++n), name);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
     EXPECT_EQ(ReasonOf(s), "CELL_DISPLAY_NAME_TAKEN") << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr("organizations/hq/cells/nghiep-vu"));
   }
-  grpc::Status s = Create("nghiep-vu-2", "Chi bộ Nghiep vu");
+  grpc::Status s = TryCreateCell("nghiep-vu-2", "Chi bộ Nghiep vu");
   EXPECT_TRUE(s.ok()) << "other diacritics, other words: " << s.error_message();
   s = Rename("nghiep-vu-2", "CHI BỘ NGHIỆP VỤ");
   EXPECT_EQ(ReasonOf(s), "CELL_DISPLAY_NAME_TAKEN") << s.error_message();
   s = Rename("nghiep-vu", "Chi bộ nghiệp vụ");
   EXPECT_TRUE(s.ok()) << "a cell may change the case of its own name: " << s.error_message();
   CreateOrganization("tay-ninh");
-  s = Create("nghiep-vu", "CHI BỘ NGHIỆP VỤ", "tay-ninh");
+  s = TryCreateCell("nghiep-vu", "CHI BỘ NGHIỆP VỤ", "tay-ninh");
   EXPECT_TRUE(s.ok()) << "another organization's cell: " << s.error_message();
 }
 
