@@ -5,7 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/reflection.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
 
@@ -41,16 +44,42 @@ void SetTimestampField(Message* m, const char* field, const google::protobuf::Ti
   if (f != nullptr) m->GetReflection()->MutableMessage(m, f)->CopyFrom(t);
 }
 
-// Sets the ChangeEvent / ResourceSnapshot oneof member for the resource's type.
-void SetResource(Message* holder, const Message& resource) {
-  const google::protobuf::Descriptor* d = holder->GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
+// The ChangeEvent / ResourceSnapshot oneof member that holds resources of `resource`'s type.
+const FieldDescriptor* ResourceField(const google::protobuf::Descriptor* holder,
+                                     const Message& resource) {
+  for (int i = 0; i < holder->field_count(); ++i) {
+    const FieldDescriptor* f = holder->field(i);
     if (f->containing_oneof() != nullptr && f->message_type() == resource.GetDescriptor()) {
-      holder->GetReflection()->MutableMessage(holder, f)->CopyFrom(resource);
-      return;
+      return f;
     }
   }
+  return nullptr;
+}
+
+// Sets the ChangeEvent / ResourceSnapshot oneof member for the resource's type.
+void SetResource(Message* holder, const Message& resource) {
+  const FieldDescriptor* f = ResourceField(holder->GetDescriptor(), resource);
+  if (f != nullptr) holder->GetReflection()->MutableMessage(holder, f)->CopyFrom(resource);
+}
+
+// Appends field `number` holding the serialized message `bytes` to a serialized message:
+// parsing the result gives the message with that field set, as if it had been set before
+// serializing, without copying or serializing the embedded message again.
+void AppendMessageField(std::string* message, int number, absl::string_view bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::StringOutputStream stream(message);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  coded.WriteVarint32(static_cast<uint32_t>(bytes.size()));
+  coded.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// Appends the resource serialized as `bytes` to `holder` (a serialized ChangeEvent or
+// ResourceSnapshot of type `holder_type`) as its oneof member for the resource's type.
+void AppendResource(std::string* holder, const google::protobuf::Descriptor* holder_type,
+                    const Message& resource, absl::string_view bytes) {
+  const FieldDescriptor* f = ResourceField(holder_type, resource);
+  if (f != nullptr) AppendMessageField(holder, f->number(), bytes);
 }
 
 // What a unique index key holds: the resource field it comes from and the ErrorInfo reason
@@ -269,6 +298,7 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
     WritePlan& p = *shared_plan;
     const google::protobuf::Timestamp commit_time = ToTimestamp(stamp.commit_time);
     std::string after_etag;
+    std::string after_bytes;  // changes[0] serialized
     for (size_t i = 0; i < p.changes.size(); ++i) {
       ResourceChange& c = p.changes[i];
       const uint64_t sequence = stamp.sequence(static_cast<int>(i));
@@ -277,8 +307,10 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
       SetTimestampField(resource, "update_time", commit_time);
       if (c.revision == 0) SetTimestampField(resource, "create_time", commit_time);
       if (i == 0) after_etag = EtagForRevision(sequence);
+      // Serialized once: the change event and the audit entry embed these bytes.
+      std::string bytes = resource->SerializeAsString();
       batch->Put(ResourceFamily(*db, c.type), WritePlanInternal::key(c),
-                 EncodeVersioned(sequence, resource->SerializeAsString()));
+                 EncodeVersioned(sequence, bytes));
       WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c),
                         WritePlanInternal::index_after(c));
       v1::ChangeEvent event;
@@ -291,8 +323,10 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
       event.set_member_event_id(c.member_event_id);
       event.set_method(origin.method);
       event.set_principal(origin.principal);
-      SetResource(&event, *resource);
-      batch->Put(db->cf(keys::kChanges), keys::SequenceKey(sequence), event.SerializeAsString());
+      std::string event_bytes = event.SerializeAsString();
+      AppendResource(&event_bytes, v1::ChangeEvent::descriptor(), *resource, bytes);
+      batch->Put(db->cf(keys::kChanges), keys::SequenceKey(sequence), event_bytes);
+      if (i == 0) after_bytes = std::move(bytes);
     }
     v1::AuditEvent audit;
     audit.set_sequence(stamp.audit_sequence);
@@ -315,9 +349,11 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
     audit.set_result(v1::AuditEvent::SUCCEEDED);
     audit.set_change_sequence(stamp.first_sequence);
     audit.set_change_count(stamp.change_count);
-    SetResource(audit.mutable_after(), *p.changes[0].after);
-    batch->Put(db->cf(keys::kAudit), keys::SequenceKey(stamp.audit_sequence),
-               audit.SerializeAsString());
+    std::string snapshot;
+    AppendResource(&snapshot, v1::ResourceSnapshot::descriptor(), *p.changes[0].after, after_bytes);
+    std::string audit_bytes = audit.SerializeAsString();
+    AppendMessageField(&audit_bytes, v1::AuditEvent::kAfterFieldNumber, snapshot);
+    batch->Put(db->cf(keys::kAudit), keys::SequenceKey(stamp.audit_sequence), audit_bytes);
     std::shared_ptr<Message> out(p.changes[0].after->New());
     out->CopyFrom(*p.changes[0].after);
     if (present) present(out.get());
