@@ -82,6 +82,11 @@ void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse
 // PERMISSION_DENIED); how far it got is in the audit entry.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequest> {
  public:
+  struct PlannedRow {
+    v1::ImportMemberRow row;
+    WritePlan plan;
+  };
+
   // Ends at once with the error when `grant` is one. `context` is the call's; it outlives the
   // reactor.
   ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
@@ -236,13 +241,10 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     return plan;
   }
 
-  // Plans and submits the pending rows; the next read (or the finish) happens when all of
-  // them are durable.
-  void CommitChunkLocked() {
-    std::vector<v1::ImportMemberRow> rows = std::move(chunk_);
-    chunk_.clear();
+  // Plans `rows`; a row that cannot be written is reported (and audited when it conflicts).
+  std::vector<PlannedRow> PlanRowsLocked(const std::vector<v1::ImportMemberRow>& rows) {
     std::set<std::string> unique_in_chunk;
-    std::vector<std::pair<int, WritePlan>> plans;
+    std::vector<PlannedRow> plans;
     absl::StatusOr<Versioned<v1::Organization>> org = LoadOrganization(*db_, parent_.organization);
     if (org.ok()) {
       if (absl::Status writable = domain::CheckOrganizationWritable(org->value); !writable.ok()) {
@@ -269,17 +271,64 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
         continue;
       }
       if (header_.validate_only()) continue;
-      plans.emplace_back(row.row(), *std::move(plan));
+      plans.push_back({row, *std::move(plan)});
     }
+    return plans;
+  }
+
+  // Plans and submits the pending rows; the next read (or the finish) happens when all of
+  // them are durable.
+  //
+  // The bulk path: a chunk's rows commit as one mutation (CommitWrites: one change event and
+  // one audit entry per member, the organization and cell guards checked once). When it is
+  // refused because something changed since the rows were planned, the rows are planned again
+  // and committed one by one, which tells which row lost and why.
+  void CommitChunkLocked() {
+    std::vector<v1::ImportMemberRow> rows = std::move(chunk_);
+    chunk_.clear();
+    std::vector<PlannedRow> plans = PlanRowsLocked(rows);
+    if (plans.size() < 2) return CommitRowsLocked(std::move(plans));
+    std::vector<v1::ImportMemberRow> planned;
+    std::vector<WritePlan> writes;
+    for (PlannedRow& p : plans) {
+      planned.push_back(std::move(p.row));
+      writes.push_back(std::move(p.plan));
+    }
+    in_flight_ = 1;
+    CommitWrites(db_, RowContext(), std::move(writes),
+                 [this, planned = std::move(planned)](const absl::Status& status) {
+                   std::lock_guard<std::recursive_mutex> lock(mu_);
+                   --in_flight_;
+                   if (absl::IsAborted(status)) return CommitRowsLocked(PlanRowsLocked(planned));
+                   for (const v1::ImportMemberRow& row : planned) {
+                     if (!status.ok()) {
+                       AddRowErrors(row.row(), status, response_);
+                       continue;
+                     }
+                     response_->set_committed(response_->committed() + 1);
+                     last_committed_row_ = std::max(last_committed_row_, row.row());
+                   }
+                   AfterChunkLocked();
+                 });
+  }
+
+  // The call's context for row writes: row records are written by plan.request_records.
+  CallContext RowContext() const {
+    CallContext row_ctx = ctx_;
+    row_ctx.request_id.clear();
+    return row_ctx;
+  }
+
+  // Submits each planned row as a write of its own.
+  void CommitRowsLocked(std::vector<PlannedRow> plans) {
     if (plans.empty()) return AfterChunkLocked();
     in_flight_ = static_cast<int>(plans.size());
-    CallContext row_ctx = ctx_;
-    row_ctx.request_id.clear();  // row records are written by plan.request_records
-    for (auto& [row_number, plan] : plans) {
-      const int row = row_number;
-      const std::string member = ResourceName(*plan.changes[0].after);
+    const CallContext row_ctx = RowContext();
+    for (PlannedRow& planned : plans) {
+      const int row = planned.row.row();
+      const std::string member = ResourceName(*planned.plan.changes[0].after);
       // Unique keys held by other members are reported like AdmitMember's ALREADY_EXISTS.
-      CommitWrite(db_, row_ctx, "", std::move(plan), nullptr,
+      CommitWrite(db_, row_ctx, "", std::move(planned.plan), nullptr,
                   [this, row, member](const absl::Status& status,
                                       std::shared_ptr<google::protobuf::Message>) {
                     std::lock_guard<std::recursive_mutex> lock(mu_);

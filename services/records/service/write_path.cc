@@ -63,6 +63,11 @@ void CommitWrite(RecordsDb* db, const CallContext& ctx, const std::string& reque
              std::move(present), std::move(done));
 }
 
+void CommitWrites(RecordsDb* db, const CallContext& ctx, std::vector<WritePlan> plans,
+                  std::function<void(const absl::Status&)> done) {
+  CommitPlans(db, {ctx.method, ctx.principal, ctx.request_id}, std::move(plans), std::move(done));
+}
+
 void AuditFailure(RecordsDb* db, const CallContext& ctx, absl::string_view resource,
                   const absl::Status& status, absl::string_view what) {
   auto audit = std::make_shared<v1::AuditEvent>();

@@ -35,6 +35,11 @@ void CommitWrite(
     Presenter present,
     std::function<void(const absl::Status&, std::shared_ptr<google::protobuf::Message>)> done);
 
+// Commits `plans` atomically (storage/write_plan.h CommitPlans: the bulk path of imports);
+// `ctx.request_id` must be empty.
+void CommitWrites(RecordsDb* db, const CallContext& ctx, std::vector<WritePlan> plans,
+                  std::function<void(const absl::Status&)> done);
+
 // Runs a write RPC end to end (see the file comment). `plan` is called on the calling thread
 // and, for retries, on the commit thread. `finish` receives the final status; on OK the
 // response has been copied into `response`.

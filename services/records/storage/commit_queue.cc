@@ -239,7 +239,11 @@ void CommitQueue::CommitGroup(std::vector<Mutation>* group) {
       stamp.first_sequence = next_sequence;
       next_sequence += static_cast<uint64_t>(m.change_count);
     }
-    if (m.audited) stamp.audit_sequence = next_audit++;
+    stamp.audit_count = m.audited ? m.audit_count : 0;
+    if (stamp.audit_count > 0) {
+      stamp.audit_sequence = next_audit;
+      next_audit += static_cast<uint64_t>(stamp.audit_count);
+    }
     rocksdb::WriteBatch own;
     if (m.build) m.build(stamp, &own);
     Replay replay(&entries, &overlay, &segment);

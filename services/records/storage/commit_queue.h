@@ -58,16 +58,20 @@ struct Precondition {
 struct CommitStamp {
   uint64_t first_sequence = 0;  // first change-log sequence; 0 when change_count is 0
   int change_count = 0;
-  uint64_t audit_sequence = 0;  // 0 when the mutation is not audited
+  uint64_t audit_sequence = 0;  // first audit sequence; 0 when the mutation is not audited
+  int audit_count = 0;
   absl::Time commit_time;
   // The sequence of the i-th change event of this mutation.
   uint64_t sequence(int i) const { return first_sequence + static_cast<uint64_t>(i); }
+  // The sequence of the i-th audit entry of this mutation.
+  uint64_t audit(int i) const { return audit_sequence + static_cast<uint64_t>(i); }
 };
 
 struct Mutation {
   std::vector<Precondition> preconditions;
   int change_count = 1;  // change-log sequences consumed
-  bool audited = true;   // consumes one audit sequence
+  bool audited = true;   // consumes audit sequences: audit_count of them
+  int audit_count = 1;
   // Writes everything the mutation changes. Called once, on the writer thread, only when
   // the preconditions hold.
   std::function<void(const CommitStamp&, rocksdb::WriteBatch*)> build;

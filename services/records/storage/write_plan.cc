@@ -1,8 +1,10 @@
 #include "services/records/storage/write_plan.h"
 
 #include <cstdlib>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/logging.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -271,21 +273,102 @@ std::vector<std::string> ChangedFields(const Message& before, const Message& aft
   return fields;
 }
 
+namespace {
+
+// Adds the preconditions every commit of `plan` carries: each resource still at the revision
+// it was read at (absent for a creation), each new unique index key absent, the plan's guards.
+void AddPreconditions(const RecordsDb& db, WritePlan* plan, std::vector<Precondition>* out) {
+  for (const ResourceChange& c : plan->changes) {
+    rocksdb::ColumnFamilyHandle* cf = ResourceFamily(db, c.type);
+    out->push_back(c.revision == 0
+                       ? Precondition::Absent(cf, WritePlanInternal::key(c))
+                       : Precondition::AtRevision(cf, WritePlanInternal::key(c), c.revision));
+    for (const std::string& key :
+         NewUniqueKeys(WritePlanInternal::index_before(c), WritePlanInternal::index_after(c))) {
+      out->push_back(Precondition::Absent(db.cf(keys::kIndex), key));
+    }
+  }
+  for (Precondition& p : plan->preconditions) out->push_back(std::move(p));
+  plan->preconditions.clear();
+}
+
+// Writes `p` into `batch` (see the file comment) but for the request_id record of `origin`:
+// its changes take the change-log sequences from `first_change` on within `stamp`, its audit
+// entry `audit_sequence`.
+void BuildPlan(const RecordsDb* db, const WriteOrigin& origin, WritePlan& p,
+               const CommitStamp& stamp, int first_change, uint64_t audit_sequence,
+               rocksdb::WriteBatch* batch) {
+  const google::protobuf::Timestamp commit_time = ToTimestamp(stamp.commit_time);
+  std::string after_etag;
+  std::string after_bytes;  // changes[0] serialized
+  for (size_t i = 0; i < p.changes.size(); ++i) {
+    ResourceChange& c = p.changes[i];
+    const uint64_t sequence = stamp.sequence(first_change + static_cast<int>(i));
+    Message* resource = c.after.get();
+    SetStringField(resource, "etag", EtagForRevision(sequence));
+    SetTimestampField(resource, "update_time", commit_time);
+    if (c.revision == 0) SetTimestampField(resource, "create_time", commit_time);
+    if (i == 0) after_etag = EtagForRevision(sequence);
+    // Serialized once: the change event and the audit entry embed these bytes.
+    std::string bytes = resource->SerializeAsString();
+    batch->Put(ResourceFamily(*db, c.type), WritePlanInternal::key(c),
+               EncodeVersioned(sequence, bytes));
+    WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c),
+                      WritePlanInternal::index_after(c));
+    v1::ChangeEvent event;
+    event.set_sequence(sequence);
+    *event.mutable_commit_time() = commit_time;
+    event.set_resource_name(ResourceName(*resource));
+    event.set_resource_type(c.type);
+    event.set_change_kind(c.revision == 0 ? v1::ChangeEvent::CREATED : v1::ChangeEvent::UPDATED);
+    event.set_member_event_kind(c.member_event_kind);
+    event.set_member_event_id(c.member_event_id);
+    event.set_method(origin.method);
+    event.set_principal(origin.principal);
+    std::string event_bytes = event.SerializeAsString();
+    AppendResource(&event_bytes, v1::ChangeEvent::descriptor(), *resource, bytes);
+    batch->Put(db->cf(keys::kChanges), keys::SequenceKey(sequence), event_bytes);
+    if (i == 0) after_bytes = std::move(bytes);
+  }
+  v1::AuditEvent audit;
+  audit.set_sequence(audit_sequence);
+  *audit.mutable_time() = commit_time;
+  audit.set_principal(origin.principal);
+  audit.set_method(origin.method);
+  audit.set_resource_name(p.audit_resource.empty() ? ResourceName(*p.changes[0].after)
+                                                   : p.audit_resource);
+  audit.set_request_id(origin.request_id);
+  if (p.before != nullptr) {
+    audit.set_before_etag(EtagForRevision(p.changes[0].revision));
+    SetResource(audit.mutable_before(), *p.before);
+  }
+  audit.set_after_etag(after_etag);
+  if (p.changed_fields.empty() && p.before != nullptr) {
+    p.changed_fields = ChangedFields(*p.before, *p.changes[0].after);
+  }
+  for (const std::string& f : p.changed_fields) audit.add_changed_fields(f);
+  audit.set_summary(p.summary);
+  audit.set_result(v1::AuditEvent::SUCCEEDED);
+  audit.set_change_sequence(stamp.sequence(first_change));
+  audit.set_change_count(static_cast<int>(p.changes.size()));
+  std::string snapshot;
+  AppendResource(&snapshot, v1::ResourceSnapshot::descriptor(), *p.changes[0].after, after_bytes);
+  std::string audit_bytes = audit.SerializeAsString();
+  AppendMessageField(&audit_bytes, v1::AuditEvent::kAfterFieldNumber, snapshot);
+  batch->Put(db->cf(keys::kAudit), keys::SequenceKey(audit_sequence), audit_bytes);
+  for (auto& [request_id, record] : p.request_records) {
+    record.time = stamp.commit_time;
+    PutRequestRecord(batch, *db, request_id, record);
+  }
+}
+
+}  // namespace
+
 void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& request_hash,
                 WritePlan plan, Presenter present,
                 std::function<void(const absl::Status&, std::shared_ptr<Message>)> done) {
   Mutation m;
-  for (const ResourceChange& c : plan.changes) {
-    rocksdb::ColumnFamilyHandle* cf = ResourceFamily(*db, c.type);
-    m.preconditions.push_back(
-        c.revision == 0 ? Precondition::Absent(cf, WritePlanInternal::key(c))
-                        : Precondition::AtRevision(cf, WritePlanInternal::key(c), c.revision));
-    for (const std::string& key :
-         NewUniqueKeys(WritePlanInternal::index_before(c), WritePlanInternal::index_after(c))) {
-      m.preconditions.push_back(Precondition::Absent(db->cf(keys::kIndex), key));
-    }
-  }
-  for (Precondition& p : plan.preconditions) m.preconditions.push_back(std::move(p));
+  AddPreconditions(*db, &plan, &m.preconditions);
   if (!origin.request_id.empty()) {
     m.preconditions.push_back(
         Precondition::Absent(db->cf(keys::kRequests), keys::RequestKey(origin.request_id)));
@@ -296,64 +379,7 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
   m.build = [db, origin, request_hash, shared_plan, present, response](const CommitStamp& stamp,
                                                                        rocksdb::WriteBatch* batch) {
     WritePlan& p = *shared_plan;
-    const google::protobuf::Timestamp commit_time = ToTimestamp(stamp.commit_time);
-    std::string after_etag;
-    std::string after_bytes;  // changes[0] serialized
-    for (size_t i = 0; i < p.changes.size(); ++i) {
-      ResourceChange& c = p.changes[i];
-      const uint64_t sequence = stamp.sequence(static_cast<int>(i));
-      Message* resource = c.after.get();
-      SetStringField(resource, "etag", EtagForRevision(sequence));
-      SetTimestampField(resource, "update_time", commit_time);
-      if (c.revision == 0) SetTimestampField(resource, "create_time", commit_time);
-      if (i == 0) after_etag = EtagForRevision(sequence);
-      // Serialized once: the change event and the audit entry embed these bytes.
-      std::string bytes = resource->SerializeAsString();
-      batch->Put(ResourceFamily(*db, c.type), WritePlanInternal::key(c),
-                 EncodeVersioned(sequence, bytes));
-      WriteIndexChanges(batch, db->cf(keys::kIndex), WritePlanInternal::index_before(c),
-                        WritePlanInternal::index_after(c));
-      v1::ChangeEvent event;
-      event.set_sequence(sequence);
-      *event.mutable_commit_time() = commit_time;
-      event.set_resource_name(ResourceName(*resource));
-      event.set_resource_type(c.type);
-      event.set_change_kind(c.revision == 0 ? v1::ChangeEvent::CREATED : v1::ChangeEvent::UPDATED);
-      event.set_member_event_kind(c.member_event_kind);
-      event.set_member_event_id(c.member_event_id);
-      event.set_method(origin.method);
-      event.set_principal(origin.principal);
-      std::string event_bytes = event.SerializeAsString();
-      AppendResource(&event_bytes, v1::ChangeEvent::descriptor(), *resource, bytes);
-      batch->Put(db->cf(keys::kChanges), keys::SequenceKey(sequence), event_bytes);
-      if (i == 0) after_bytes = std::move(bytes);
-    }
-    v1::AuditEvent audit;
-    audit.set_sequence(stamp.audit_sequence);
-    *audit.mutable_time() = commit_time;
-    audit.set_principal(origin.principal);
-    audit.set_method(origin.method);
-    audit.set_resource_name(p.audit_resource.empty() ? ResourceName(*p.changes[0].after)
-                                                     : p.audit_resource);
-    audit.set_request_id(origin.request_id);
-    if (p.before != nullptr) {
-      audit.set_before_etag(EtagForRevision(p.changes[0].revision));
-      SetResource(audit.mutable_before(), *p.before);
-    }
-    audit.set_after_etag(after_etag);
-    if (p.changed_fields.empty() && p.before != nullptr) {
-      p.changed_fields = ChangedFields(*p.before, *p.changes[0].after);
-    }
-    for (const std::string& f : p.changed_fields) audit.add_changed_fields(f);
-    audit.set_summary(p.summary);
-    audit.set_result(v1::AuditEvent::SUCCEEDED);
-    audit.set_change_sequence(stamp.first_sequence);
-    audit.set_change_count(stamp.change_count);
-    std::string snapshot;
-    AppendResource(&snapshot, v1::ResourceSnapshot::descriptor(), *p.changes[0].after, after_bytes);
-    std::string audit_bytes = audit.SerializeAsString();
-    AppendMessageField(&audit_bytes, v1::AuditEvent::kAfterFieldNumber, snapshot);
-    batch->Put(db->cf(keys::kAudit), keys::SequenceKey(stamp.audit_sequence), audit_bytes);
+    BuildPlan(db, origin, p, stamp, 0, stamp.audit_sequence, batch);
     std::shared_ptr<Message> out(p.changes[0].after->New());
     out->CopyFrom(*p.changes[0].after);
     if (present) present(out.get());
@@ -361,15 +387,59 @@ void CommitPlan(RecordsDb* db, const WriteOrigin& origin, const std::string& req
       PutRequestRecord(batch, *db, origin.request_id,
                        {origin.method, request_hash, out->SerializeAsString(), stamp.commit_time});
     }
-    for (auto& [request_id, record] : p.request_records) {
-      record.time = stamp.commit_time;
-      PutRequestRecord(batch, *db, request_id, record);
-    }
     *response = std::move(out);
   };
   m.done = [done, response](const absl::Status& status, const CommitStamp&) {
     done(status, status.ok() ? *response : nullptr);
   };
+  db->commits()->Submit(std::move(m));
+}
+
+void CommitPlans(RecordsDb* db, const WriteOrigin& origin, std::vector<WritePlan> plans,
+                 std::function<void(const absl::Status&)> done) {
+  Mutation m;
+  std::set<std::pair<uint32_t, std::string>> absent, written, guarded;
+  bool overlap = false;
+  for (WritePlan& plan : plans) {
+    std::vector<Precondition> own;
+    AddPreconditions(*db, &plan, &own);
+    for (const ResourceChange& c : plan.changes) {
+      const std::pair<uint32_t, std::string> key{ResourceFamily(*db, c.type)->GetID(),
+                                                 WritePlanInternal::key(c)};
+      overlap |= !written.insert(key).second || guarded.count(key) > 0;
+    }
+    for (Precondition& p : own) {
+      std::pair<uint32_t, std::string> key{p.cf->GetID(), p.key};
+      if (p.kind == Precondition::Kind::kAbsent) {
+        // Two plans creating the same key (or claiming the same unique value).
+        overlap |= !absent.insert(key).second;
+      } else {
+        overlap |= written.count(key) > 0;
+        // The same guard in several plans is checked once.
+        if (!guarded.insert(std::move(key)).second) continue;
+      }
+      m.preconditions.push_back(std::move(p));
+    }
+  }
+  if (overlap) {
+    // Each plan must be checked against the others' writes: commit them one by one.
+    done(common::WithReason(absl::AbortedError("the plans of one commit write the same keys"),
+                            "CONCURRENT_MODIFICATION"));
+    return;
+  }
+  m.change_count = 0;
+  for (const WritePlan& plan : plans) m.change_count += static_cast<int>(plan.changes.size());
+  m.audit_count = static_cast<int>(plans.size());
+  auto shared_plans = std::make_shared<std::vector<WritePlan>>(std::move(plans));
+  m.build = [db, origin, shared_plans](const CommitStamp& stamp, rocksdb::WriteBatch* batch) {
+    int first_change = 0;
+    for (size_t i = 0; i < shared_plans->size(); ++i) {
+      WritePlan& plan = (*shared_plans)[i];
+      BuildPlan(db, origin, plan, stamp, first_change, stamp.audit(static_cast<int>(i)), batch);
+      first_change += static_cast<int>(plan.changes.size());
+    }
+  };
+  m.done = [done](const absl::Status& status, const CommitStamp&) { done(status); };
   db->commits()->Submit(std::move(m));
 }
 

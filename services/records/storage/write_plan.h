@@ -114,6 +114,14 @@ void CommitPlan(
     Presenter present,
     std::function<void(const absl::Status&, std::shared_ptr<google::protobuf::Message>)> done);
 
+// Commits `plans` atomically as one mutation, the bulk path of imports: each plan as
+// CommitPlan would (its own change events and audit entry, in order), but checked and written
+// together, the same guard once. All commit or none: ABORTED (CONCURRENT_MODIFICATION) when a
+// precondition fails or when two plans write or claim the same key — commit them one by one
+// then, to learn which. `origin.request_id` must be empty (plans carry their own records).
+void CommitPlans(RecordsDb* db, const WriteOrigin& origin, std::vector<WritePlan> plans,
+                 std::function<void(const absl::Status&)> done);
+
 // The unique values (organization code, national ID, ...) `change` claims that its previous
 // version did not, as opaque tokens: two changes claiming the same token conflict.
 std::vector<std::string> UniqueClaims(const ResourceChange& change);
