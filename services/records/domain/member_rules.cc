@@ -1,6 +1,7 @@
 #include "services/records/domain/member_rules.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -78,17 +79,20 @@ bool IsFullOn(const Facts& f, absl::CivilDay day) { return f.full.has_value() &&
 absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Facts* f) {
   const std::string& subject = member.name();
   const absl::CivilDay effective = DayOr(e.effective_date(), absl::CivilDay(1970, 1, 1));
-  const std::string what =
-      absl::StrCat(Event::Kind_Name(e.kind()), " (", e.event_id(), ", ", FormatDmy(effective), ")");
+  // The event as violations name it; formatted only for one (replays without `check` never are).
+  const auto what = [&] {
+    return absl::StrCat(Event::Kind_Name(e.kind()), " (", e.event_id(), ", ", FormatDmy(effective),
+                        ")");
+  };
   auto not_allowed = [&](absl::string_view allowed) {
     return Rule(kMemberNotActive, subject,
-                absl::StrCat(what, " is not allowed for a member in state ", StateName(f->state),
+                absl::StrCat(what(), " is not allowed for a member in state ", StateName(f->state),
                              "; it needs ", allowed));
   };
   if (check && IsStateChange(e.kind()) && f->last_change.has_value() &&
       effective < *f->last_change) {
     return Rule(kEventBeforePrevious, subject,
-                absl::StrCat(what, " takes effect before the previous change of the member on ",
+                absl::StrCat(what(), " takes effect before the previous change of the member on ",
                              FormatDmy(*f->last_change),
                              "; lifecycle events must follow each other in time"));
   }
@@ -97,7 +101,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       return absl::OkStatus();
     }
     return Rule(kCellOtherOrganization, subject,
-                absl::StrCat(what, ": cell ", cell, " is not in ", OrganizationOf(subject)));
+                absl::StrCat(what(), ": cell ", cell, " is not in ", OrganizationOf(subject)));
   };
   switch (e.kind()) {
     case Event::ADMITTED:
@@ -138,7 +142,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && !probationary) {
         return Rule(
             kMemberNotProbationary, subject,
-            absl::StrCat(what,
+            absl::StrCat(what(),
                          ": only a probationary member can be recognized as a full "
                          "member; the member is ",
                          f->full.has_value() ? "already full (since " + FormatDmy(*f->full) + ")"
@@ -158,7 +162,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && effective != due) {
         return Rule(
             kProbationNotComplete, subject,
-            absl::StrCat(what,
+            absl::StrCat(what(),
                          ": recognition takes effect 12 months after the party "
                          "entry date, on ",
                          FormatDmy(due), ", not ", FormatDmy(effective), " (Điều lệ Điều 5.1)"));
@@ -214,7 +218,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       }
       if (check && e.removal_ground() == Event::PROBATION_NOT_RECOGNIZED && f->full.has_value()) {
         return Rule(kRemovalGroundNotAllowed, subject,
-                    absl::StrCat(what,
+                    absl::StrCat(what(),
                                  ": ground PROBATION_NOT_RECOGNIZED applies only to "
                                  "probationary members; the member is full since ",
                                  FormatDmy(*f->full)));
@@ -233,7 +237,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && !full) {
         if (f->state == v1::Member::PROBATIONARY || f->state == v1::Member::TEMPORARILY_AWAY) {
           return Rule(kExpulsionOfProbationary, subject,
-                      absl::StrCat(what,
+                      absl::StrCat(what(),
                                    ": a probationary member cannot be expelled; only a "
                                    "reprimand or a warning applies (Quy định 69-QĐ/TW Điều "
                                    "7), or removal from the lists (RemoveMember)"));
@@ -256,14 +260,14 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
                     f->state == v1::Member::TRANSFERRED_OUT || f->state == v1::Member::REMOVED ||
                     f->state == v1::Member::EXPELLED || f->state == v1::Member::DECEASED)) {
         return Rule(kMemberAlreadyLeft, subject,
-                    absl::StrCat(what, ": the death of a member in state ", StateName(f->state),
+                    absl::StrCat(what(), ": the death of a member in state ", StateName(f->state),
                                  " is recorded by the organization that holds the membership"));
       }
       const auto birth = DayOf(member.birth_date());
       if (check && birth.has_value() && effective < *birth) {
-        return Rule(
-            kDeathBeforeBirth, subject,
-            absl::StrCat(what, ": the date of death is before the birth date ", FormatDmy(*birth)));
+        return Rule(kDeathBeforeBirth, subject,
+                    absl::StrCat(what(), ": the date of death is before the birth date ",
+                                 FormatDmy(*birth)));
       }
       if (IsOnActiveLists(f->state)) f->ended_on = effective;
       f->state = v1::Member::DECEASED;
@@ -273,21 +277,21 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
     case Event::READMITTED: {
       if (check && f->state != v1::Member::REMOVED && f->state != v1::Member::EXPELLED) {
         return Rule(kMemberNotFormer, subject,
-                    absl::StrCat(what,
+                    absl::StrCat(what(),
                                  ": only a removed or expelled member can be readmitted; "
                                  "the member is ",
                                  StateName(f->state)));
       }
       if (check && f->readmitted) {
         return Rule(kReadmissionAlreadyUsed, subject,
-                    absl::StrCat(what,
+                    absl::StrCat(what(),
                                  ": a member can be readmitted only once (Quy định "
                                  "294-QĐ/TW §3.5), and this member was readmitted before"));
       }
       if (check && (f->left_ground == Event::VOLUNTARY_WITHDRAWAL ||
                     f->left_ground == Event::NOT_PARTICIPATING)) {
         return Rule(kReadmissionExcluded, subject,
-                    absl::StrCat(what, ": a member who left with ground ",
+                    absl::StrCat(what(), ": a member who left with ground ",
                                  Event::RemovalGround_Name(f->left_ground),
                                  " cannot be readmitted (Quy định 294-QĐ/TW §3.5)"));
       }
@@ -306,18 +310,19 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && birth.has_value() && decided.has_value() &&
           WholeMonthsBetween(*birth, *decided) < 18 * 12) {
         return Rule(kAgeBelowMinimum, subject,
-                    absl::StrCat(what,
+                    absl::StrCat(what(),
                                  ": the member must be at least 18 on the readmission "
                                  "decision date ",
                                  FormatDmy(*decided)));
       }
       if (check && birth.has_value() && decided.has_value() &&
           WholeMonthsBetween(*birth, *decided) > 60 * 12) {
-        return Rule(kOverAgeApprovalMissing, subject,
-                    absl::StrCat(what, ": the member is over 60 on the readmission decision date ",
-                                 FormatDmy(*decided),
-                                 "; readmission over 60 needs the provincial-level committee's "
-                                 "approval, which ReadmitMember cannot record"));
+        return Rule(
+            kOverAgeApprovalMissing, subject,
+            absl::StrCat(what(), ": the member is over 60 on the readmission decision date ",
+                         FormatDmy(*decided),
+                         "; readmission over 60 needs the provincial-level committee's "
+                         "approval, which ReadmitMember cannot record"));
       }
       if (absl::Status s = in_org(e.to_cell()); !s.ok()) return s;
       // The time out of the party does not count toward party age.
@@ -340,7 +345,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && std::any_of(f->ratings.begin(), f->ratings.end(),
                                [&](const auto& r) { return r.year() == e.rating().year(); })) {
         return Rule(kYearAlreadyRated, subject,
-                    absl::StrCat(what, ": the year ", e.rating().year(), " is already rated"));
+                    absl::StrCat(what(), ": the year ", e.rating().year(), " is already rated"));
       }
       v1::YearlyRating r = e.rating();
       r.set_event_id(e.event_id());
@@ -353,7 +358,7 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
       if (check && form != v1::DisciplineRecord::REPRIMAND &&
           form != v1::DisciplineRecord::WARNING && !IsFullOn(*f, effective)) {
         return Rule(kDisciplineFormNotAllowed, subject,
-                    absl::StrCat(what,
+                    absl::StrCat(what(),
                                  ": a probationary member can only be reprimanded or "
                                  "warned (Quy định 69-QĐ/TW Điều 7), not given ",
                                  v1::DisciplineRecord::Form_Name(form)));
@@ -374,16 +379,49 @@ absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Fa
 }
 
 // The history with every CORRECTED event applied to the event it names; voided events and
-// CORRECTED / PROFILE_UPDATED events are dropped.
-std::vector<Event> EffectiveHistory(const v1::Member& member) {
-  std::vector<Event> events(member.history().begin(), member.history().end());
+// CORRECTED / PROFILE_UPDATED events are dropped. Iterating yields the member's own events
+// (the member must outlive it) except for corrected ones, which are patched copies: a history
+// without corrections is replayed without copying an event.
+class EffectiveHistory {
+ public:
+  explicit EffectiveHistory(const v1::Member& member);
+
+  class Iterator {
+   public:
+    explicit Iterator(std::vector<const Event*>::const_iterator it) : it_(it) {}
+    const Event& operator*() const { return **it_; }
+    Iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return it_ != other.it_; }
+
+   private:
+    std::vector<const Event*>::const_iterator it_;
+  };
+  Iterator begin() const { return Iterator(events_.begin()); }
+  Iterator end() const { return Iterator(events_.end()); }
+
+ private:
+  std::map<int, Event> patched_;  // by position in the history; node addresses are stable
+  std::vector<const Event*> events_;
+};
+
+EffectiveHistory::EffectiveHistory(const v1::Member& member) {
+  const auto& history = member.history();
+  // The event at `i` as corrected so far.
+  const auto current = [&](int i) -> const Event& {
+    auto p = patched_.find(i);
+    return p == patched_.end() ? history[i] : p->second;
+  };
   std::set<std::string> voided;
-  for (const Event& c : member.history()) {
+  for (const Event& c : history) {
     if (c.kind() != Event::CORRECTED) continue;
-    auto target = std::find_if(events.begin(), events.end(), [&](const Event& e) {
-      return e.event_id() == c.corrects_event_id();
-    });
-    if (target == events.end()) continue;
+    int target = 0;
+    while (target < history.size() && current(target).event_id() != c.corrects_event_id()) {
+      ++target;
+    }
+    if (target == history.size()) continue;
     if (c.voids_event()) {
       voided.insert(c.corrects_event_id());
       continue;
@@ -407,15 +445,17 @@ std::vector<Event> EffectiveHistory(const v1::Member& member) {
     FieldMaskUtil::MergeOptions options;
     options.set_replace_message_fields(true);
     options.set_replace_repeated_fields(true);
-    FieldMaskUtil::MergeMessageTo(patch, mask, options, &*target);
+    auto [corrected, added] = patched_.try_emplace(target);
+    if (added) corrected->second = history[target];
+    FieldMaskUtil::MergeMessageTo(patch, mask, options, &corrected->second);
   }
-  std::vector<Event> out;
-  for (Event& e : events) {
+  events_.reserve(history.size());
+  for (int i = 0; i < history.size(); ++i) {
+    const Event& e = current(i);
     if (e.kind() == Event::CORRECTED || e.kind() == Event::PROFILE_UPDATED) continue;
-    if (voided.count(e.event_id()) > 0) continue;
-    out.push_back(std::move(e));
+    if (!voided.empty() && voided.count(e.event_id()) > 0) continue;
+    events_.push_back(&e);
   }
-  return out;
 }
 
 absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {

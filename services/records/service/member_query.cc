@@ -69,17 +69,6 @@ std::string MemberSortKey(const MemberQuery& q, const v1::Member& m,
   return std::move(key.Text(LastSegment(m.name()))).Take();
 }
 
-// The member, or nullopt when it is gone (an index read on a snapshot still names it only
-// if it is there; a plain read may race a removal).
-absl::StatusOr<std::optional<v1::Member>> FindMember(const RecordsDb& db, const std::string& org,
-                                                     absl::string_view id,
-                                                     const ReadSnapshot* snapshot) {
-  absl::StatusOr<Versioned<v1::Member>> m = ReadMember(db, org, id, snapshot);
-  if (absl::IsNotFound(m.status())) return std::nullopt;
-  if (!m.ok()) return m.status();
-  return std::move(m->value);
-}
-
 }  // namespace
 
 namespace {
@@ -110,6 +99,11 @@ std::vector<std::string> FoldedNameQuery(const std::vector<common::FilterTerm>& 
   if (name_query == nullptr) return {};
   return Words(common::FoldForSearch(name_query->value.text));
 }
+
+// Members read with one lookup: index entries of a range scan (at least; more when the page
+// needs more) and candidates of a name / card query (at most).
+constexpr int kMinReadBatch = 16;
+constexpr size_t kCandidateBatch = 256;
 
 }  // namespace
 
@@ -168,17 +162,28 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     std::vector<std::string> exact_query;
     if (name_query != nullptr) exact_query = ExactWords(name_query->value.text);
     PageCollector<v1::Member> pages(after_key, q.desc, page_size > 0 ? page_size : INT32_MAX);
+    std::vector<std::string> batch;
+    const auto read_batch = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<std::optional<v1::Member>> members,
+                       ReadMembers(db, org, batch, snap));
+      batch.clear();
+      for (std::optional<v1::Member>& m : members) {
+        if (!m.has_value() || !Matches(*m, q.terms, folded_query)) continue;
+        std::optional<bool> exact_first;
+        if (name_query != nullptr && q.order_field.empty()) {
+          exact_first = WordsPrefixMatch(exact_query, ExactWords(m->full_name()));
+        }
+        std::string key = MemberSortKey(q, *m, exact_first);
+        if (pages.Count(key)) pages.Keep(std::move(key), *std::move(m));
+      }
+      return absl::OkStatus();
+    };
     for (const std::string& id : ids) {
       RETURN_IF_ERROR(stop->Tick());
-      ASSIGN_OR_RETURN(std::optional<v1::Member> m, FindMember(db, org, id, snap));
-      if (!m.has_value() || !Matches(*m, q.terms, folded_query)) continue;
-      std::optional<bool> exact_first;
-      if (name_query != nullptr && q.order_field.empty()) {
-        exact_first = WordsPrefixMatch(exact_query, ExactWords(m->full_name()));
-      }
-      std::string key = MemberSortKey(q, *m, exact_first);
-      if (pages.Count(key)) pages.Keep(std::move(key), *std::move(m));
+      batch.push_back(id);
+      if (batch.size() >= kCandidateBatch) RETURN_IF_ERROR(read_batch());
     }
+    RETURN_IF_ERROR(read_batch());
     page.total = static_cast<int>(std::min<size_t>(pages.matched(), kExactTotalLimit));
     Page<v1::Member> p = std::move(pages).Take();
     page.members = std::move(p.items);
@@ -214,27 +219,56 @@ absl::StatusOr<MemberPage> ScanMembers(const RecordsDb& db, const MemberQuery& q
     return common::InvalidField("page_token", "does not belong to this filter and order");
   }
   // The page: from just after `after_key` (a seek, whatever the page's depth), at most
-  // page_size matches and at most kScanBudget index entries examined.
+  // page_size matches and at most kScanBudget index entries examined. Index entries are taken
+  // a batch at a time and the batch's members read with one lookup: as many as the page still
+  // needs (at least kMinReadBatch), so a list the index decides is one batch.
   int examined = 0;
   int matched = 0;
   std::string last_key;
   bool more = false;
-  RETURN_IF_ERROR(ScanMemberIndex(
-      db, range, after_key, q.desc, snap,
-      [&](absl::string_view cursor, absl::string_view id) -> absl::StatusOr<bool> {
-        if (full() || examined >= kScanBudget) {
-          more = true;  // a short page when the budget ran out: the client continues from here
-          return false;
-        }
-        RETURN_IF_ERROR(stop->Tick());
-        ++examined;
-        last_key = std::string(cursor);
-        ASSIGN_OR_RETURN(std::optional<v1::Member> m, FindMember(db, org, id, snap));
-        if (!m.has_value() || !Matches(*m, q.terms, folded_query)) return true;
-        ++matched;
-        page.members.push_back(*std::move(m));
-        return true;
-      }));
+  std::string from = after_key;
+  std::vector<std::string> cursors;
+  std::vector<std::string> ids;
+  while (true) {
+    const int want = std::min(std::max(page_size - matched, kMinReadBatch), kScanBudget - examined);
+    bool index_more = false;
+    bool page_ended = false;
+    cursors.clear();
+    ids.clear();
+    RETURN_IF_ERROR(ScanMemberIndex(
+        db, range, from, q.desc, snap,
+        [&](absl::string_view cursor, absl::string_view id) -> absl::StatusOr<bool> {
+          if (static_cast<int>(ids.size()) >= want) {
+            index_more = true;
+            return false;
+          }
+          RETURN_IF_ERROR(stop->Tick());
+          cursors.emplace_back(cursor);
+          ids.emplace_back(id);
+          return true;
+        }));
+    ASSIGN_OR_RETURN(std::vector<std::optional<v1::Member>> members,
+                     ReadMembers(db, org, ids, snap));
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (full()) {
+        more = true;  // entries follow the full page
+        page_ended = true;
+        break;
+      }
+      ++examined;
+      last_key = std::move(cursors[i]);
+      std::optional<v1::Member>& m = members[i];
+      if (!m.has_value() || !Matches(*m, q.terms, folded_query)) continue;
+      ++matched;
+      page.members.push_back(*std::move(m));
+    }
+    if (page_ended || !index_more) break;
+    if (full() || examined >= kScanBudget) {
+      more = true;  // a short page when the budget ran out: the client continues from here
+      break;
+    }
+    from = last_key;
+  }
   page.next_key = more ? last_key : std::string();
   // total_size: the list's index entries, counted from the start of the range up to
   // kExactTotalLimit without reading members. Exact when the index alone decides membership

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "services/records/storage/keys.h"
 
@@ -56,6 +57,29 @@ absl::StatusOr<Versioned<v1::Member>> ReadMember(const RecordsDb& db, absl::stri
                                                  absl::string_view member,
                                                  const ReadSnapshot* snapshot) {
   return db.Read<v1::Member>(db.cf(keys::kMembers), keys::MemberKey(org, member), Raw(snapshot));
+}
+
+absl::StatusOr<std::vector<std::optional<v1::Member>>> ReadMembers(
+    const RecordsDb& db, absl::string_view org, const std::vector<std::string>& ids,
+    const ReadSnapshot* snapshot) {
+  if (ids.empty()) return std::vector<std::optional<v1::Member>>();
+  std::vector<std::string> member_keys;
+  member_keys.reserve(ids.size());
+  for (const std::string& id : ids) member_keys.push_back(keys::MemberKey(org, id));
+  std::vector<rocksdb::Slice> slices(member_keys.begin(), member_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  rocksdb::ReadOptions options;
+  options.snapshot = Raw(snapshot);
+  db.store()->db()->MultiGet(options, db.cf(keys::kMembers), slices.size(), slices.data(),
+                             values.data(), statuses.data());
+  std::vector<std::optional<v1::Member>> members(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(common::FromRocksDb(statuses[i], "read members"));
+    RETURN_IF_ERROR(ParseVersioned(values[i], &members[i].emplace()));
+  }
+  return members;
 }
 
 absl::StatusOr<Versioned<v1::InspectionPlan>> ReadInspectionPlan(const RecordsDb& db,

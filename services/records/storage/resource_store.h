@@ -52,6 +52,12 @@ absl::StatusOr<Versioned<v1::Member>> ReadMember(const RecordsDb& db,
                                                  absl::string_view organization_id,
                                                  absl::string_view member_id,
                                                  const ReadSnapshot* snapshot = nullptr);
+// The organization's members with these ids, in one batched lookup: one entry per id, in
+// order, nullopt for an id with no member (an index read on the same snapshot names only
+// members that are there).
+absl::StatusOr<std::vector<std::optional<v1::Member>>> ReadMembers(
+    const RecordsDb& db, absl::string_view organization_id, const std::vector<std::string>& ids,
+    const ReadSnapshot* snapshot = nullptr);
 absl::StatusOr<Versioned<v1::InspectionPlan>> ReadInspectionPlan(
     const RecordsDb& db, absl::string_view organization_id, absl::string_view plan_id,
     const ReadSnapshot* snapshot = nullptr);
