@@ -100,7 +100,8 @@ BENCH_TARGETS := bench_records_server bench_analytics_server bench_tool bench_ba
 	bench_dataset
 BENCH_PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages-bench.txt | xargs)
 export BENCH_MEMBERS BENCH_SMALL_MEMBERS BENCH_CELLS BENCH_ORGANIZATIONS BENCH_DURATION \
-	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL BENCH_PROFILE
+	BENCH_SVC_DURATION BENCH_RUNS BENCH_WARMUP BENCH_LOG_LEVEL BENCH_PROFILE \
+	BENCH_RECORDS_CACHE_MB BENCH_ANALYTICS_CACHE_MB
 
 # The benchmark's optional peers (deploy/apt-packages-bench.txt: PostgreSQL 15), installed
 # when missing. When they cannot be installed the benchmark still runs and reports them

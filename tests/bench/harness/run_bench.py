@@ -57,12 +57,18 @@ MODES = {
     # backend's first statements pay for its catalog caches and the prepare, so every pgbench
     # run has at least this many transactions per connection: it measures warm backends, as a
     # service's connection pool has them.
+    # records_cache_mb / analytics_cache_mb: the servers' --block_cache_mb; 0: their default
+    # (256). At national scale, what the prod overlay gives them
+    # (deploy/k8s/overlays/prod/kustomization.yaml: 800 and 400 MiB in 2 and 1 GiB pods).
     "smoke": dict(members=400, small_members=100, organizations=0, cells=0, duration=0.3,
-                  svc_duration=0.2, runs=3, warmup=0.2, pg_min_per_client=50),
+                  svc_duration=0.2, runs=3, warmup=0.2, pg_min_per_client=50,
+                  records_cache_mb=0, analytics_cache_mb=0),
     "quick": dict(members=10000, small_members=1000, organizations=0, cells=0, duration=1.5,
-                  svc_duration=0.8, runs=3, warmup=0.5, pg_min_per_client=300),
+                  svc_duration=0.8, runs=3, warmup=0.5, pg_min_per_client=300,
+                  records_cache_mb=0, analytics_cache_mb=0),
     "full": dict(members=5500000, small_members=10000, organizations=0, cells=0,
-                 duration=10.0, svc_duration=5.0, runs=3, warmup=2.0, pg_min_per_client=300),
+                 duration=10.0, svc_duration=5.0, runs=3, warmup=2.0, pg_min_per_client=300,
+                 records_cache_mb=800, analytics_cache_mb=400),
 }
 
 
@@ -189,6 +195,8 @@ class Runner:
         cmd = self.pin_server + [
             self.bin["records"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
             f"--metrics_port={metrics}", "--backup_dir=none"] + self.shape_flags(members)
+        if self.cfg["records_cache_mb"]:
+            cmd.append(f"--block_cache_mb={self.cfg['records_cache_mb']}")
         if deployed:
             cmd += [f"--token_file={deployed}", f"--rate_limit={DEPLOYED_RATE}",
                     f"--rate_limit_burst={DEPLOYED_RATE}", "--log_level=info"]
@@ -208,6 +216,8 @@ class Runner:
             self.bin["analytics"], "--port=0", f"--port_file={port_file}", f"--data_dir={data}",
             f"--metrics_port={metrics}", "--rate_limit=0", f"--log_level={self.args.log_level}",
             f"--records_target=127.0.0.1:{records_port}"] + self.shape_flags(members)
+        if self.cfg["analytics_cache_mb"]:
+            cmd.append(f"--block_cache_mb={self.cfg['analytics_cache_mb']}")
         p = self.start(f"analytics-{tag}", cmd)
         port = int(self.wait_file(port_file, p, "analytics"))
         return dict(proc=p, port=port, metrics=metrics)
@@ -993,7 +1003,9 @@ CHECKPOINT;
             f"members (small: {loads['small']['members']:,}); {os.cpu_count()} CPUs, server on "
             f"CPU 0, h2load / pgbench on CPU 1; load average before "
             f"{self.fmt_load(self.loadavg_before)}, after {self.fmt_load(load)}; "
-            f"{self.cfg['runs']} runs, median (min–max).",
+            f"{self.cfg['runs']} runs, median (min–max); block cache records "
+            f"{self.cfg['records_cache_mb'] or 'default'}, analytics "
+            f"{self.cfg['analytics_cache_mb'] or 'default'} (MiB).",
             "",
             "| case | server | c×m | req/s | p50 ms | p99 ms |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -1084,6 +1096,8 @@ def main():
                     help="seconds per service-time (1x1) run")
     ap.add_argument("--runs", type=int, default=env("BENCH_RUNS"))
     ap.add_argument("--warmup", type=float, default=env("BENCH_WARMUP"))
+    ap.add_argument("--records_cache_mb", type=int, default=env("BENCH_RECORDS_CACHE_MB"))
+    ap.add_argument("--analytics_cache_mb", type=int, default=env("BENCH_ANALYTICS_CACHE_MB"))
     ap.add_argument("--year", type=int, default=int(env("BENCH_YEAR") or "2024"))
     ap.add_argument("--log_level", default=env("BENCH_LOG_LEVEL") or "warning",
                     help="our servers' --log_level (info logs one line per RPC)")
