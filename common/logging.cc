@@ -1,20 +1,66 @@
 #include "common/logging.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/echo_bounds.h"
+#include "common/log_buffer.h"
 
 namespace common {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+// Set once by BufferLogs() and never freed: threads may log until the process ends.
+std::atomic<LogBuffer*> g_buffer{nullptr};
+
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous_actions[sizeof(kFatalSignals) / sizeof(kFatalSignals[0])];
+
+// Writes the buffered lines, then lets the signal do what it did before (by default: end
+// the process, with a core dump where allowed).
+void OnFatalSignal(int signal) {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
+    buffer->WriteOutFromSignalHandler();
+  }
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    if (kFatalSignals[i] == signal) sigaction(signal, &g_previous_actions[i], nullptr);
+  }
+  raise(signal);  // delivered when the handler returns, to the action restored above
+}
+
+void InstallFatalSignalFlush() {
+  struct sigaction action = {};
+  action.sa_handler = OnFatalSignal;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    sigaction(kFatalSignals[i], &action, &g_previous_actions[i]);
+  }
+}
+
+void CloseAtExit() {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) buffer->Close();
+}
+
+void WriteToStderr(absl::string_view line) {
+  const char* data = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    if (n <= 0) {
+      break;
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+}
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -125,22 +171,31 @@ std::string FormatLogLine(LogLevel level, absl::string_view msg,
   return line;
 }
 
+void BufferLogs() {
+  static LogBuffer* const buffer = [] {
+    auto* created = new LogBuffer(STDERR_FILENO, LogBuffer::Options());
+    g_buffer.store(created, std::memory_order_release);
+    InstallFatalSignalFlush();
+    std::atexit(CloseAtExit);
+    return created;
+  }();
+  (void)buffer;
+}
+
+void FlushLogs() {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) buffer->Flush();
+}
+
 void Log(LogLevel level, absl::string_view msg, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) {
     return;
   }
   std::string line = FormatLogLine(level, msg, fields);
   line.push_back('\n');
-  // One write(2) keeps concurrent lines whole.
-  const char* data = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
-    if (n <= 0) {
-      break;
-    }
-    data += n;
-    left -= static_cast<size_t>(n);
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
+    buffer->Append(line, level >= LogLevel::kWarning);
+  } else {
+    WriteToStderr(line);  // one write(2) keeps concurrent lines whole
   }
 }
 
