@@ -1,11 +1,14 @@
 #include "common/logging.h"
 
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/echo_bounds.h"
 #include "common/log_buffer.h"
+#include "common/vi_text.h"
 
 namespace common {
 namespace {
@@ -62,6 +66,40 @@ void WriteToStderr(absl::string_view line) {
   }
 }
 
+// "2026-11-27T20:30:00.123Z", quoted. The text up to the second is formatted once a second
+// per thread.
+void AppendTime(std::string* out) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[32];
+  thread_local size_t cached_size = 0;
+  if (now.tv_sec != cached_second) {
+    const std::string text = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(now.tv_sec), absl::UTCTimeZone());
+    cached_size = std::min(text.size(), sizeof(cached));
+    std::memcpy(cached, text.data(), cached_size);
+    cached_second = now.tv_sec;
+  }
+  const int millis = static_cast<int>(now.tv_nsec / 1000000);
+  out->push_back('"');
+  out->append(cached, cached_size);
+  out->push_back('.');
+  out->push_back(static_cast<char>('0' + millis / 100));
+  out->push_back(static_cast<char>('0' + millis / 10 % 10));
+  out->push_back(static_cast<char>('0' + millis % 10));
+  out->append("Z\"");
+}
+
+// A text value as JSON, cut to kMaxLogValueBytes; copied only when it must change.
+void AppendText(std::string* out, absl::string_view text) {
+  if (text.size() <= kMaxLogValueBytes && IsValidUtf8(text)) {
+    AppendJsonString(out, text);
+  } else {
+    AppendJsonString(out, Bounded(text, kMaxLogValueBytes));
+  }
+}
+
 const char* LevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug:
@@ -78,7 +116,7 @@ const char* LevelName(LogLevel level) {
 
 void AppendValue(std::string* out, const LogValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {
-    AppendJsonString(out, Bounded(*s, kMaxLogValueBytes));
+    AppendText(out, *s);
   } else if (const auto* i = std::get_if<int64_t>(&value)) {
     absl::StrAppend(out, *i);
   } else if (const auto* d = std::get_if<double>(&value)) {
@@ -151,12 +189,11 @@ std::string FormatLogLine(LogLevel level, absl::string_view msg,
   std::string line;
   line.reserve(128);
   line.append("{\"time\":");
-  AppendJsonString(&line,
-                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  AppendTime(&line);
   line.append(",\"level\":\"");
   line.append(LevelName(level));
   line.append("\",\"msg\":");
-  AppendJsonString(&line, Bounded(msg, kMaxLogValueBytes));
+  AppendText(&line, msg);
   for (const LogField& field : fields) {
     if (line.size() > kMaxLogLineBytes) {
       line.append(",\"truncated\":true");

@@ -187,5 +187,12 @@ TEST_F(BufferedLoggerDeathTest, BufferedLinesAreWrittenOnACrash) {
       "\"msg\":\"the line before the crash\"");
 }
 
+TEST(LoggingTimeTest, TimeIsUtcWithMilliseconds) {
+  const std::string line = FormatLogLine(LogLevel::kInfo, "m", {});
+  EXPECT_TRUE(std::regex_search(
+      line, std::regex(R"(^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","level")")))
+      << line;
+}
+
 }  // namespace
 }  // namespace common
