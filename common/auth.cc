@@ -108,18 +108,20 @@ absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Parse(const std::stri
     }
     Entry entry;
     entry.hash = absl::HexStringToBytes(hex);
-    entry.principal.name = std::string(parts[1]);
+    auto principal = std::make_shared<Principal>();
+    principal->name = std::string(parts[1]);
     for (absl::string_view role : absl::StrSplit(parts[2], ',', absl::SkipEmpty())) {
       absl::StatusOr<std::set<std::string>> permissions = RolePermissions(role);
       if (!permissions.ok()) {
         return bad(permissions.status().message());
       }
-      entry.principal.roles.emplace_back(role);
-      entry.principal.permissions.insert(permissions->begin(), permissions->end());
+      principal->roles.emplace_back(role);
+      principal->permissions.insert(permissions->begin(), permissions->end());
     }
-    if (entry.principal.roles.empty()) {
+    if (principal->roles.empty()) {
       return bad("no role");
     }
+    entry.principal = std::move(principal);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -199,7 +201,8 @@ size_t TokenStore::size() const {
   return entries_->size();
 }
 
-absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorization) {
+absl::StatusOr<std::shared_ptr<const Principal>> TokenStore::Authenticate(
+    absl::string_view authorization) {
   ReloadIfStale();
   constexpr absl::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() ||
@@ -214,7 +217,7 @@ absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorizati
   }
   // Compare against every entry in constant time: no early exit, no data-dependent branch
   // on the hash bytes.
-  const Principal* match = nullptr;
+  const std::shared_ptr<const Principal>* match = nullptr;
   for (const Entry& entry : *entries) {
     const bool equal = CRYPTO_memcmp(entry.hash.data(), presented.data(), presented.size()) == 0;
     match = equal ? &entry.principal : match;
