@@ -177,6 +177,18 @@ TEST_F(BufferedLoggerDeathTest, BufferedLinesAreWrittenAtExit) {
       ::testing::ExitedWithCode(0), "\"msg\":\"written at exit\",\"n\":1\\}");
 }
 
+// _exit() skips the exit flush: the WARNING line is out because it was written at once.
+TEST_F(BufferedLoggerDeathTest, AWarningIsWrittenAtOnce) {
+  EXPECT_EXIT(
+      {
+        BufferLogs();
+        LogInfo("an info line before it");
+        LogWarning("a warning");
+        _exit(3);
+      },
+      ::testing::ExitedWithCode(3), "an info line before it.*\n.*\"msg\":\"a warning\"");
+}
+
 TEST_F(BufferedLoggerDeathTest, BufferedLinesAreWrittenOnACrash) {
   EXPECT_DEATH(
       {
