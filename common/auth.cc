@@ -1,6 +1,7 @@
 #include "common/auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
 
@@ -21,9 +22,16 @@ namespace {
 constexpr absl::string_view kHashPrefix = "sha256:";
 
 std::string Sha256(absl::string_view data) {
+  // SHA256() looks the algorithm up in OpenSSL's providers on every call (EVP_MD_fetch),
+  // which cost more than hashing a token; look it up once.
+  static const EVP_MD* const sha256 = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, sha256, nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), SHA256_DIGEST_LENGTH);
 }
 
 // A clock that a change of the system time does not move.
@@ -55,8 +63,8 @@ absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role) {
     return p;
   }
   if (role == "admin") {
-    return std::set<std::string>{kRecordsRead,      kRecordsWatch, kRecordsWrite,
-                                 kInspectionsWrite, kPiiRead,      kAuditRead,
+    return std::set<std::string>{kRecordsRead,      kRecordsWatch,  kRecordsWrite,
+                                 kInspectionsWrite, kPiiRead,       kAuditRead,
                                  kAdminBackup,      kAnalyticsRead, kAnalyticsWrite};
   }
   if (role == "service") {
@@ -100,18 +108,20 @@ absl::StatusOr<std::vector<TokenStore::Entry>> TokenStore::Parse(const std::stri
     }
     Entry entry;
     entry.hash = absl::HexStringToBytes(hex);
-    entry.principal.name = std::string(parts[1]);
+    auto principal = std::make_shared<Principal>();
+    principal->name = std::string(parts[1]);
     for (absl::string_view role : absl::StrSplit(parts[2], ',', absl::SkipEmpty())) {
       absl::StatusOr<std::set<std::string>> permissions = RolePermissions(role);
       if (!permissions.ok()) {
         return bad(permissions.status().message());
       }
-      entry.principal.roles.emplace_back(role);
-      entry.principal.permissions.insert(permissions->begin(), permissions->end());
+      principal->roles.emplace_back(role);
+      principal->permissions.insert(permissions->begin(), permissions->end());
     }
-    if (entry.principal.roles.empty()) {
+    if (principal->roles.empty()) {
       return bad("no role");
     }
+    entry.principal = std::move(principal);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -191,7 +201,8 @@ size_t TokenStore::size() const {
   return entries_->size();
 }
 
-absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorization) {
+absl::StatusOr<std::shared_ptr<const Principal>> TokenStore::Authenticate(
+    absl::string_view authorization) {
   ReloadIfStale();
   constexpr absl::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() ||
@@ -206,7 +217,7 @@ absl::StatusOr<Principal> TokenStore::Authenticate(absl::string_view authorizati
   }
   // Compare against every entry in constant time: no early exit, no data-dependent branch
   // on the hash bytes.
-  const Principal* match = nullptr;
+  const std::shared_ptr<const Principal>* match = nullptr;
   for (const Entry& entry : *entries) {
     const bool equal = CRYPTO_memcmp(entry.hash.data(), presented.data(), presented.size()) == 0;
     match = equal ? &entry.principal : match;

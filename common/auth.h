@@ -23,6 +23,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,13 +46,15 @@ inline constexpr char kAnalyticsWrite[] = "analytics.write";
 // viewer, editor, inspector, admin, service. INVALID_ARGUMENT for another name.
 absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role);
 
-// Who is calling, and what they may do.
+// Who is calling, and what they may do. Shared and immutable once built: the token store
+// hands out the same one to every call of its token (std::shared_ptr<const Principal>).
 struct Principal {
   std::string name;
   std::vector<std::string> roles;
-  std::set<std::string> permissions;
+  std::set<std::string, std::less<>> permissions;
   bool Has(absl::string_view permission) const {
-    return permissions.count(std::string(permission)) > 0;
+    return permissions.find(std::string_view(permission.data(), permission.size())) !=
+           permissions.end();
   }
 };
 
@@ -65,7 +68,7 @@ class TokenStore {
 
   // Resolves an `authorization` metadata value. Every failure is the same UNAUTHENTICATED
   // "missing or invalid credentials": the reply never says which part was wrong.
-  absl::StatusOr<Principal> Authenticate(absl::string_view authorization);
+  absl::StatusOr<std::shared_ptr<const Principal>> Authenticate(absl::string_view authorization);
 
   // Re-reads the file if it changed since the last look. Exposed for tests and SIGHUP.
   void ReloadIfChanged();
@@ -83,7 +86,7 @@ class TokenStore {
  private:
   struct Entry {
     std::string hash;  // 32 raw bytes
-    Principal principal;
+    std::shared_ptr<const Principal> principal;
   };
   struct FileStamp {
     int64_t mtime_ns = 0;

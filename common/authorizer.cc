@@ -33,28 +33,40 @@ bool IsPrincipalName(absl::string_view name) {
 
 }  // namespace
 
-Principal AllPermissions(std::string name) {
-  Principal p;
-  p.name = std::move(name);
-  p.roles = {"admin"};
-  p.permissions = *RolePermissions("admin");
+std::shared_ptr<const Principal> AllPermissions(std::string name) {
+  auto p = std::make_shared<Principal>();
+  p->name = std::move(name);
+  p->roles = {"admin"};
+  const std::set<std::string> admin = *RolePermissions("admin");
+  p->permissions.insert(admin.begin(), admin.end());
   return p;
 }
+
+namespace {
+
+// Without a token store: "anonymous" (one, shared) or the name the caller gave.
+std::shared_ptr<const Principal> DevelopmentPrincipal(absl::string_view hint) {
+  static const std::shared_ptr<const Principal>* const anonymous =
+      new std::shared_ptr<const Principal>(AllPermissions("anonymous"));
+  return hint.empty() ? *anonymous : AllPermissions(std::string(hint));
+}
+
+}  // namespace
 
 Authorizer::Authorizer(std::string service, std::shared_ptr<TokenStore> tokens,
                        std::shared_ptr<RateLimiter> limiter)
     : service_(std::move(service)), tokens_(std::move(tokens)), limiter_(std::move(limiter)) {}
 
-absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContextBase& context,
-                                                absl::string_view method,
-                                                const google::protobuf::Message& request) const {
-  ASSIGN_OR_RETURN(Principal caller, AuthorizeStream(context, method));
+absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::Authorize(
+    const grpc::ServerContextBase& context, absl::string_view method,
+    const google::protobuf::Message& request) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Principal> caller, AuthorizeStream(context, method));
   RETURN_IF_ERROR(CheckRequestText(request));
   return caller;
 }
 
-absl::StatusOr<Principal> Authorizer::AuthorizeStream(const grpc::ServerContextBase& context,
-                                                      absl::string_view method) const {
+absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::AuthorizeStream(
+    const grpc::ServerContextBase& context, absl::string_view method) const {
   if (require_tls_) {
     const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
     const auto transport =
@@ -74,21 +86,22 @@ absl::StatusOr<Principal> Authorizer::AuthorizeStream(const grpc::ServerContextB
                          Metadata(context, "x-dangbo-principal"), method);
 }
 
-absl::StatusOr<Principal> Authorizer::AuthorizeHeader(absl::string_view authorization,
-                                                      absl::string_view principal_hint,
-                                                      absl::string_view method) const {
+absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::AuthorizeHeader(
+    absl::string_view authorization, absl::string_view principal_hint,
+    absl::string_view method) const {
   return Check(authorization, principal_hint, method, limiter_.get());
 }
 
-absl::StatusOr<Principal> Authorizer::Reauthorize(absl::string_view authorization,
-                                                  absl::string_view principal_hint,
-                                                  absl::string_view method) const {
+absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::Reauthorize(
+    absl::string_view authorization, absl::string_view principal_hint,
+    absl::string_view method) const {
   return Check(authorization, principal_hint, method, nullptr);
 }
 
-absl::StatusOr<Principal> Authorizer::Check(absl::string_view authorization,
-                                            absl::string_view principal_hint,
-                                            absl::string_view method, RateLimiter* limiter) const {
+absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::Check(absl::string_view authorization,
+                                                                   absl::string_view principal_hint,
+                                                                   absl::string_view method,
+                                                                   RateLimiter* limiter) const {
   const std::string full_method = absl::StrCat("/", service_, "/", method);
   absl::StatusOr<std::string> permission = PermissionFor(full_method);
   if (!permission.ok()) {
@@ -98,25 +111,24 @@ absl::StatusOr<Principal> Authorizer::Check(absl::string_view authorization,
         "METHOD_NOT_LISTED");
   }
   if (tokens_ == nullptr && !IsPrincipalName(principal_hint)) {
-    return WithReason(absl::UnauthenticatedError(absl::StrCat(
-                          "x-dangbo-principal must be 1 to ", kMaxPrincipalNameBytes,
-                          " characters of [A-Za-z0-9._@-]")),
+    return WithReason(absl::UnauthenticatedError(absl::StrCat("x-dangbo-principal must be 1 to ",
+                                                              kMaxPrincipalNameBytes,
+                                                              " characters of [A-Za-z0-9._@-]")),
                       "UNAUTHENTICATED");
   }
-  absl::StatusOr<Principal> caller =
-      tokens_ == nullptr
-          ? AllPermissions(principal_hint.empty() ? "anonymous" : std::string(principal_hint))
-          : tokens_->Authenticate(authorization);
+  absl::StatusOr<std::shared_ptr<const Principal>> caller =
+      tokens_ == nullptr ? DevelopmentPrincipal(principal_hint)
+                         : tokens_->Authenticate(authorization);
   if (!caller.ok()) {
     return WithReason(caller.status(), "UNAUTHENTICATED");
   }
   if (limiter != nullptr) {
-    RETURN_IF_ERROR(limiter->Acquire(caller->name));
+    RETURN_IF_ERROR(limiter->Acquire((*caller)->name));
   }
-  if (!permission->empty() && !caller->Has(*permission)) {
+  if (!permission->empty() && !(*caller)->Has(*permission)) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(method, " needs the \"", *permission,
                                                                "\" permission, which ",
-                                                               caller->name, " does not have")),
+                                                               (*caller)->name, " does not have")),
                       "PERMISSION_DENIED",
                       {{"permission", *permission}, {"method", std::string(method)}});
   }

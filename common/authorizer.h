@@ -2,7 +2,7 @@
 //
 // The check every handler makes first:
 //
-//   ASSIGN_OR_RETURN(common::Principal caller,
+//   ASSIGN_OR_RETURN(std::shared_ptr<const common::Principal> caller,
 //                    authorizer_.Authorize(*ctx, "GetMember", *request));
 //
 // It authenticates the call's `authorization: Bearer` token against the TokenStore and checks
@@ -40,33 +40,35 @@ class Authorizer {
   // refused with PERMISSION_DENIED.
   void RequireTls(bool require) { require_tls_ = require; }
 
-  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
-                                      absl::string_view method,
-                                      const google::protobuf::Message& request) const;
+  absl::StatusOr<std::shared_ptr<const Principal>> Authorize(
+      const grpc::ServerContextBase& context, absl::string_view method,
+      const google::protobuf::Message& request) const;
 
   // The same without the request, for a client stream: the caller holds each message it
   // reads to common::CheckRequestText itself.
-  absl::StatusOr<Principal> AuthorizeStream(const grpc::ServerContextBase& context,
-                                            absl::string_view method) const;
+  absl::StatusOr<std::shared_ptr<const Principal>> AuthorizeStream(
+      const grpc::ServerContextBase& context, absl::string_view method) const;
 
   // Same, from the raw `authorization` value (empty when absent); for tests and streams.
-  absl::StatusOr<Principal> AuthorizeHeader(absl::string_view authorization,
-                                            absl::string_view principal_hint,
-                                            absl::string_view method) const;
+  absl::StatusOr<std::shared_ptr<const Principal>> AuthorizeHeader(absl::string_view authorization,
+                                                                   absl::string_view principal_hint,
+                                                                   absl::string_view method) const;
 
   // For a call that lasts (common/call_grant.h), when the tokens changed while it runs: the
   // same answer as AuthorizeHeader, without counting against the rate limit again.
-  absl::StatusOr<Principal> Reauthorize(absl::string_view authorization,
-                                        absl::string_view principal_hint,
-                                        absl::string_view method) const;
+  absl::StatusOr<std::shared_ptr<const Principal>> Reauthorize(absl::string_view authorization,
+                                                               absl::string_view principal_hint,
+                                                               absl::string_view method) const;
 
   bool enforcing() const { return tokens_ != nullptr; }
   // The token store; null when not enforcing.
   TokenStore* tokens() const { return tokens_.get(); }
 
  private:
-  absl::StatusOr<Principal> Check(absl::string_view authorization, absl::string_view principal_hint,
-                                  absl::string_view method, RateLimiter* limiter) const;
+  absl::StatusOr<std::shared_ptr<const Principal>> Check(absl::string_view authorization,
+                                                         absl::string_view principal_hint,
+                                                         absl::string_view method,
+                                                         RateLimiter* limiter) const;
 
   std::string service_;
   std::shared_ptr<TokenStore> tokens_;
@@ -75,6 +77,6 @@ class Authorizer {
 };
 
 // A principal with every permission: the development default and in-process tests.
-Principal AllPermissions(std::string name);
+std::shared_ptr<const Principal> AllPermissions(std::string name);
 
 }  // namespace common

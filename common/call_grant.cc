@@ -17,12 +17,13 @@ absl::string_view Metadata(const grpc::ServerContextBase& context, absl::string_
 }  // namespace
 
 CallGrant::CallGrant(const Authorizer* authorizer, const grpc::ServerContextBase& context,
-                     absl::string_view method, Principal caller)
+                     absl::string_view method, std::shared_ptr<const Principal> caller)
     : CallGrant(authorizer, Metadata(context, "authorization"),
                 Metadata(context, "x-dangbo-principal"), method, std::move(caller)) {}
 
 CallGrant::CallGrant(const Authorizer* authorizer, absl::string_view authorization,
-                     absl::string_view principal_hint, absl::string_view method, Principal caller)
+                     absl::string_view principal_hint, absl::string_view method,
+                     std::shared_ptr<const Principal> caller)
     : authorizer_(authorizer),
       authorization_(authorization),
       principal_hint_(principal_hint),
@@ -40,13 +41,13 @@ absl::Status CallGrant::Check() {
   if (checked_ && generation == generation_) return absl::OkStatus();
   checked_ = true;
   generation_ = generation;
-  absl::StatusOr<Principal> caller =
+  absl::StatusOr<std::shared_ptr<const Principal>> caller =
       authorizer_->Reauthorize(authorization_, principal_hint_, method_);
   if (!caller.ok()) {
     failed_ = caller.status();
     LogInfo("call ended: its credentials were revoked",
             {{"method", method_},
-             {"principal", principal_.name},
+             {"principal", principal_->name},
              {"code", absl::StatusCodeToString(failed_.code())}});
     return failed_;
   }

@@ -6,7 +6,8 @@
 // file, or a role that no longer grants the method's permission, must also end the calls
 // already running, not only refuse new ones.
 //
-//   absl::StatusOr<Principal> caller = authorizer->Authorize(*context, "WatchChanges", *request);
+//   absl::StatusOr<std::shared_ptr<const Principal>> caller =
+//       authorizer->Authorize(*context, "WatchChanges", *request);
 //   ... on success:
 //   CallGrant grant(authorizer, *context, "WatchChanges", *caller);
 //   ... before each message sent or handled (and on each idle tick of a stream):
@@ -29,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,23 +45,24 @@ class CallGrant {
  public:
   // `caller` is what authorizer->Authorize (or AuthorizeStream) accepted for this call.
   CallGrant(const Authorizer* authorizer, const grpc::ServerContextBase& context,
-            absl::string_view method, Principal caller);
+            absl::string_view method, std::shared_ptr<const Principal> caller);
   // The same from the call's `authorization` and `x-dangbo-principal` values (tests).
   CallGrant(const Authorizer* authorizer, absl::string_view authorization,
-            absl::string_view principal_hint, absl::string_view method, Principal caller);
+            absl::string_view principal_hint, absl::string_view method,
+            std::shared_ptr<const Principal> caller);
 
   // OK while the call may go on; otherwise the status to end it with (see above).
   absl::Status Check();
 
   // The caller, as of the last reload seen.
-  const Principal& principal() const { return principal_; }
+  const Principal& principal() const { return *principal_; }
 
  private:
   const Authorizer* authorizer_;
   std::string authorization_;   // the call's `authorization` metadata
   std::string principal_hint_;  // its `x-dangbo-principal` (development only)
   std::string method_;
-  Principal principal_;
+  std::shared_ptr<const Principal> principal_;
   bool checked_ = false;
   uint64_t generation_ = 0;  // TokenStore::generation() when principal_ was last decided
   absl::Status failed_;

@@ -1,20 +1,104 @@
 #include "common/logging.h"
 
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/echo_bounds.h"
+#include "common/log_buffer.h"
+#include "common/vi_text.h"
 
 namespace common {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+// Set once by BufferLogs() and never freed: threads may log until the process ends.
+std::atomic<LogBuffer*> g_buffer{nullptr};
+
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+struct sigaction g_previous_actions[sizeof(kFatalSignals) / sizeof(kFatalSignals[0])];
+
+// Writes the buffered lines, then lets the signal do what it did before (by default: end
+// the process, with a core dump where allowed).
+void OnFatalSignal(int signal) {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
+    buffer->WriteOutFromSignalHandler();
+  }
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    if (kFatalSignals[i] == signal) sigaction(signal, &g_previous_actions[i], nullptr);
+  }
+  raise(signal);  // delivered when the handler returns, to the action restored above
+}
+
+void InstallFatalSignalFlush() {
+  struct sigaction action = {};
+  action.sa_handler = OnFatalSignal;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    sigaction(kFatalSignals[i], &action, &g_previous_actions[i]);
+  }
+}
+
+void CloseAtExit() {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) buffer->Close();
+}
+
+void WriteToStderr(absl::string_view line) {
+  const char* data = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    if (n <= 0) {
+      break;
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// "2026-11-27T20:30:00.123Z", quoted. The text up to the second is formatted once a second
+// per thread.
+void AppendTime(std::string* out) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[32];
+  thread_local size_t cached_size = 0;
+  if (now.tv_sec != cached_second) {
+    const std::string text = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(now.tv_sec), absl::UTCTimeZone());
+    cached_size = std::min(text.size(), sizeof(cached));
+    std::memcpy(cached, text.data(), cached_size);
+    cached_second = now.tv_sec;
+  }
+  const int millis = static_cast<int>(now.tv_nsec / 1000000);
+  out->push_back('"');
+  out->append(cached, cached_size);
+  out->push_back('.');
+  out->push_back(static_cast<char>('0' + millis / 100));
+  out->push_back(static_cast<char>('0' + millis / 10 % 10));
+  out->push_back(static_cast<char>('0' + millis % 10));
+  out->append("Z\"");
+}
+
+// A text value as JSON, cut to kMaxLogValueBytes; copied only when it must change.
+void AppendText(std::string* out, absl::string_view text) {
+  if (text.size() <= kMaxLogValueBytes && IsValidUtf8(text)) {
+    AppendJsonString(out, text);
+  } else {
+    AppendJsonString(out, Bounded(text, kMaxLogValueBytes));
+  }
+}
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -32,7 +116,7 @@ const char* LevelName(LogLevel level) {
 
 void AppendValue(std::string* out, const LogValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {
-    AppendJsonString(out, Bounded(*s, kMaxLogValueBytes));
+    AppendText(out, *s);
   } else if (const auto* i = std::get_if<int64_t>(&value)) {
     absl::StrAppend(out, *i);
   } else if (const auto* d = std::get_if<double>(&value)) {
@@ -105,12 +189,11 @@ std::string FormatLogLine(LogLevel level, absl::string_view msg,
   std::string line;
   line.reserve(128);
   line.append("{\"time\":");
-  AppendJsonString(&line,
-                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  AppendTime(&line);
   line.append(",\"level\":\"");
   line.append(LevelName(level));
   line.append("\",\"msg\":");
-  AppendJsonString(&line, Bounded(msg, kMaxLogValueBytes));
+  AppendText(&line, msg);
   for (const LogField& field : fields) {
     if (line.size() > kMaxLogLineBytes) {
       line.append(",\"truncated\":true");
@@ -125,22 +208,31 @@ std::string FormatLogLine(LogLevel level, absl::string_view msg,
   return line;
 }
 
+void BufferLogs() {
+  static LogBuffer* const buffer = [] {
+    auto* created = new LogBuffer(STDERR_FILENO, LogBuffer::Options());
+    g_buffer.store(created, std::memory_order_release);
+    InstallFatalSignalFlush();
+    std::atexit(CloseAtExit);
+    return created;
+  }();
+  (void)buffer;
+}
+
+void FlushLogs() {
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) buffer->Flush();
+}
+
 void Log(LogLevel level, absl::string_view msg, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) {
     return;
   }
   std::string line = FormatLogLine(level, msg, fields);
   line.push_back('\n');
-  // One write(2) keeps concurrent lines whole.
-  const char* data = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
-    if (n <= 0) {
-      break;
-    }
-    data += n;
-    left -= static_cast<size_t>(n);
+  if (LogBuffer* buffer = g_buffer.load(std::memory_order_acquire)) {
+    buffer->Append(line, level >= LogLevel::kWarning);
+  } else {
+    WriteToStderr(line);  // one write(2) keeps concurrent lines whole
   }
 }
 

@@ -2,7 +2,11 @@
 //
 // Structured logs: one JSON object a line on stderr, e.g.
 //   {"time":"2026-11-27T20:30:00.123Z","level":"INFO","msg":"serving","port":50051}
-// Thread-safe: each line is formatted first and written with one write(2).
+// Thread-safe: each line is formatted first and written whole. Lines go straight to stderr
+// with one write(2) each, until BufferLogs() (servers call it when they start): from then on
+// they are buffered in memory and written in order, in large writes (common/log_buffer.h) —
+// within 100 ms, at once for WARNING and ERROR (with every line before them), on FlushLogs(),
+// at exit() and on a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT).
 // Bounded (common/echo_bounds.h): each text value is cut to kMaxLogValueBytes (ill-formed
 // UTF-8 replaced), and fields after kMaxLogLineBytes are left out ("truncated":true).
 //
@@ -12,8 +16,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <variant>
+#include "absl/strings/string_view.h"
 
 namespace common {
 
@@ -57,6 +61,12 @@ inline void LogWarning(absl::string_view msg, std::initializer_list<LogField> fi
 inline void LogError(absl::string_view msg, std::initializer_list<LogField> fields = {}) {
   Log(LogLevel::kError, msg, fields);
 }
+
+// Buffers the lines from now on (see above); installs the exit and fatal-signal flushes.
+// Idempotent.
+void BufferLogs();
+// Writes the buffered lines; returns once they are out. Nothing to do when not buffering.
+void FlushLogs();
 
 // Formats one log line (without the trailing newline); exposed for tests.
 std::string FormatLogLine(LogLevel level, absl::string_view msg,

@@ -90,6 +90,7 @@ void ServerRunner::SetCredentials(std::shared_ptr<grpc::ServerCredentials> crede
 }
 
 absl::Status ServerRunner::Start() {
+  BufferLogs();  // one line per RPC must not cost a write(2) each
   // Reflection can describe and call grpc.health.v1.Health only if its descriptor is linked
   // into the generated pool; the built-in health service registers none.
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
@@ -180,6 +181,7 @@ absl::Status ServerRunner::Start() {
                       {"data_dir", config_.data_dir}});
   // Last: whoever waits for the port file finds the server serving and its startup line
   // already in the log.
+  FlushLogs();
   if (!config_.port_file.empty()) {
     std::ofstream out(config_.port_file, std::ios::trunc);
     out << port_ << "\n";
@@ -246,6 +248,7 @@ void ServerRunner::Shutdown() {
     metrics_http_->Stop();  // after the RPCs, so the drain can still be scraped
   }
   LogInfo("stopped", {{"service", config_.service}, {"shutdown_ms", Millis(absl::Now() - start)}});
+  FlushLogs();
 }
 
 }  // namespace common

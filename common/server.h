@@ -7,7 +7,8 @@
 //     so a draining pod is not restarted;
 //   - server reflection (grpc.reflection.v1alpha), with the health service describable;
 //   - keepalive, connection age and message-size limits from ServerConfig;
-//   - one JSON log line per RPC (method, code, latency);
+//   - one JSON log line per RPC (method, code, latency), the logs buffered from Start() on
+//     (common/logging.h: BufferLogs) and flushed when serving starts and when it stops;
 //   - INVALID_ARGUMENT for a request that does not parse, naming the field when it can
 //     (common/request_decode.h), instead of gRPC's empty UNIMPLEMENTED;
 //   - Prometheus metrics (request counts, latency histograms, in-flight calls, process

@@ -11,9 +11,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
-#include "common/pooled_call.h"
 #include "common/list_query.h"
 #include "common/logging.h"
+#include "common/pooled_call.h"
 #include "common/status_macros.h"
 #include "common/vi_text.h"
 #include "google/protobuf/util/time_util.h"
@@ -202,8 +202,9 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContex
                                                       const google::protobuf::Message& request,
                                                       Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
-  reactor->Finish(common::ToGrpcStatus(principal.ok() ? fn(*principal) : principal.status()));
+  absl::StatusOr<std::shared_ptr<const common::Principal>> principal =
+      authorizer_->Authorize(*ctx, method, request);
+  reactor->Finish(common::ToGrpcStatus(principal.ok() ? fn(**principal) : principal.status()));
   return reactor;
 }
 
@@ -212,7 +213,8 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeFromPool(
     grpc::CallbackServerContext* ctx, absl::string_view method,
     const google::protobuf::Message& request, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
+  absl::StatusOr<std::shared_ptr<const common::Principal>> principal =
+      authorizer_->Authorize(*ctx, method, request);
   if (!principal.ok()) {
     reactor->Finish(common::ToGrpcStatus(principal.status()));
     return reactor;
@@ -229,13 +231,14 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::ServeWrite(
                                                                  const Request&, Response*),
     Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::StatusOr<common::Principal> principal = authorizer_->Authorize(*ctx, method, request);
+  absl::StatusOr<std::shared_ptr<const common::Principal>> principal =
+      authorizer_->Authorize(*ctx, method, request);
   if (!principal.ok()) {
     reactor->Finish(common::ToGrpcStatus(principal.status()));
     return reactor;
   }
   if (!replication_.replica()) {
-    absl::Status status = fn(*principal);
+    absl::Status status = fn(**principal);
     if (status.ok()) {
       ctx->AddTrailingMetadata(kIndicatorSequenceKey, absl::StrCat(indicators_->last_sequence()));
     }
@@ -399,7 +402,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetFollowerStatus(
 
 grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndicatorChanges(
     grpc::CallbackServerContext* ctx, const v1::WatchIndicatorChangesRequest* request) {
-  absl::StatusOr<common::Principal> caller =
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
       authorizer_->Authorize(*ctx, "WatchIndicatorChanges", *request);
   absl::Status status = caller.status();
   if (status.ok() && (replication_.replica() || replication_.hub == nullptr)) {

@@ -66,12 +66,12 @@ absl::Status ValidateCreate(const v1::CreateBackupRequest& request) {
 }
 
 // Authorizes `method` and checks that backups are configured; the caller on success.
-absl::StatusOr<common::Principal> Admit(const common::Authorizer& authorizer,
-                                        const grpc::CallbackServerContext& context,
-                                        absl::string_view method,
-                                        const google::protobuf::Message& request,
-                                        const BackupStore* backups) {
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(context, method, request);
+absl::StatusOr<std::shared_ptr<const common::Principal>> Admit(
+    const common::Authorizer& authorizer, const grpc::CallbackServerContext& context,
+    absl::string_view method, const google::protobuf::Message& request,
+    const BackupStore* backups) {
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
+      authorizer.Authorize(context, method, request);
   if (!caller.ok()) return caller.status();
   if (backups == nullptr) {
     return common::WithReason(
@@ -106,7 +106,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::CreateBackup(grpc::CallbackServer
                                                             const v1::CreateBackupRequest* request,
                                                             v1::Backup* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller =
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
       Admit(*authorizer_, *context, "CreateBackup", *request, backups_);
   absl::Status status = caller.status();
   if (status.ok()) status = ValidateCreate(*request);
@@ -132,7 +132,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::CreateBackup(grpc::CallbackServer
     return reactor;
   }
   what.description = request->description();
-  what.created_by = caller->name;
+  what.created_by = (*caller)->name;
 
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) {
@@ -179,7 +179,7 @@ grpc::ServerUnaryReactor* RecordsAdminService::ListBackups(grpc::CallbackServerC
                                                            v1::ListBackupsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = [&]() -> absl::Status {
-    absl::StatusOr<common::Principal> caller =
+    absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
         Admit(*authorizer_, *context, "ListBackups", *request, backups_);
     if (!caller.ok()) return caller.status();
     absl::StatusOr<int> page_size = common::NormalizePageSize(request->page_size());

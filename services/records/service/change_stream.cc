@@ -149,7 +149,7 @@ absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::StatusOr<common::Principal> caller =
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
       authorizer_->Authorize(*context, "WatchChanges", *request);
   absl::Status status = caller.status();
   if (status.ok()) status = domain::Validate(*request);

@@ -53,14 +53,15 @@ grpc::ServerUnaryReactor* ReplyNow(const common::Authorizer& authorizer,
                                    grpc::CallbackServerContext* context, absl::string_view method,
                                    const google::protobuf::Message& request, const Read& read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
+      authorizer.Authorize(*context, method, request);
   if (!caller.ok()) {
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;
   }
   absl::Status status;
   if constexpr (std::is_invocable_v<const Read&, const CallContext&>) {
-    status = read(MakeCallContext(*caller, method));
+    status = read(MakeCallContext(**caller, method));
   } else {
     status = read();
   }
@@ -81,13 +82,14 @@ grpc::ServerUnaryReactor* ReplyFromPool(const common::Authorizer& authorizer,
                                         absl::string_view method,
                                         const google::protobuf::Message& request, Read read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
+      authorizer.Authorize(*context, method, request);
   if (!caller.ok()) {
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;
   }
   common::FinishOnPool(pool, context, reactor, method,
-                       [ctx = MakeCallContext(*caller, method),
+                       [ctx = MakeCallContext(**caller, method),
                         read = std::move(read)](common::Cancellation* stop) mutable {
                          return read(static_cast<const CallContext&>(ctx), stop);
                        });
@@ -108,12 +110,13 @@ inline grpc::ServerUnaryReactor* ReplyAfterCommit(
     std::function<absl::StatusOr<WritePlan>(const CallContext&)> plan, Presenter present,
     google::protobuf::Message* response, const Permit& permit = nullptr) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<common::Principal> caller = authorizer.Authorize(*context, method, request);
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
+      authorizer.Authorize(*context, method, request);
   if (!caller.ok()) {
     reactor->Finish(common::ToGrpcStatus(caller.status()));
     return reactor;
   }
-  CallContext ctx = MakeCallContext(*caller, method, request_id);
+  CallContext ctx = MakeCallContext(**caller, method, request_id);
   if (permit) {
     if (absl::Status allowed = permit(ctx); !allowed.ok()) {
       AuditFailure(db, ctx, RequestResource(request), allowed);

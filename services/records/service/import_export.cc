@@ -581,7 +581,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::Member> {
 
 grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers(
     grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) {
-  absl::StatusOr<common::Principal> caller =
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
       authorizer_->AuthorizeStream(*context, "ImportMembers");
   if (!caller.ok()) {
     return new ImportReactor(db_, context, caller.status(), response, options_.import_chunk_rows);
@@ -597,9 +597,9 @@ grpc::ServerWriteReactor<v1::Member>* RecordsService::ExportMembers(
   CallContext ctx;
   std::optional<common::CallGrant> grant;
   absl::Status status = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(common::Principal caller,
+    ASSIGN_OR_RETURN(std::shared_ptr<const common::Principal> caller,
                      authorizer_->Authorize(*context, "ExportMembers", *request));
-    ctx = MakeCallContext(caller, "ExportMembers");
+    ctx = MakeCallContext(*caller, "ExportMembers");
     grant.emplace(authorizer_, *context, "ExportMembers", caller);
     RETURN_IF_ERROR(domain::Validate(*request));
     ASSIGN_OR_RETURN(domain::OrganizationName parent,

@@ -52,18 +52,28 @@ TEST_F(AuthTest, KnownTokensMapToPrincipalsAndRoles) {
   EXPECT_EQ((*store)->size(), 3u);
   auto alice = (*store)->Authenticate("Bearer admin-secret");
   ASSERT_TRUE(alice.ok());
-  EXPECT_EQ(alice->name, "ops-alice");
-  EXPECT_TRUE(alice->Has(kPiiRead));
-  EXPECT_TRUE(alice->Has(kAuditRead));
+  EXPECT_EQ((*alice)->name, "ops-alice");
+  EXPECT_TRUE((*alice)->Has(kPiiRead));
+  EXPECT_TRUE((*alice)->Has(kAuditRead));
   auto bob = (*store)->Authenticate("Bearer viewer-secret");
   ASSERT_TRUE(bob.ok());
-  EXPECT_TRUE(bob->Has(kRecordsRead));
-  EXPECT_FALSE(bob->Has(kRecordsWrite));
-  EXPECT_FALSE(bob->Has(kPiiRead));
+  EXPECT_TRUE((*bob)->Has(kRecordsRead));
+  EXPECT_FALSE((*bob)->Has(kRecordsWrite));
+  EXPECT_FALSE((*bob)->Has(kPiiRead));
   auto svc = (*store)->Authenticate("Bearer svc-secret");
   ASSERT_TRUE(svc.ok());
-  EXPECT_TRUE(svc->Has(kRecordsWatch));
-  EXPECT_FALSE(svc->Has(kPiiRead));
+  EXPECT_TRUE((*svc)->Has(kRecordsWatch));
+  EXPECT_FALSE((*svc)->Has(kPiiRead));
+}
+
+// Every call of a token shares its principal: nothing is copied per call.
+TEST_F(AuthTest, CallsOfOneTokenShareOnePrincipal) {
+  auto store = TokenStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto first = (*store)->Authenticate("Bearer admin-secret");
+  auto second = (*store)->Authenticate("Bearer admin-secret");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->get(), second->get());
 }
 
 TEST_F(AuthTest, EveryFailureIsTheSameUnauthenticated) {
@@ -129,8 +139,8 @@ TEST_F(AuthTest, WithoutTokensEveryCallerIsAnonymousWithEveryPermission) {
   Authorizer open("dangbo.records.v1.RecordsService", nullptr);
   auto p = open.AuthorizeHeader("", "", "AdmitMember");
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ(p->name, "anonymous");
-  EXPECT_EQ(open.AuthorizeHeader("", "tester", "GetMember")->name, "tester");
+  EXPECT_EQ((*p)->name, "anonymous");
+  EXPECT_EQ((*open.AuthorizeHeader("", "tester", "GetMember"))->name, "tester");
 }
 
 TEST_F(AuthTest, TheGenerationCountsReloadsThatReplacedTheTokens) {
@@ -172,7 +182,8 @@ class CallGrantTest : public AuthTest {
            role + "\n";
   }
   CallGrant Grant(const Authorizer& authorizer, const std::string& method) {
-    absl::StatusOr<Principal> caller = authorizer.AuthorizeHeader("Bearer bob-secret", "", method);
+    absl::StatusOr<std::shared_ptr<const Principal>> caller =
+        authorizer.AuthorizeHeader("Bearer bob-secret", "", method);
     EXPECT_TRUE(caller.ok()) << caller.status();
     return CallGrant(&authorizer, "Bearer bob-secret", "", method, *caller);
   }
