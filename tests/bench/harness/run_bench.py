@@ -581,8 +581,9 @@ CREATE TABLE members (
 );
 INSERT INTO members
 SELECT 'm-' || lpad(k::text, 7, '0'),
-       'o-' || lpad(((k - 1) * {orgs} / {members} + 1)::text, 5, '0'),
-       'c-' || lpad(((k - 1) * {cells} / {members} + 1)::text, 6, '0'),
+       -- bigint: (k - 1) * cells passes 2^31 from k = 7,160 on at national scale
+       'o-' || lpad(((k::bigint - 1) * {orgs} / {members} + 1)::text, 5, '0'),
+       'c-' || lpad(((k::bigint - 1) * {cells} / {members} + 1)::text, 6, '0'),
        (ARRAY['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Phan', 'Vũ'])[1 + k % 7] ||
          (ARRAY[' Văn ', ' Thị ', ' Hữu ', ' Ngọc '])[1 + k / 7 % 4] ||
          (ARRAY['An', 'Bình', 'Cường', 'Dũng', 'Hà', 'Lan', 'Minh'])[1 + k / 28 % 7],
