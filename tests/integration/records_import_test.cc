@@ -159,6 +159,36 @@ TEST_F(RecordsImportTest, ARowOtherThanTheOneCommittedUnderItsRequestIdIsRefused
   EXPECT_EQ(stub_->GetMember(Context().get(), get, &m).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A chunk commits as one write. Two rows of one chunk naming the same member id (each with
+// identifiers of its own) cannot both be written: the chunk falls back to row-by-row commits:
+// the first row is written, the second is reported as taken (as before the bulk path), and
+// the rest of the chunk is written as usual.
+TEST_F(RecordsImportTest, TwoRowsOfOneChunkNamingOneMemberCommitTheFirstAndReportTheSecond) {
+  CreateOrganization();
+  CreateCell("a", "Chi bộ Văn phòng");
+  CreateCell("b", "Chi bộ Phòng Nghiệp vụ");
+  std::vector<v1::ImportMemberRow> rows;
+  for (int i = 0; i < 10; ++i) rows.push_back(Row(i));
+  rows[6].set_member_id(rows[2].member_id());
+  grpc::Status status;
+  v1::ImportMembersResponse response = Import(rows, "import-dup-id", &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.committed(), 9);
+  ASSERT_EQ(response.errors_size(), 1);
+  EXPECT_EQ(response.errors(0).row(), rows[6].row());
+  EXPECT_EQ(response.errors(0).reason(), "MEMBER_IDENTIFIER_TAKEN") << response.errors(0).message();
+  v1::GetMemberRequest get;
+  get.set_name("organizations/hq/members/" + rows[2].member_id());
+  v1::Member m;
+  ASSERT_TRUE(stub_->GetMember(Context().get(), get, &m).ok());
+  EXPECT_EQ(m.full_name(), rows[2].member().full_name());
+  v1::ListMembersRequest list;
+  list.set_parent("organizations/hq");
+  v1::ListMembersResponse members;
+  ASSERT_TRUE(stub_->ListMembers(Context().get(), list, &members).ok());
+  EXPECT_EQ(members.total_size(), 9);
+}
+
 TEST_F(RecordsImportTest, AStreamWithoutAHeaderOrWithRepeatedRowsIsRejected) {
   CreateOrganization();
   CreateCell("a", "Chi bộ Văn phòng");
