@@ -86,6 +86,7 @@ class Runner:
         self.args = args
         self.build = os.path.abspath(args.build_dir)
         self.out = os.path.abspath(args.out_dir)
+        self.failures = []  # phases that failed without ending the run (bench.md is written)
         os.makedirs(self.out, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix="dangbo-bench-")
         self.commands = []
@@ -683,18 +684,27 @@ CHECKPOINT;
         if why:
             self.log(f"PostgreSQL skipped: {why}")
             return dict(skipped=why)
-        self.start_postgres()
-        load = self.load_postgres(members, member_bytes)
-        select, insert = self.pg_scripts(members, member_bytes)
-        pg = dict(kind="pg", name="postgresql", port=self.pg["port"],
-                  path="SELECT body ... WHERE id = $1 (pgbench -M prepared)")
-        self.measure("pg.select.tput", pg, select, clients, 1)
-        self.measure("pg.select.svc", pg, select, 1, 1)
-        self.measure("pg.insert.tput",
-                     dict(pg, path="INSERT ... (pgbench -M prepared, synchronous_commit=on)"),
-                     insert, clients, 1)
-        version = self.psql("SELECT version();")
-        self.stop_postgres()
+        try:
+            self.start_postgres()
+            load = self.load_postgres(members, member_bytes)
+            select, insert = self.pg_scripts(members, member_bytes)
+            pg = dict(kind="pg", name="postgresql", port=self.pg["port"],
+                      path="SELECT body ... WHERE id = $1 (pgbench -M prepared)")
+            self.measure("pg.select.tput", pg, select, clients, 1)
+            self.measure("pg.select.svc", pg, select, 1, 1)
+            self.measure("pg.insert.tput",
+                         dict(pg, path="INSERT ... (pgbench -M prepared, synchronous_commit=on)"),
+                         insert, clients, 1)
+            version = self.psql("SELECT version();")
+        except BenchError as e:
+            # The rest of the run (and what it measured so far) goes on and is written; the
+            # run still fails at the end (Runner.failures).
+            self.failures.append(f"PostgreSQL: {e}")
+            self.log(f"PostgreSQL FAILED, the run goes on and will fail at the end: {e}")
+            return dict(skipped=f"failed: {str(e).splitlines()[0]}")
+        finally:
+            if self.pg:
+                self.stop_postgres()
         return dict(load=load, version=version)
 
     # --- the run ---------------------------------------------------------------------
@@ -1123,6 +1133,8 @@ def main():
         runner.cfg = cfg
         runner.loadavg_before = list(os.getloadavg())
         runner.main()
+        if runner.failures:
+            raise BenchError("; ".join(runner.failures))
         if args.mode == "smoke":
             check_output(runner.out)
     except BenchError as e:
