@@ -89,10 +89,14 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
 
   // Ends at once with the error when `grant` is one. `context` is the call's; it outlives the
   // reactor.
-  ImportReactor(RecordsDb* db, grpc::CallbackServerContext* context,
+  ImportReactor(RecordsDb* db, common::WorkPool* pool, grpc::CallbackServerContext* context,
                 absl::StatusOr<common::CallGrant> grant, v1::ImportMembersResponse* response,
                 int chunk_rows)
-      : db_(db), context_(context), response_(response), chunk_rows_(std::max(1, chunk_rows)) {
+      : db_(db),
+        pool_(pool),
+        context_(context),
+        response_(response),
+        chunk_rows_(std::max(1, chunk_rows)) {
     if (!grant.ok()) {
       std::lock_guard<std::recursive_mutex> lock(mu_);
       failed_ = true;
@@ -298,8 +302,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     CommitWrites(db_, RowContext(), std::move(writes),
                  [this, planned = std::move(planned)](const absl::Status& status) {
                    std::lock_guard<std::recursive_mutex> lock(mu_);
+                   if (absl::IsAborted(status)) return ReplanLocked(planned);
                    --in_flight_;
-                   if (absl::IsAborted(status)) return CommitRowsLocked(PlanRowsLocked(planned));
                    for (const v1::ImportMemberRow& row : planned) {
                      if (!status.ok()) {
                        AddRowErrors(row.row(), status, response_);
@@ -310,6 +314,18 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
                    }
                    AfterChunkLocked();
                  });
+  }
+
+  // Plans `rows` again and commits them one by one (the chunk's one write was refused), on
+  // the work pool when there is one: planning reads the database, and the refusal arrives on
+  // the commit thread, which must not wait for reads. The chunk stays in flight until then.
+  void ReplanLocked(std::vector<v1::ImportMemberRow> rows) {
+    auto replan = [this, rows = std::move(rows)] {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      --in_flight_;
+      CommitRowsLocked(PlanRowsLocked(rows));
+    };
+    if (pool_ == nullptr || !pool_->Submit(replan)) replan();
   }
 
   // The call's context for row writes: row records are written by plan.request_records.
@@ -439,6 +455,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   }
 
   RecordsDb* db_;
+  common::WorkPool* pool_;  // where a refused chunk is planned again; inline when null
   grpc::CallbackServerContext* context_;
   v1::ImportMembersResponse* response_;
   const int chunk_rows_;
@@ -584,9 +601,10 @@ grpc::ServerReadReactor<v1::ImportMembersRequest>* RecordsService::ImportMembers
   absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
       authorizer_->AuthorizeStream(*context, "ImportMembers");
   if (!caller.ok()) {
-    return new ImportReactor(db_, context, caller.status(), response, options_.import_chunk_rows);
+    return new ImportReactor(db_, options_.scan_pool, context, caller.status(), response,
+                             options_.import_chunk_rows);
   }
-  return new ImportReactor(db_, context,
+  return new ImportReactor(db_, options_.scan_pool, context,
                            common::CallGrant(authorizer_, *context, "ImportMembers", *caller),
                            response, options_.import_chunk_rows);
 }
