@@ -12,6 +12,7 @@
 #include "unicode/uchar.h"
 #include "unicode/unistr.h"
 #include "unicode/utf8.h"
+#include "unicode/uversion.h"
 
 namespace common {
 namespace {
@@ -213,6 +214,23 @@ std::string NameCollationKey(absl::string_view full_name) {
   }
   key.resize(n > 0 ? static_cast<size_t>(n - 1) : 0);  // drop the trailing NUL
   return key;
+}
+
+std::string TextRulesVersion() {
+  UVersionInfo icu_version;
+  u_getVersion(icu_version);
+  UVersionInfo collator_version;
+  VietnameseCollator().getVersion(collator_version);
+  UVersionInfo unicode_version;
+  u_getUnicodeVersion(unicode_version);
+  char icu_text[U_MAX_VERSION_STRING_LENGTH];
+  char collator_text[U_MAX_VERSION_STRING_LENGTH];
+  char unicode_text[U_MAX_VERSION_STRING_LENGTH];
+  u_versionToString(icu_version, icu_text);
+  u_versionToString(collator_version, collator_text);
+  u_versionToString(unicode_version, unicode_text);
+  return absl::StrCat("icu ", icu_text, "; collator vi ", collator_text, "; unicode ",
+                      unicode_text);
 }
 
 }  // namespace common

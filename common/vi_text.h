@@ -56,4 +56,11 @@ NameParts SplitName(absl::string_view full_name);
 // name first, then family and middle names. Compare keys with memcmp / std::string <.
 std::string NameCollationKey(absl::string_view full_name);
 
+// The version of every rule above that stored keys depend on: the ICU library, its "vi"
+// collator and its Unicode data, e.g. "icu 72.1; collator vi 153.112.40.0; unicode 15.0".
+// An index built from NameCollationKey, FoldCase or FoldForSearch under one version may not
+// match the keys another version computes; a store records this string and rebuilds such
+// indexes when it changes.
+std::string TextRulesVersion();
+
 }  // namespace common

@@ -79,6 +79,8 @@ inline constexpr char kMetaFirstRetained[] = "first_retained_sequence";
 inline constexpr char kMetaLastSequence[] = "last_sequence";
 inline constexpr char kMetaLastCommitTime[] = "last_commit_micros";
 inline constexpr char kMetaLastAuditSequence[] = "last_audit_sequence";
+// common::TextRulesVersion() of the indexes keyed by folded or collated text.
+inline constexpr char kMetaTextRules[] = "text_rules_version";
 
 // --- Indexes (cf "index") ----------------------------------------------------------------
 // Values: the member id for kMember* indexes (kMemberByCell: one state byte, then the id),

@@ -10,8 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/status_macros.h"
 #include "dangbo/records/v1/cell.pb.h"
 #include "services/records/storage/indexes.h"
@@ -84,7 +86,8 @@ absl::StatusOr<std::unique_ptr<RecordsDb>> RecordsDb::Open(const RecordsDbOption
                                    keys::kAudit,           keys::kRequests, keys::kMeta};
   std::unique_ptr<RecordsDb> db(new RecordsDb());
   ASSIGN_OR_RETURN(db->store_, common::Store::Open(store_options));
-  RETURN_IF_ERROR(db->InitMeta());
+  RETURN_IF_ERROR(db->InitMeta(options.text_rules_version.empty() ? common::TextRulesVersion()
+                                                                  : options.text_rules_version));
   CommitQueue::Options q;
   q.store = db->store_.get();
   q.meta = db->store_->cf(keys::kMeta);
@@ -98,7 +101,66 @@ absl::StatusOr<std::unique_ptr<RecordsDb>> RecordsDb::Open(const RecordsDbOption
   return db;
 }
 
-absl::Status RecordsDb::InitMeta() {
+namespace {
+
+// The indexes whose keys fold or collate text with ICU (see keys::Index).
+bool IsTextIndexKey(absl::string_view key) {
+  if (key.empty()) return false;
+  switch (static_cast<keys::Index>(key[0])) {
+    case keys::Index::kActiveCellName:
+    case keys::Index::kMemberByName:
+    case keys::Index::kMemberByCell:
+    case keys::Index::kMemberByState:
+    case keys::Index::kMemberNameWord:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct CellNames {
+  int64_t written = 0;
+  int duplicates = 0;
+};
+
+// Puts the active-cell-name entry of every stored cell into `batch`. Two active cells with
+// the same folded name keep one entry (the first in key order); the other is logged, to be
+// renamed.
+absl::StatusOr<CellNames> PutActiveCellNames(const common::Store& store,
+                                             rocksdb::WriteBatch* batch) {
+  rocksdb::ColumnFamilyHandle* index = store.cf(keys::kIndex);
+  std::map<std::string, std::string> holders;  // key -> cell
+  CellNames result;
+  std::unique_ptr<rocksdb::Iterator> cells = store.NewIterator(store.cf(keys::kCells));
+  dangbo::records::v1::Cell cell;
+  for (cells->SeekToFirst(); cells->Valid(); cells->Next()) {
+    RETURN_IF_ERROR(ParseVersioned(cells->value(), &cell));
+    // "organizations/{org}/cells/{cell}"
+    const std::vector<absl::string_view> parts = absl::StrSplit(cell.name(), '/');
+    if (parts.size() != 4) {
+      return absl::DataLossError(absl::StrCat("a stored cell has a malformed name: ", cell.name()));
+    }
+    for (const IndexEntry& e : CellIndexEntries(parts[1], cell)) {
+      auto [it, added] = holders.emplace(e.key, cell.name());
+      if (added) {
+        batch->Put(index, e.key, e.value);
+        ++result.written;
+        continue;
+      }
+      ++result.duplicates;
+      common::LogWarning(
+          "two active cells now have the same display name (case and spacing no longer count); "
+          "rename one with UpdateCell",
+          {{"cell", cell.name()}, {"display_name", cell.display_name()}, {"holder", it->second}});
+    }
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(cells->status(), "read the cells"));
+  return result;
+}
+
+}  // namespace
+
+absl::Status RecordsDb::InitMeta(const std::string& text_rules) {
   rocksdb::ColumnFamilyHandle* meta = store_->cf(keys::kMeta);
   absl::StatusOr<std::string> identity = store_->Get(meta, keys::kMetaIdentity);
   if (absl::IsNotFound(identity.status())) {
@@ -120,6 +182,7 @@ absl::Status RecordsDb::InitMeta() {
     batch.Put(meta, keys::kMetaIdentity, kServiceIdentity);
     batch.Put(meta, keys::kMetaSchema, std::to_string(kSchemaVersion));
     batch.Put(meta, keys::kMetaLogId, log_id_);
+    batch.Put(meta, keys::kMetaTextRules, text_rules);
     return store_->Write(&batch, /*sync=*/true);
   }
   if (!identity.ok()) return identity.status();
@@ -140,6 +203,76 @@ absl::Status RecordsDb::InitMeta() {
   }
   ASSIGN_OR_RETURN(log_id_, store_->Get(meta, keys::kMetaLogId));
   if (version < 2) RETURN_IF_ERROR(RebuildActiveCellNames(version));
+  return CheckTextRules(text_rules);
+}
+
+absl::Status RecordsDb::CheckTextRules(const std::string& text_rules) {
+  absl::StatusOr<std::string> stored = store_->Get(store_->cf(keys::kMeta), keys::kMetaTextRules);
+  if (stored.ok() && *stored == text_rules) return absl::OkStatus();
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  return RebuildTextIndexes(stored.ok() ? *stored : "unrecorded", text_rules);
+}
+
+absl::Status RecordsDb::RebuildTextIndexes(const std::string& from, const std::string& to) {
+  constexpr int kMembersPerBatch = 10000;
+  const absl::Duration kProgressEvery = absl::Seconds(5);
+  common::Counter& rebuilt = common::MetricsRegistry::Default().AddCounter(
+      "dangbo_records_text_index_rebuilt_members_total",
+      "Members whose text-keyed index entries were rebuilt at open because ICU's rules "
+      "changed.");
+  const absl::Time start = absl::Now();
+  common::LogWarning("text rules changed: rebuilding the name indexes before serving",
+                     {{"from", from}, {"to", to}});
+  rocksdb::ColumnFamilyHandle* index = store_->cf(keys::kIndex);
+  rocksdb::WriteBatch batch;
+  for (keys::Index kind :
+       {keys::Index::kActiveCellName, keys::Index::kMemberByName, keys::Index::kMemberByCell,
+        keys::Index::kMemberByState, keys::Index::kMemberNameWord}) {
+    const std::string prefix = keys::IndexPrefix(kind);
+    batch.DeleteRange(index, prefix, keys::PrefixSuccessor(prefix));
+  }
+  ASSIGN_OR_RETURN(CellNames cells, PutActiveCellNames(*store_, &batch));
+  int64_t members = 0;
+  int64_t entries = 0;
+  absl::Time last_progress = start;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->cf(keys::kMembers));
+  dangbo::records::v1::Member member;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    RETURN_IF_ERROR(ParseVersioned(it->value(), &member));
+    // "organizations/{org}/members/{member}"
+    const std::vector<absl::string_view> parts = absl::StrSplit(member.name(), '/');
+    if (parts.size() != 4) {
+      return absl::DataLossError(
+          absl::StrCat("a stored member has a malformed name: ", member.name()));
+    }
+    for (const IndexEntry& e : MemberIndexEntries(parts[1], parts[3], member)) {
+      if (!IsTextIndexKey(e.key)) continue;
+      batch.Put(index, e.key, e.value);
+      ++entries;
+    }
+    if (++members % kMembersPerBatch != 0) continue;
+    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+    batch.Clear();
+    rebuilt.Increment(kMembersPerBatch);
+    if (absl::Now() - last_progress >= kProgressEvery) {
+      last_progress = absl::Now();
+      common::LogInfo(
+          "rebuilding the name indexes",
+          {{"members", members}, {"seconds", absl::ToDoubleSeconds(last_progress - start)}});
+    }
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "read the members"));
+  // The new version goes last, in a synced write: a crash before it rebuilds again.
+  batch.Put(store_->cf(keys::kMeta), keys::kMetaTextRules, to);
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  rebuilt.Increment(static_cast<uint64_t>(members % kMembersPerBatch));
+  common::LogInfo("name indexes rebuilt",
+                  {{"text_rules", to},
+                   {"members", members},
+                   {"member_entries", entries},
+                   {"cell_name_entries", cells.written},
+                   {"duplicate_cell_names", cells.duplicates},
+                   {"seconds", absl::ToDoubleSeconds(absl::Now() - start)}});
   return absl::OkStatus();
 }
 
@@ -154,39 +287,14 @@ absl::Status RecordsDb::RebuildActiveCellNames(int from_version) {
     ++removed;
   }
   RETURN_IF_ERROR(common::FromRocksDb(old->status(), "read the cell name index"));
-  std::map<std::string, std::string> holders;  // new key -> cell
-  int duplicates = 0;
-  std::unique_ptr<rocksdb::Iterator> cells = store_->NewIterator(store_->cf(keys::kCells));
-  dangbo::records::v1::Cell cell;
-  for (cells->SeekToFirst(); cells->Valid(); cells->Next()) {
-    RETURN_IF_ERROR(ParseVersioned(cells->value(), &cell));
-    // "organizations/{org}/cells/{cell}"
-    const std::vector<absl::string_view> parts = absl::StrSplit(cell.name(), '/');
-    if (parts.size() != 4) {
-      return absl::DataLossError(absl::StrCat("a stored cell has a malformed name: ", cell.name()));
-    }
-    for (const IndexEntry& e : CellIndexEntries(parts[1], cell)) {
-      auto [it, added] = holders.emplace(e.key, cell.name());
-      if (added) {
-        batch.Put(index, e.key, e.value);
-        continue;
-      }
-      ++duplicates;
-      common::LogWarning(
-          "two active cells now have the same display name (case and spacing no longer count); "
-          "rename one with UpdateCell",
-          {{"cell", cell.name()}, {"display_name", cell.display_name()}, {"holder", it->second}});
-    }
-  }
-  RETURN_IF_ERROR(common::FromRocksDb(cells->status(), "read the cells"));
+  ASSIGN_OR_RETURN(CellNames cells, PutActiveCellNames(*store_, &batch));
   batch.Put(store_->cf(keys::kMeta), keys::kMetaSchema, std::to_string(kSchemaVersion));
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-  common::LogInfo("records schema upgraded",
-                  {{"from", from_version},
-                   {"to", kSchemaVersion},
-                   {"cell_name_entries_removed", removed},
-                   {"cell_name_entries_written", static_cast<int64_t>(holders.size())},
-                   {"duplicate_cell_names", duplicates}});
+  common::LogInfo("records schema upgraded", {{"from", from_version},
+                                              {"to", kSchemaVersion},
+                                              {"cell_name_entries_removed", removed},
+                                              {"cell_name_entries_written", cells.written},
+                                              {"duplicate_cell_names", cells.duplicates}});
   return absl::OkStatus();
 }
 

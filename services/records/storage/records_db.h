@@ -12,6 +12,15 @@
 //           the same keep one entry (the first cell in key order) and are logged, to be renamed.
 // An older binary refuses the upgraded directory (restore a backup taken before to go back).
 //
+// The indexes keyed by folded or collated text (active cell names; members by name, cell and
+// state, and their name words) depend on ICU's rules, which change between ICU releases (a new
+// Debian, a new image). The database records the version they were built with
+// (common::TextRulesVersion()); when Open finds another version, or none (a database from
+// before versions were recorded), it rebuilds those indexes from the stored resources before
+// anything is served: the old entries are dropped, the new ones written in chunks, progress
+// logged every few seconds and counted in dangbo_records_text_index_rebuilt_members_total, and
+// the new version is written last, so a crash midway rebuilds again on the next start.
+//
 // Reads are point reads and range scans, optionally on a snapshot; resources come back with
 // their revision (see revision.h).
 //
@@ -46,6 +55,9 @@ inline constexpr int kSchemaVersion = 2;
 
 struct RecordsDbOptions {
   common::StoreOptions store;  // path, cache, sync; column families are added by Open
+  // The text rules the indexes must follow; empty: common::TextRulesVersion(). Tests set it
+  // to fake an ICU upgrade.
+  std::string text_rules_version;
 };
 
 // A resource as stored, with its revision.
@@ -91,9 +103,12 @@ class RecordsDb {
 
  private:
   RecordsDb() = default;
-  absl::Status InitMeta();
+  absl::Status InitMeta(const std::string& text_rules);
   // Schema 1 -> 2 (see the file comment).
   absl::Status RebuildActiveCellNames(int from_version);
+  // Rebuilds the text-keyed indexes when they were built under other rules (file comment).
+  absl::Status CheckTextRules(const std::string& text_rules);
+  absl::Status RebuildTextIndexes(const std::string& from, const std::string& to);
 
   std::unique_ptr<common::Store> store_;
   std::unique_ptr<CommitQueue> commits_;

@@ -6,7 +6,11 @@
 #include <map>
 #include <string>
 
+#include "common/metrics.h"
+#include "common/vi_text.h"
 #include "dangbo/records/v1/cell.pb.h"
+#include "dangbo/records/v1/member.pb.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/write_batch.h"
 #include "services/records/storage/indexes.h"
@@ -19,8 +23,10 @@ namespace {
 
 namespace v1 = ::dangbo::records::v1;
 
-absl::StatusOr<std::unique_ptr<RecordsDb>> OpenAt(const std::string& path) {
+absl::StatusOr<std::unique_ptr<RecordsDb>> OpenAt(const std::string& path,
+                                                  const std::string& text_rules = "") {
   RecordsDbOptions options;
+  options.text_rules_version = text_rules;
   options.store.path = path;
   options.store.sync_writes = false;
   options.store.block_cache_bytes = int64_t{8} << 20;
@@ -112,6 +118,141 @@ TEST(RecordsDbUpgradeTest, Schema1CellNameEntriesAreRebuiltFoldedWhenOpened) {
   db = OpenAt(path);
   ASSERT_TRUE(db.ok()) << db.status();
   EXPECT_EQ(NameEntries(**db), entries);
+}
+
+// --- Text rules: an ICU upgrade rebuilds the name indexes ---------------------------------
+
+v1::Member Member(const std::string& org, const std::string& id, const std::string& full_name,
+                  const std::string& cell_id) {
+  v1::Member member;
+  member.set_name("organizations/" + org + "/members/" + id);
+  member.set_full_name(full_name);
+  member.set_state(v1::Member::FULL);
+  member.set_cell("organizations/" + org + "/cells/" + cell_id);
+  member.mutable_admission_date()->set_year(2015);
+  member.mutable_admission_date()->set_month(3);
+  member.mutable_admission_date()->set_day(2);
+  return member;
+}
+
+// Stores `member` with the index entries a write gives it today.
+void PutMember(RecordsDb* db, const std::string& org, const std::string& id,
+               const v1::Member& member, rocksdb::WriteBatch* batch) {
+  batch->Put(db->cf(keys::kMembers), keys::MemberKey(org, id),
+             EncodeVersioned(1, member.SerializeAsString()));
+  WriteIndexChanges(batch, db->cf(keys::kIndex), {}, MemberIndexEntries(org, id, member));
+}
+
+// Every index entry: key -> value.
+std::map<std::string, std::string> IndexEntries(const RecordsDb& db) {
+  std::map<std::string, std::string> entries;
+  std::unique_ptr<rocksdb::Iterator> it = db.store()->NewIterator(db.cf(keys::kIndex));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    entries[it->key().ToString()] = it->value().ToString();
+  }
+  return entries;
+}
+
+std::string StoredTextRules(const RecordsDb& db) {
+  absl::StatusOr<std::string> v = db.store()->Get(db.cf(keys::kMeta), keys::kMetaTextRules);
+  return v.ok() ? *v : v.status().ToString();
+}
+
+uint64_t RebuiltMembers() {
+  return common::MetricsRegistry::Default()
+      .AddCounter("dangbo_records_text_index_rebuilt_members_total",
+                  "Members whose text-keyed index entries were rebuilt at open because ICU's "
+                  "rules changed.")
+      .value();
+}
+
+class RecordsDbTextRulesTest : public testing::Test {
+ protected:
+  // A database under rules "icu old" holding two members, a cell, and what an older ICU
+  // left behind: a member's by-name, by-cell, by-state and name-word entries under collation
+  // keys the current rules no longer compute, and a cell name folded differently.
+  void SetUp() override {
+    auto db = OpenAt(path_, "icu old");
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ(StoredTextRules(**db), "icu old") << "a new database records its rules";
+    rocksdb::WriteBatch batch;
+    const v1::Cell cell = Cell("hq", "nghiep-vu", "Chi bộ Nghiệp vụ");
+    batch.Put((*db)->cf(keys::kCells), keys::CellKey("hq", "nghiep-vu"),
+              EncodeVersioned(1, cell.SerializeAsString()));
+    WriteIndexChanges(&batch, (*db)->cf(keys::kIndex), {}, CellIndexEntries("hq", cell));
+    PutMember(db->get(), "hq", "m1", Member("hq", "m1", "Nguyễn Văn Ánh", "nghiep-vu"), &batch);
+    PutMember(db->get(), "hq", "m2", Member("hq", "m2", "Trần Thị Bình", "nghiep-vu"), &batch);
+    ASSERT_TRUE((*db)->store()->Write(&batch).ok());
+    today_ = IndexEntries(**db);
+    const std::string old_key = "\x01\x02old-collation";
+    batch.Clear();
+    batch.Put((*db)->cf(keys::kIndex), keys::MemberByNameKey("hq", old_key, "m1"), "m1");
+    batch.Put((*db)->cf(keys::kIndex),
+              keys::MemberByStateKey("hq", static_cast<uint8_t>(v1::Member::FULL), old_key, "m1"),
+              "m1");
+    batch.Put((*db)->cf(keys::kIndex), keys::MemberByCellKey("hq", "nghiep-vu", old_key, "m1"),
+              std::string(1, static_cast<char>(v1::Member::FULL)) + "m1");
+    batch.Put((*db)->cf(keys::kIndex), keys::MemberNameWordKey("hq", "anh-old", "m1"), "m1");
+    batch.Put((*db)->cf(keys::kIndex), keys::ActiveCellNameKey("hq", "Chi bộ Nghiệp vụ"),
+              cell.name());
+    ASSERT_TRUE((*db)->store()->Write(&batch).ok());
+    with_orphans_ = IndexEntries(**db);
+    ASSERT_EQ(with_orphans_.size(), today_.size() + 5);
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+
+  testing_support::TempDir dir_;
+  const std::string path_ = dir_.Sub("db");
+  std::map<std::string, std::string> today_;         // the entries the current rules compute
+  std::map<std::string, std::string> with_orphans_;  // plus the older ICU's leftovers
+};
+
+TEST_F(RecordsDbTextRulesTest, TheSameRulesChangeNothing) {
+  const uint64_t before = RebuiltMembers();
+  auto db = OpenAt(path_, "icu old");
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(IndexEntries(**db), with_orphans_);
+  EXPECT_EQ(RebuiltMembers(), before);
+}
+
+TEST_F(RecordsDbTextRulesTest, NewRulesRebuildTheNameIndexesBeforeOpenReturns) {
+  const uint64_t before = RebuiltMembers();
+  auto db = OpenAt(path_, "icu new");
+  ASSERT_TRUE(db.ok()) << db.status();
+  // Exactly what the current rules compute: the leftovers are gone, nothing else changed
+  // (admission-date, card and unique entries are not text-keyed and are kept as they were).
+  EXPECT_EQ(IndexEntries(**db), today_);
+  EXPECT_EQ(StoredTextRules(**db), "icu new");
+  EXPECT_EQ(RebuiltMembers(), before + 2);
+  ASSERT_TRUE((*db)->Close().ok());
+
+  db = OpenAt(path_, "icu new");
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(IndexEntries(**db), today_);
+  EXPECT_EQ(RebuiltMembers(), before + 2) << "once rebuilt, opening again rebuilds nothing";
+}
+
+TEST_F(RecordsDbTextRulesTest, ADatabaseWithoutRecordedRulesIsRebuiltUnderTheBinarysRules) {
+  {
+    auto db = OpenAt(path_, "icu old");
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::WriteBatch batch;
+    batch.Delete((*db)->cf(keys::kMeta), keys::kMetaTextRules);
+    ASSERT_TRUE((*db)->store()->Write(&batch).ok());
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = OpenAt(path_);  // the rules of the ICU this binary runs with
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(IndexEntries(**db), today_);
+  EXPECT_EQ(StoredTextRules(**db), common::TextRulesVersion());
+}
+
+TEST(TextRulesVersionTest, NamesIcuItsVietnameseCollatorAndUnicode) {
+  const std::string v = common::TextRulesVersion();
+  EXPECT_THAT(v, testing::StartsWith("icu "));
+  EXPECT_THAT(v, testing::HasSubstr("; collator vi "));
+  EXPECT_THAT(v, testing::HasSubstr("; unicode "));
+  EXPECT_EQ(v, common::TextRulesVersion());
 }
 
 }  // namespace
