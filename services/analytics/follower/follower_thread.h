@@ -1,8 +1,7 @@
 // File: services/analytics/follower/follower_thread.h
 //
-// What every stream follower of analytics needs around its loop (RecordsFollower,
-// IndicatorFollower): the thread, the one call in progress that Stop() cancels, and sleeps
-// that end early when stopping.
+// What the followers' loop (StreamLoop, stream_loop.h) needs around it: the thread, the one
+// call in progress that Stop() cancels, and sleeps that end early when stopping.
 //
 // Thread-safety: Start/Stop from the owner's thread; the rest from the follower's thread
 // (stopping() from any).

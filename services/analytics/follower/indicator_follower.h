@@ -7,8 +7,8 @@
 //   - a new store (no log id) or a replaced writer log (OUT_OF_RANGE) starts again from 0,
 //     clearing the store in the first batch, so stale data never survives;
 //   - changes are applied in batches (one WriteBatch per heartbeat or per 256 changes);
-//   - reconnects with capped exponential backoff (±20 % jitter) while the replica keeps
-//     serving what it has; keepalive pings notice a dead connection.
+//   - reconnects (the followers' one loop, stream_loop.h: backoff, deadlines, heartbeats)
+//     while the replica keeps serving what it has; keepalive pings notice a dead connection.
 //
 // synced() turns true the first time the replica has applied everything the writer had
 // (a heartbeat at its position); the server reports NOT_SERVING until then.
@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -29,13 +30,12 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
-#include "services/analytics/follower/follower_thread.h"
-#include "services/analytics/follower/records_follower.h"
+#include "services/analytics/follower/stream_loop.h"
 #include "services/analytics/store/indicator_store.h"
 
 namespace analytics {
 
-class IndicatorFollower {
+class IndicatorFollower : private FollowedStream<dangbo::analytics::v1::IndicatorChange> {
  public:
   // `options.records_target` and the transport fields name the WRITER here (the same
   // connection settings as for records: target, TLS, bearer token, deadlines, backoff).
@@ -60,18 +60,30 @@ class IndicatorFollower {
   dangbo::analytics::v1::IndicatorReplication Status() const;
 
  private:
-  void Run();
-  absl::Status FollowOnce();
-  // Applies `changes` (possibly none) up to `position`; `reset` clears the store first.
-  absl::Status Apply(const std::vector<dangbo::analytics::v1::IndicatorChange>& changes,
-                     const FollowerState& position, bool reset);
+  using IndicatorChange = dangbo::analytics::v1::IndicatorChange;
+
+  // FollowedStream: the replica side of the loop (stream_loop.h).
+  FollowerState position() const override;
+  // A store with no log id (new, or its writer's log was replaced) is cleared by its first
+  // write from this log.
+  absl::StatusOr<FollowerState> Prepare() override;
+  std::unique_ptr<grpc::ClientReaderInterface<IndicatorChange>> Open(
+      grpc::ClientContext* context, const FollowerState& position) override;
+  void Connected() override;
+  // Learns the log id from the first message; another log id is OUT_OF_RANGE.
+  absl::Status Check(const IndicatorChange& message, FollowerState* position) override;
+  absl::Status Apply(std::vector<IndicatorChange>* changes, const FollowerState& position) override;
+  // The first heartbeat at the applied position makes the replica synced.
+  void Heartbeat(const IndicatorChange& heartbeat, const FollowerState& position) override;
+  // OUT_OF_RANGE (the writer's log was replaced): start again from nothing.
+  void Disconnected(const absl::Status& status, bool received) override;
+  void Stopped() override;
 
   IndicatorStore* store_;
-  FollowerOptions options_;
   std::function<void()> on_synced_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<dangbo::analytics::v1::AnalyticsService::Stub> stub_;
-  FollowerThread thread_;
+  bool reset_ = false;  // follower thread only: the next write clears the store first
 
   mutable absl::Mutex mu_;
   FollowerState position_ ABSL_GUARDED_BY(mu_);
@@ -80,6 +92,7 @@ class IndicatorFollower {
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   int reconnects_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
+  StreamLoop<IndicatorChange> loop_;  // last: stopped (destroyed) before what it calls
 };
 
 }  // namespace analytics

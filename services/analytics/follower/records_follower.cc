@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <random>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -11,9 +10,6 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
-#include "grpcpp/support/channel_arguments.h"
 
 namespace analytics {
 namespace {
@@ -34,10 +30,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-void SetDeadline(grpc::ClientContext* context, absl::Duration timeout) {
-  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-}
-
 // Pages through a List method: `call(page_token, &next_page_token)`.
 template <typename Call>
 absl::Status ForEachPage(Call call) {
@@ -55,49 +47,20 @@ absl::Status ForEachPage(Call call) {
 RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerState position,
                                  FollowerOptions options)
     : store_(store),
-      options_(std::move(options)),
       position_(std::move(position)),
-      state_(Freshness::DISCONNECTED) {}
+      state_(Freshness::DISCONNECTED),
+      loop_(this, std::move(options), kMaxBatchEvents) {}
 
 RecordsFollower::~RecordsFollower() { Stop(); }
 
-std::shared_ptr<grpc::Channel> NewFollowerChannel(const FollowerOptions& options) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // Reconnection is paced by the follower's own backoff; keep gRPC's short.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
-  if (!options.tls_server_name.empty()) {
-    args.SetSslTargetNameOverride(options.tls_server_name);
-  }
-  return grpc::CreateCustomChannel(
-      options.records_target,
-      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
-      args);
-}
-
 void RecordsFollower::Start() {
-  if (options_.records_target.empty() || stub_ != nullptr) return;
-  channel_ = NewFollowerChannel(options_);
+  if (loop_.options().records_target.empty() || stub_ != nullptr) return;
+  channel_ = NewFollowerChannel(loop_.options());
   stub_ = records::RecordsService::NewStub(channel_);
-  thread_.Start([this] { Run(); });
+  loop_.Start();
 }
 
-void RecordsFollower::Stop() { thread_.Stop(); }
-
-void RecordsFollower::Prepare(grpc::ClientContext* context, absl::Duration timeout) const {
-  SetDeadline(context, timeout);
-  if (!options_.bearer_token.empty()) {
-    context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
-  }
-}
+void RecordsFollower::Stop() { loop_.Stop(); }
 
 void RecordsFollower::SetState(Freshness::State state) {
   absl::MutexLock lock(&mu_);
@@ -106,149 +69,98 @@ void RecordsFollower::SetState(Freshness::State state) {
 
 void RecordsFollower::RecordError(const absl::Status& status) {
   common::LogWarning("records follower: stream ended",
-                     {{"target", options_.records_target}, {"error", status.ToString()}});
+                     {{"target", loop_.options().records_target}, {"error", status.ToString()}});
   absl::MutexLock lock(&mu_);
   last_error_ = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
   last_error_time_ = absl::Now();
 }
 
-void RecordsFollower::Run() {
-  std::mt19937_64 random(std::random_device{}());
-  absl::Duration backoff = options_.initial_backoff;
-  while (true) {
-    if (thread_.stopping()) break;
-    bool received = false;
-    const uint64_t before = [&] {
-      absl::MutexLock lock(&mu_);
-      return position_.last_applied_sequence();
-    }();
-    absl::Status status = FollowOnce();
-    {
-      absl::MutexLock lock(&mu_);
-      received = following_ || position_.last_applied_sequence() != before;
-      following_ = false;
-      connected_since_.reset();
-      if (thread_.stopping()) break;
-      ++reconnects_;
-      if (state_ != Freshness::REBUILDING) state_ = Freshness::DISCONNECTED;
-    }
-    if (absl::IsOutOfRange(status)) {
-      common::LogWarning("records follower: resume point not available; rebuilding",
-                         {{"error", status.ToString()}});
-      RecordError(status);
-      need_rebuild_ = true;
-      SetState(Freshness::REBUILDING);
-      continue;  // relist right away
-    }
-    if (absl::IsDeadlineExceeded(status) && received) {
-      continue;  // the stream's own deadline: reopen it at once
-    }
-    RecordError(status);
-    if (received) backoff = options_.initial_backoff;
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    if (!thread_.Sleep(backoff * jitter(random))) break;
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
+FollowerState RecordsFollower::position() const {
   absl::MutexLock lock(&mu_);
-  following_ = false;
-  state_ = Freshness::DISCONNECTED;
+  return position_;
 }
 
-absl::Status RecordsFollower::FollowOnce() {
-  FollowerState position;
-  {
-    absl::MutexLock lock(&mu_);
-    position = position_;
-  }
+absl::StatusOr<FollowerState> RecordsFollower::Prepare() {
+  FollowerState position = this->position();
   if (!need_rebuild_ && position.log_id().empty()) {
     // A new read model: learn the log's identity; relist if it no longer starts at 1.
-    grpc::ClientContext context;
-    Prepare(&context, options_.rpc_deadline);
-    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
     records::GetChangeLogStateResponse log;
-    grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
-    thread_.Deactivate();
-    if (!s.ok()) return common::FromGrpcStatus(s);
+    RETURN_IF_ERROR(loop_.Unary(
+        [&](grpc::ClientContext* context) { return stub_->GetChangeLogState(context, {}, &log); }));
     if (log.first_retained_sequence() > position.last_applied_sequence() + 1) {
       need_rebuild_ = true;
     } else {
       position.set_log_id(log.log_id());
-      if (absl::Status saved = store_->SaveFollowerState(position); !saved.ok()) return saved;
+      RETURN_IF_ERROR(store_->SaveFollowerState(position));
       absl::MutexLock lock(&mu_);
       position_ = position;
     }
   }
   if (need_rebuild_) {
     SetState(Freshness::REBUILDING);
-    if (absl::Status s = Rebuild(); !s.ok()) return s;
+    RETURN_IF_ERROR(Rebuild());
     need_rebuild_ = false;
     absl::MutexLock lock(&mu_);
     ++rebuilds_;
     position = position_;
     state_ = Freshness::CATCHING_UP;
   }
+  return position;
+}
 
-  grpc::ClientContext context;
-  Prepare(&context, options_.stream_deadline);
-  if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
+std::unique_ptr<grpc::ClientReaderInterface<ChangeEvent>> RecordsFollower::Open(
+    grpc::ClientContext* context, const FollowerState& position) {
   records::WatchChangesRequest request;
   request.set_start_after_sequence(position.last_applied_sequence());
   request.set_log_id(position.log_id());
   request.mutable_heartbeat_interval()->set_seconds(
-      std::max<int64_t>(1, absl::ToInt64Seconds(options_.heartbeat_interval)));
-  std::unique_ptr<grpc::ClientReader<ChangeEvent>> reader = stub_->WatchChanges(&context, request);
-  ChangeEvent event;
-  ChangeEvent last_pending;
-  std::vector<ReadModelChange> pending;
-  absl::Status apply_error;
-  auto flush = [&] {
-    if (pending.empty() || !apply_error.ok()) return;
-    apply_error = ApplyBatch(pending, last_pending);
-    if (apply_error.ok()) position.set_last_applied_sequence(last_pending.sequence());
-    pending.clear();
-  };
-  while (reader->Read(&event)) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!following_) {
-        following_ = true;
-        connected_since_ = absl::Now();
-        state_ = Freshness::CATCHING_UP;
-      }
-    }
-    if (event.heartbeat()) {
-      flush();
-      if (!apply_error.ok()) {
-        context.TryCancel();
-        break;
-      }
-      absl::MutexLock lock(&mu_);
-      head_ = event.sequence();
-      if (head_ == position_.last_applied_sequence()) {
-        caught_up_time_ = FromProto(event.commit_time());
-        state_ = Freshness::CURRENT;
-      } else {
-        state_ = Freshness::CATCHING_UP;
-      }
-      continue;
-    }
-    const uint64_t applied =
-        pending.empty() ? position.last_applied_sequence() : last_pending.sequence();
-    if (event.sequence() <= applied) continue;  // already applied
-    pending.push_back(ChangeFor(event));
-    last_pending = std::move(event);
-    if (pending.size() >= kMaxBatchEvents) flush();
-    if (!apply_error.ok()) {
-      context.TryCancel();
-      break;
-    }
+      std::max<int64_t>(1, absl::ToInt64Seconds(loop_.options().heartbeat_interval)));
+  return stub_->WatchChanges(context, request);
+}
+
+void RecordsFollower::Connected() {
+  absl::MutexLock lock(&mu_);
+  following_ = true;
+  connected_since_ = absl::Now();
+  state_ = Freshness::CATCHING_UP;
+}
+
+void RecordsFollower::Heartbeat(const ChangeEvent& heartbeat, const FollowerState&) {
+  absl::MutexLock lock(&mu_);
+  head_ = heartbeat.sequence();
+  if (head_ == position_.last_applied_sequence()) {
+    caught_up_time_ = FromProto(heartbeat.commit_time());
+    state_ = Freshness::CURRENT;
+  } else {
+    state_ = Freshness::CATCHING_UP;
   }
-  flush();  // what arrived before the stream ended is complete: keep it
-  grpc::Status finished = reader->Finish();
-  thread_.Deactivate();
-  if (!apply_error.ok()) return apply_error;
-  if (finished.ok()) return absl::UnavailableError("records ended the change stream");
-  return common::FromGrpcStatus(finished);
+}
+
+void RecordsFollower::Disconnected(const absl::Status& status, bool received) {
+  {
+    absl::MutexLock lock(&mu_);
+    following_ = false;
+    connected_since_.reset();
+    ++reconnects_;
+    if (state_ != Freshness::REBUILDING) state_ = Freshness::DISCONNECTED;
+  }
+  if (absl::IsOutOfRange(status)) {
+    common::LogWarning("records follower: resume point not available; rebuilding",
+                       {{"error", status.ToString()}});
+    RecordError(status);
+    need_rebuild_ = true;
+    SetState(Freshness::REBUILDING);
+    return;
+  }
+  if (absl::IsDeadlineExceeded(status) && received) return;  // the stream's own deadline
+  RecordError(status);
+}
+
+void RecordsFollower::Stopped() {
+  absl::MutexLock lock(&mu_);
+  following_ = false;
+  connected_since_.reset();
+  state_ = Freshness::DISCONNECTED;
 }
 
 ReadModelChange RecordsFollower::ChangeFor(const ChangeEvent& event) {
@@ -278,48 +190,35 @@ ReadModelChange RecordsFollower::ChangeFor(const ChangeEvent& event) {
   return change;
 }
 
-absl::Status RecordsFollower::ApplyBatch(const std::vector<ReadModelChange>& changes,
-                                         const ChangeEvent& last) {
-  FollowerState next;
-  {
-    absl::MutexLock lock(&mu_);
-    next = position_;
-  }
-  next.set_last_applied_sequence(last.sequence());
-  *next.mutable_last_applied_commit_time() = last.commit_time();
-  if (absl::Status s = store_->Apply(changes, next); !s.ok()) return s;
+absl::Status RecordsFollower::Apply(std::vector<ChangeEvent>* events,
+                                    const FollowerState& position) {
+  std::vector<ReadModelChange> changes;
+  changes.reserve(events->size());
+  for (const ChangeEvent& event : *events) changes.push_back(ChangeFor(event));
+  RETURN_IF_ERROR(store_->Apply(changes, position));
   events_applied_.fetch_add(changes.size(), std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
-  position_ = next;
-  if (head_ != next.last_applied_sequence()) state_ = Freshness::CATCHING_UP;
+  position_ = position;
+  if (head_ != position.last_applied_sequence()) state_ = Freshness::CATCHING_UP;
   return absl::OkStatus();
 }
 
 absl::Status RecordsFollower::Rebuild() {
   common::LogInfo("records follower: rebuilding the read model from a full listing",
-                  {{"target", options_.records_target}});
+                  {{"target", loop_.options().records_target}});
   records::GetChangeLogStateResponse log;
-  {
-    grpc::ClientContext context;
-    Prepare(&context, options_.rpc_deadline);
-    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
-    grpc::Status s = stub_->GetChangeLogState(&context, {}, &log);
-    thread_.Deactivate();
-    if (!s.ok()) return common::FromGrpcStatus(s);
-  }
+  RETURN_IF_ERROR(loop_.Unary(
+      [&](grpc::ClientContext* context) { return stub_->GetChangeLogState(context, {}, &log); }));
   // One unary call with a deadline, cancellable by Stop().
   auto call = [&](auto method, const auto& request, auto* response) -> absl::Status {
-    grpc::ClientContext context;
-    Prepare(&context, options_.rpc_deadline);
-    if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
-    grpc::Status s = ((*stub_).*method)(&context, request, response);
-    thread_.Deactivate();
-    return s.ok() ? absl::OkStatus() : common::FromGrpcStatus(s);
+    return loop_.Unary([&](grpc::ClientContext* context) {
+      return ((*stub_).*method)(context, request, response);
+    });
   };
   std::vector<records::Organization> organizations;
   absl::Status s = ForEachPage([&](const std::string& token, std::string* next) {
     records::ListOrganizationsRequest request;
-    request.set_page_size(options_.list_page_size);
+    request.set_page_size(loop_.options().list_page_size);
     request.set_page_token(token);
     records::ListOrganizationsResponse response;
     RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListOrganizations, request, &response));
@@ -333,7 +232,7 @@ absl::Status RecordsFollower::Rebuild() {
     s = ForEachPage([&](const std::string& token, std::string* next) {
       records::ListCellsRequest request;
       request.set_parent(organization.name());
-      request.set_page_size(options_.list_page_size);
+      request.set_page_size(loop_.options().list_page_size);
       request.set_page_token(token);
       records::ListCellsResponse response;
       RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListCells, request, &response));
@@ -347,7 +246,7 @@ absl::Status RecordsFollower::Rebuild() {
     s = ForEachPage([&](const std::string& token, std::string* next) {
       records::ListMembersRequest request;
       request.set_parent(organization.name());
-      request.set_page_size(options_.list_page_size);
+      request.set_page_size(loop_.options().list_page_size);
       request.set_page_token(token);
       request.set_view(records::MEMBER_VIEW_FULL);
       records::ListMembersResponse response;
@@ -362,7 +261,7 @@ absl::Status RecordsFollower::Rebuild() {
     s = ForEachPage([&](const std::string& token, std::string* next) {
       records::ListInspectionPlansRequest request;
       request.set_parent(organization.name());
-      request.set_page_size(options_.list_page_size);
+      request.set_page_size(loop_.options().list_page_size);
       request.set_page_token(token);
       records::ListInspectionPlansResponse response;
       RETURN_IF_ERROR(
@@ -414,7 +313,7 @@ Freshness RecordsFollower::GetFreshness() const {
 dangbo::analytics::v1::GetFollowerStatusResponse RecordsFollower::Status() const {
   dangbo::analytics::v1::GetFollowerStatusResponse out;
   *out.mutable_freshness() = GetFreshness();
-  out.set_records_target(options_.records_target);
+  out.set_records_target(loop_.options().records_target);
   absl::MutexLock lock(&mu_);
   if (connected_since_.has_value()) *out.mutable_connected_since() = ToProto(*connected_since_);
   out.set_reconnects(reconnects_);

@@ -1,5 +1,7 @@
 #include "services/analytics/store/read_model_store.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -57,6 +59,27 @@ ContributionMap FromProto(const Contribution& proto) {
   return out;
 }
 
+// The values of `keys` in one MultiGet; `found[i]` false when keys[i] is absent.
+absl::Status MultiGet(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
+                      const std::vector<rocksdb::Slice>& keys,
+                      std::vector<rocksdb::PinnableSlice>* values, std::vector<bool>* found,
+                      absl::string_view what) {
+  *values = std::vector<rocksdb::PinnableSlice>(keys.size());
+  found->assign(keys.size(), false);
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db.db()->MultiGet(rocksdb::ReadOptions(), cf, keys.size(), keys.data(), values->data(),
+                    statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      (*found)[i] = true;
+    } else if (!statuses[i].IsNotFound()) {
+      return common::FromRocksDb(statuses[i], what);
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::string Trimmed(Organization organization) {
   organization.clear_etag();
   return organization.SerializeAsString();
@@ -84,50 +107,43 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
   rocksdb::WriteBatch batch;
   rocksdb::ColumnFamilyHandle* contrib_cf = db_->cf(kContribFamily);
   rocksdb::ColumnFamilyHandle* stats_cf = db_->cf(kStatsFamily);
-  // What this batch has made of each resource's contribution and each (org, year)'s
-  // counters so far: later changes in the batch read these, not the database.
+  // What each resource contributed before the batch, read in one MultiGet: what it
+  // contributed is taken out below, so a read error must fail the batch (the follower
+  // retries), or the statistics would count the resource twice. Then what the batch has
+  // made of it so far: later changes of the same resource read this, not the database.
   absl::flat_hash_map<std::string, ContributionMap> contributions;
-  std::map<std::pair<std::string, int>, Counters> stats;
-  for (const ReadModelChange& change : changes) {
-    ContributionMap old;
-    if (auto it = contributions.find(change.resource_name); it != contributions.end()) {
-      old = std::move(it->second);
-    } else {
-      // What the resource contributed so far is taken out below: a read error must fail the
-      // batch (the follower retries), or the statistics would count the resource twice.
-      ASSIGN_OR_RETURN(
-          std::optional<Contribution> stored,
-          common::GetMessage<Contribution>(*db_, contrib_cf, change.resource_name,
-                                           absl::StrCat("contribution of ", change.resource_name)));
-      if (stored.has_value()) old = FromProto(*stored);
+  {
+    std::vector<rocksdb::Slice> names;
+    for (const ReadModelChange& change : changes) {
+      if (contributions.try_emplace(change.resource_name).second) {
+        names.emplace_back(change.resource_name);
+      }
     }
-    // The difference, per (org, year).
-    std::map<std::pair<std::string, int>, Counters> delta;
-    for (const auto& [key, counters] : old) {
-      Counters& d = delta[key];
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    RETURN_IF_ERROR(MultiGet(*db_, contrib_cf, names, &values, &found, "read contributions"));
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!found[i]) continue;
+      Contribution stored;
+      RETURN_IF_ERROR(common::ParseStoredMessage(
+          values[i], absl::StrCat("contribution of ", names[i].ToString()), &stored));
+      contributions[names[i].ToString()] = FromProto(stored);
+    }
+  }
+  // The batch's difference per (org, year): each change takes out the resource's previous
+  // contribution and adds its new one.
+  std::map<std::pair<std::string, int>, Counters> delta;
+  for (const ReadModelChange& change : changes) {
+    ContributionMap& current = contributions[change.resource_name];
+    for (const auto& [key, counters] : current) {
+      Counters& d = delta.try_emplace(key, Counters{}).first->second;
       for (int i = 0; i < kNumStatFields; ++i) d[i] -= counters[i];
     }
     for (const auto& [key, counters] : change.contribution) {
-      Counters& d = delta[key];
+      Counters& d = delta.try_emplace(key, Counters{}).first->second;
       for (int i = 0; i < kNumStatFields; ++i) d[i] += counters[i];
     }
-    for (const auto& [key, d] : delta) {
-      bool zero = true;
-      for (int64_t v : d) zero &= v == 0;
-      if (zero) continue;
-      auto [it, inserted] = stats.try_emplace(key);
-      if (inserted) {
-        it->second = Counters{};
-        absl::StatusOr<std::string> raw = db_->Get(stats_cf, StatsKey(key.first, key.second));
-        if (raw.ok()) {
-          ASSIGN_OR_RETURN(it->second, Decode(*raw));
-        } else if (!absl::IsNotFound(raw.status())) {
-          return raw.status();
-        }
-      }
-      for (int i = 0; i < kNumStatFields; ++i) it->second[i] += d[i];
-    }
-    contributions[change.resource_name] = change.contribution;
+    current = change.contribution;
     if (change.organization.has_value()) {
       batch.Put(db_->cf(kOrgsFamily), OrganizationIdOf(change.organization->name()),
                 Trimmed(*change.organization));
@@ -135,21 +151,47 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
       batch.Delete(db_->cf(kOrgsFamily), OrganizationIdOf(change.resource_name));
     }
   }
-  for (const auto& [key, counters] : stats) {
-    bool all_zero = true;
-    for (int64_t v : counters) all_zero &= v == 0;
-    const std::string stats_key = StatsKey(key.first, key.second);
-    if (all_zero) {
-      batch.Delete(stats_cf, stats_key);
-    } else {
-      batch.Put(stats_cf, stats_key, Encode(counters));
+  // The counters that move, read in one MultiGet (in key order), plus their difference.
+  std::vector<std::string> stats_keys;
+  std::vector<const Counters*> moves;
+  for (const auto& [key, d] : delta) {
+    if (std::all_of(d.begin(), d.end(), [](int64_t v) { return v == 0; })) continue;
+    stats_keys.push_back(StatsKey(key.first, key.second));
+    moves.push_back(&d);
+  }
+  {
+    std::vector<rocksdb::Slice> keys(stats_keys.begin(), stats_keys.end());
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<bool> found;
+    RETURN_IF_ERROR(MultiGet(*db_, stats_cf, keys, &values, &found, "read party statistics"));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Counters counters{};
+      if (found[i]) {
+        ASSIGN_OR_RETURN(counters, Decode(values[i]));
+      }
+      bool all_zero = true;
+      for (int f = 0; f < kNumStatFields; ++f) {
+        counters[f] += (*moves[i])[f];
+        all_zero &= counters[f] == 0;
+      }
+      if (all_zero) {
+        batch.Delete(stats_cf, stats_keys[i]);
+      } else {
+        batch.Put(stats_cf, stats_keys[i], Encode(counters));
+      }
     }
   }
-  for (const auto& [resource, contribution] : contributions) {
-    if (contribution.empty()) {
-      batch.Delete(contrib_cf, resource);
+  // In key order: the memtable inserts each key next to the one before.
+  std::vector<const std::pair<const std::string, ContributionMap>*> sorted;
+  sorted.reserve(contributions.size());
+  for (const auto& entry : contributions) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : sorted) {
+    if (entry->second.empty()) {
+      batch.Delete(contrib_cf, entry->first);
     } else {
-      batch.Put(contrib_cf, resource, ToProto(contribution).SerializeAsString());
+      batch.Put(contrib_cf, entry->first, ToProto(entry->second).SerializeAsString());
     }
   }
   batch.Put(db_->cf(kMetaFamily), kFollowerKey, state.SerializeAsString());
