@@ -23,6 +23,13 @@
 // A page-token key must be at least 32 bytes (the server refuses a shorter one), checked in
 // the Secret the rendering holds (dev) or in --secrets (prod); a non-production rendering must
 // hold it (make-secrets.sh is for prod).
+// Every pod sets enableServiceLinks: false (a Service named like dangbo-x would otherwise inject
+// DANGBO_X_SERVICE_HOST, which the servers refuse as an unknown flag). The block cache is
+// derived from the container's memory limit: DANGBO_MEMORY_LIMIT_MB from the downward API
+// (resourceFieldRef limits.memory of the container itself, divisor 1Mi) times
+// DANGBO_BLOCK_CACHE_FRACTION (default 0.4) at most 0.5, never a hand-kept DANGBO_BLOCK_CACHE_MB.
+// Clients reach records and analytics only as pods labelled dangbo.gov.vn/client=true in
+// namespaces labelled dangbo.gov.vn/client-namespace=true (one peer with both selectors).
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -60,6 +67,10 @@ function effective(env, keys) {
   return undefined;
 }
 const UID = 65532;
+// The labels that admit a client (deploy/k8s/components/network-policies): its pods carry
+// CLIENT_POD_LABEL=true and its namespace CLIENT_NAMESPACE_LABEL=true.
+const CLIENT_POD_LABEL = "dangbo.gov.vn/client";
+const CLIENT_NAMESPACE_LABEL = "dangbo.gov.vn/client-namespace";
 // The servers refuse a shorter --page_token_key_file (common/page_token.h).
 const MIN_PAGE_TOKEN_KEY_BYTES = 32;
 
@@ -135,6 +146,8 @@ function checkPodSecurity(c, doc, spec) {
   c.check(`${who}: pod runs as UID ${UID}`, psc.runAsUser === UID, `runAsUser=${psc.runAsUser}`);
   c.check(`${who}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
   c.check(`${who}: no service account token`, spec.automountServiceAccountToken === false);
+  c.check(`${who}: enableServiceLinks false (no injected *_SERVICE_HOST variables)`,
+          spec.enableServiceLinks === false, `enableServiceLinks=${spec.enableServiceLinks}`);
   for (const ct of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     const where = `${who} container ${ct.name}`;
     const sc = ct.securityContext ?? {};
@@ -515,31 +528,48 @@ function checkNetworkPolicies(c) {
   c.check("a default-deny ingress NetworkPolicy", policies.some((p) =>
       Object.keys(p.spec?.podSelector ?? { x: 1 }).length === 0 &&
       (p.spec?.policyTypes ?? []).includes("Ingress") && (p.spec?.ingress ?? []).length === 0));
-  const records = policies.find((p) => p.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "records");
-  const rules = records?.spec?.ingress ?? [];
-  const grpcRules = rules.filter((r) => (r.ports ?? []).some((p) => p.port === SERVICES.records.grpcPort));
-  const peers = grpcRules.flatMap((r) => r.from ?? []);
-  c.check("records NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
-          grpcRules.length > 0 && grpcRules.every((r) => (r.from ?? []).length > 0) &&
-          peers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
-  c.check("records NetworkPolicy: admits analytics pods", peers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
-  c.check("records NetworkPolicy: admits labelled clients", peers.some((p) =>
-      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
-  c.check("records NetworkPolicy: admits analytics-writer pods", peers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics-writer"));
   const grpcPeers = (svc) => {
     const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
     return (p?.spec?.ingress ?? []).filter((r) => (r.ports ?? []).some((x) => x.port === SERVICES[svc].grpcPort))
         .flatMap((r) => ((r.from ?? []).length > 0 ? r.from : [{ open: true }]));
   };
+  const labels = (selector) => Object.keys(selector?.matchLabels ?? {}).length +
+      (selector?.matchExpressions ?? []).length;
+  // A peer names pods (a non-empty podSelector), never an address block, and a namespace
+  // only by its labels (an empty namespaceSelector would be every namespace).
+  const podsOnly = (p) => !p.open && !p.ipBlock && labels(p.podSelector) > 0 &&
+      (p.namespaceSelector === undefined || labels(p.namespaceSelector) > 0);
+  const inNamespace = (p, name) => p.namespaceSelector === undefined &&
+      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === name;
+  const client = (p) => p.namespaceSelector?.matchLabels?.[CLIENT_NAMESPACE_LABEL] === "true" &&
+      p.podSelector?.matchLabels?.[CLIENT_POD_LABEL] === "true";
+  const recordsPeers = grpcPeers("records");
+  c.check("records NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          recordsPeers.length > 0 && recordsPeers.every(podsOnly));
+  c.check("records NetworkPolicy: admits analytics pods of its namespace",
+          recordsPeers.some((p) => inNamespace(p, "analytics")));
+  c.check("records NetworkPolicy: admits analytics-writer pods of its namespace",
+          recordsPeers.some((p) => inNamespace(p, "analytics-writer")));
   const writerPeers = grpcPeers("analytics-writer");
   c.check("analytics-writer NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
-          writerPeers.length > 0 && writerPeers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
-  c.check("analytics-writer NetworkPolicy: admits the analytics replicas", writerPeers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
-  c.check("analytics NetworkPolicy: admits labelled clients", grpcPeers("analytics").some((p) =>
-      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
+          writerPeers.length > 0 && writerPeers.every((p) => podsOnly(p) && !p.namespaceSelector));
+  c.check("analytics-writer NetworkPolicy: admits the analytics replicas",
+          writerPeers.some((p) => inNamespace(p, "analytics")));
+  const analyticsPeers = grpcPeers("analytics");
+  c.check("analytics NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          analyticsPeers.length > 0 && analyticsPeers.every(podsOnly));
+  for (const [svc, peers] of [["records", recordsPeers], ["analytics", analyticsPeers]]) {
+    c.check(`${svc} NetworkPolicy: admits client pods (${CLIENT_POD_LABEL}) of labelled namespaces ` +
+            `(${CLIENT_NAMESPACE_LABEL})`, peers.some(client));
+  }
+  // Clients in the rendering itself (the backup CronJob) are in a namespace that admits them.
+  for (const job of c.find("CronJob")) {
+    const podLabels = job.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {};
+    if (podLabels[CLIENT_POD_LABEL] !== "true") continue;
+    const ns = c.find("Namespace", job.metadata?.namespace)[0];
+    c.check(`${describe(job)}: its namespace is labelled ${CLIENT_NAMESPACE_LABEL}=true`,
+            ns?.metadata?.labels?.[CLIENT_NAMESPACE_LABEL] === "true");
+  }
   for (const svc of Object.keys(SERVICES)) {
     const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
     c.check(`${svc} NetworkPolicy: metrics port from the monitoring namespace`,
