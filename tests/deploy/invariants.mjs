@@ -137,6 +137,11 @@ class Checker {
     }
     return env;
   }
+  // The container's env entries that come from the downward API or a Secret (valueFrom).
+  valueFrom(container) {
+    return Object.fromEntries((container.env ?? []).filter((e) => e.valueFrom !== undefined)
+        .map((e) => [e.name, e.valueFrom]));
+  }
 }
 
 function checkPodSecurity(c, doc, spec) {
@@ -328,10 +333,22 @@ function checkServer(c, service, production) {
 
   // Memory: a limit, and a block cache that fits well inside it.
   const limit = mebibytes(ct.resources?.limits?.memory);
-  const cache = Number(env.DANGBO_BLOCK_CACHE_MB);
-  c.check(`${who}: DANGBO_BLOCK_CACHE_MB set from the ConfigMap`, Number.isFinite(cache) && cache > 0);
-  c.check(`${who}: block cache <= 50% of the memory limit`, cache <= limit * 0.5,
-          `${cache} MiB cache, ${limit} MiB limit`);
+  // The block cache follows the limit: the server reads the limit through the downward API
+  // and takes DANGBO_BLOCK_CACHE_FRACTION of it (common/config.h), so no second number is
+  // kept in step with the limit by hand.
+  c.check(`${who}: block cache derived from the memory limit (no hand-kept DANGBO_BLOCK_CACHE_MB)`,
+          env.DANGBO_BLOCK_CACHE_MB === undefined, `DANGBO_BLOCK_CACHE_MB=${env.DANGBO_BLOCK_CACHE_MB}`);
+  const fieldRef = c.valueFrom(ct).DANGBO_MEMORY_LIMIT_MB?.resourceFieldRef;
+  c.check(`${who}: DANGBO_MEMORY_LIMIT_MB is the container's limits.memory in MiB (downward API)`,
+          fieldRef?.resource === "limits.memory" &&
+          (fieldRef.containerName === undefined || fieldRef.containerName === ct.name) &&
+          mebibytes(fieldRef.divisor ?? "1") === 1, JSON.stringify(fieldRef ?? null));
+  const fraction = Number(env.DANGBO_BLOCK_CACHE_FRACTION ?? "0.4");
+  const cache = Math.floor(limit * fraction);
+  c.check(`${who}: block cache <= 50% of the memory limit`,
+          Number.isFinite(fraction) && fraction > 0 && fraction <= 0.5,
+          `DANGBO_BLOCK_CACHE_FRACTION=${env.DANGBO_BLOCK_CACHE_FRACTION} of ${limit} MiB`);
+  c.check(`${who}: block cache at least 8 MiB`, cache >= 8, `${cache} MiB`);
 
   // Data: the data directory is on a volume (the root filesystem is read-only).
   const mounts = ct.volumeMounts ?? [];
@@ -434,7 +451,8 @@ function checkServer(c, service, production) {
   // Every DANGBO_* variable names a flag of this server.
   const flags = c.flags[want.binary];
   if (flags) {
-    for (const key of Object.keys(env).filter((k) => k.startsWith("DANGBO_"))) {
+    const names = [...Object.keys(env), ...Object.keys(c.valueFrom(ct))];
+    for (const key of names.filter((k) => k.startsWith("DANGBO_"))) {
       c.check(`${who}: ${key} names a flag of ${want.binary}_server`,
               flags.has(key.slice("DANGBO_".length).toLowerCase()));
     }
