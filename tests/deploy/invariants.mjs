@@ -623,6 +623,19 @@ function main(argv) {
   const production = docs.some((d) => d.kind === "Namespace" &&
       d.metadata?.labels?.["dangbo.gov.vn/environment"] === "production");
   for (const service of Object.keys(SERVICES)) checkServer(c, service, production);
+  // A CronJob that backs records up: records deletes old backups itself (--backup_keep,
+  // --backup_max_age), or the backups volume fills night after night.
+  const backupJobs = c.find("CronJob").filter((j) =>
+      JSON.stringify(j.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).includes("/CreateBackup"));
+  const recordsCt = c.find("StatefulSet", "records")[0]?.spec?.template?.spec?.containers?.[0];
+  const recordsEnv = recordsCt ? c.environment(recordsCt) : {};
+  for (const job of backupJobs) {
+    c.check(`${describe(job)}: records keeps a bounded number of backups (DANGBO_BACKUP_KEEP > 0)`,
+            Number(recordsEnv.DANGBO_BACKUP_KEEP) > 0, `DANGBO_BACKUP_KEEP=${recordsEnv.DANGBO_BACKUP_KEEP}`);
+    c.check(`${describe(job)}: records deletes old backups (DANGBO_BACKUP_MAX_AGE set)`,
+            seconds(recordsEnv.DANGBO_BACKUP_MAX_AGE ?? "") >= 3600,
+            `DANGBO_BACKUP_MAX_AGE=${recordsEnv.DANGBO_BACKUP_MAX_AGE}`);
+  }
   if (production) {
     for (const job of c.find("CronJob")) {
       const text = JSON.stringify(job.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []);
