@@ -154,12 +154,12 @@ void SizeBlockCache(ServerConfig* c, FieldViolations* v) {
   c->block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (c->block_cache_mb != 0) {
     if (c->block_cache_mb < 8 || c->block_cache_mb > (1 << 20)) {
-      v->Add("--block_cache_mb", absl::StrCat("must be 0 (derived) or 8..1048576, got ",
-                                              c->block_cache_mb));
+      v->Add("--block_cache_mb",
+             absl::StrCat("must be 0 (derived) or 8..1048576, got ", c->block_cache_mb));
     } else if (c->memory_limit_mb > 0 && c->block_cache_mb >= c->memory_limit_mb) {
-      v->Add("--block_cache_mb", absl::StrCat("must be below --memory_limit_mb (",
-                                              c->memory_limit_mb, " MiB), got ",
-                                              c->block_cache_mb));
+      v->Add("--block_cache_mb",
+             absl::StrCat("must be below --memory_limit_mb (", c->memory_limit_mb, " MiB), got ",
+                          c->block_cache_mb));
     }
     return;
   }
@@ -170,10 +170,9 @@ void SizeBlockCache(ServerConfig* c, FieldViolations* v) {
   c->block_cache_mb =
       static_cast<int64_t>(static_cast<double>(c->memory_limit_mb) * c->block_cache_fraction);
   if (c->block_cache_mb < 8) {
-    v->Add("--memory_limit_mb",
-           absl::StrCat("leaves a block cache of ", c->block_cache_mb, " MiB (",
-                        c->block_cache_fraction, " of ", c->memory_limit_mb,
-                        " MiB); it needs at least 8 MiB"));
+    v->Add("--memory_limit_mb", absl::StrCat("leaves a block cache of ", c->block_cache_mb,
+                                             " MiB (", c->block_cache_fraction, " of ",
+                                             c->memory_limit_mb, " MiB); it needs at least 8 MiB"));
   }
 }
 

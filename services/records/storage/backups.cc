@@ -200,7 +200,8 @@ absl::StatusOr<std::vector<uint32_t>> BackupStore::PruneLocked(absl::Time now) {
   std::vector<uint32_t> deleted;
   if (retention_.keep <= 0 && retention_.max_age <= absl::ZeroDuration()) return deleted;
   ASSIGN_OR_RETURN(std::vector<BackupRecord> backups, List());  // newest first
-  for (size_t i = 1; i < backups.size(); ++i) {  // the newest (i == 0) always stays
+  // The newest (i == 0) always stays.
+  for (size_t i = 1; i < backups.size(); ++i) {
     const bool beyond_count = retention_.keep > 0 && i >= static_cast<size_t>(retention_.keep);
     const bool too_old = retention_.max_age > absl::ZeroDuration() &&
                          now - backups[i].create_time > retention_.max_age;
