@@ -30,6 +30,8 @@
 // DANGBO_BLOCK_CACHE_FRACTION (default 0.4) at most 0.5, never a hand-kept DANGBO_BLOCK_CACHE_MB.
 // Clients reach records and analytics only as pods labelled dangbo.gov.vn/client=true in
 // namespaces labelled dangbo.gov.vn/client-namespace=true (one peer with both selectors).
+// A CronJob that calls CreateBackup needs records to delete old backups (DANGBO_BACKUP_KEEP,
+// DANGBO_BACKUP_MAX_AGE), or the backups volume fills.
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
