@@ -61,37 +61,43 @@ def dockerfile_stages(path):
     return stages
 
 
-def package_of(path):
-    """The Debian package that installed `path`, or None."""
-    for candidate in (path, os.path.realpath(path)):
-        r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":", 1)[0].strip()
-        # /lib is a symlink to /usr/lib on bookworm (merged /usr): dpkg may know either.
-        alt = re.sub(r"^/usr/lib/", "/lib/", candidate)
-        r = subprocess.run(["dpkg", "-S", alt], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":", 1)[0].strip()
-    return None
+def packages_of(paths):
+    """{path: the Debian package that installed it} for the paths dpkg knows (one dpkg -S).
+
+    bookworm merges /usr: dpkg may know a library as /lib/... or /usr/lib/..., so both are
+    asked."""
+    variants = {}
+    for path in paths:
+        for candidate in {path, os.path.realpath(path)}:
+            for v in {candidate, re.sub(r"^/usr/lib/", "/lib/", candidate),
+                      re.sub(r"^/lib/", "/usr/lib/", candidate)}:
+                variants[v] = path
+    r = subprocess.run(["dpkg", "-S", *sorted(variants)], capture_output=True, text=True)
+    found = {}
+    for line in r.stdout.splitlines():
+        pkg, _, where = line.partition(": ")
+        for owned in where.split(", "):
+            if owned in variants:
+                found[variants[owned]] = pkg.split(":", 1)[0].split(",")[0].strip()
+    return found
 
 
 def closure(packages):
     """The packages and everything they depend on (installed ones, transitively)."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Depends},${Pre-Depends}\n"],
+                       capture_output=True, text=True)
+    depends = {}
+    for line in r.stdout.splitlines():
+        name, _, deps = line.partition("\t")
+        depends[name] = [a.strip().split(" ", 1)[0].split(":", 1)[0]
+                         for a in re.split(r"[,|]", deps) if a.strip()]
     seen = set()
     todo = list(packages)
     while todo:
         pkg = todo.pop()
-        if pkg in seen:
-            continue
-        seen.add(pkg)
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", pkg],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            continue
-        for alternative in re.split(r"[,|]", r.stdout):
-            name = alternative.strip().split(" ", 1)[0].split(":", 1)[0]
-            if name:
-                todo.append(name)
+        if pkg not in seen:
+            seen.add(pkg)
+            todo.extend(depends.get(pkg, []))
     return seen
 
 
@@ -143,13 +149,15 @@ def check(root, binaries):
 
     if binaries:
         provided = closure(lists["runtime"])
+        needed = {b: needed_libraries(b) for b in binaries}
+        owners = packages_of({p for libs in needed.values() for p in libs.values() if p})
         for binary in binaries:
-            for soname, path in needed_libraries(binary).items():
+            for soname, path in needed[binary].items():
                 who = f"{os.path.basename(binary)} needs {soname}"
                 c.check(f"{who}: found", path is not None)
                 if path is None:
                     continue
-                pkg = package_of(path)
+                pkg = owners.get(path)
                 c.check(f"{who}: from a Debian package", pkg is not None, path)
                 if pkg is not None:
                     c.check(f"{who} ({pkg}): installed by the runtime list", pkg in provided,
