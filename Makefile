@@ -1,5 +1,6 @@
 # dangbo — the README's commands. Run as root on Debian bookworm; `make deps` installs what
-# is missing from deploy/apt-packages.txt.
+# is missing from deploy/apt-packages-{build,runtime,test}.txt (the images install only the
+# build list in their build stage and the runtime list in the images).
 #
 #   make run    install, build, start records + analytics on loopback with the seed data
 #   make test   install, build, run every test (ctest), then a short run of each fuzz target
@@ -23,7 +24,9 @@ FUZZ_SMOKE_SECONDS ?= 15
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages.txt | xargs)
+APT_LISTS := deploy/apt-packages-build.txt deploy/apt-packages-runtime.txt \
+	deploy/apt-packages-test.txt
+PACKAGES := $(shell sed -e 's/\#.*//' $(APT_LISTS) | xargs)
 
 .PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz \
 	bench-deps bench-build bench bench-quick
@@ -48,7 +51,7 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-	  echo "all packages from deploy/apt-packages.txt are installed"; \
+	  echo "all packages from $(APT_LISTS) are installed"; \
 	fi
 
 $(BUILD_DIR)/CMakeCache.txt: CMakeLists.txt

@@ -33,7 +33,16 @@ ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20), "Keepalive ping 
 ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
           "Close client connections after this age so clients re-resolve (0: never).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
-ABSL_FLAG(int64_t, block_cache_mb, 256, "RocksDB block cache size in MiB.");
+ABSL_FLAG(int64_t, block_cache_mb, 0,
+          "RocksDB block cache size in MiB. 0: --block_cache_fraction of --memory_limit_mb "
+          "when that is set, else 256.");
+ABSL_FLAG(int64_t, memory_limit_mb, 0,
+          "The memory the process may use, in MiB (Kubernetes: the container's memory limit "
+          "through the downward API, resourceFieldRef limits.memory, divisor 1Mi); 0: unknown. "
+          "Sizes the block cache when --block_cache_mb is 0.");
+ABSL_FLAG(double, block_cache_fraction, 0.4,
+          "Share of --memory_limit_mb given to the block cache (memtables included) when "
+          "--block_cache_mb is 0; 0.05 to 0.8.");
 ABSL_FLAG(bool, sync_writes, true,
           "Sync the RocksDB WAL before acknowledging a write (durable). Turn off only for "
           "throwaway data.");
@@ -127,6 +136,48 @@ int DefaultMetricsPort(absl::string_view service) {
   return 0;
 }
 
+namespace {
+
+// --block_cache_mb when set, else the --block_cache_fraction of --memory_limit_mb when that
+// is known, else 256 MiB.
+void SizeBlockCache(ServerConfig* c, FieldViolations* v) {
+  c->memory_limit_mb = absl::GetFlag(FLAGS_memory_limit_mb);
+  c->block_cache_fraction = absl::GetFlag(FLAGS_block_cache_fraction);
+  if (c->memory_limit_mb < 0) {
+    v->Add("--memory_limit_mb",
+           absl::StrCat("must be 0 (unknown) or positive, got ", c->memory_limit_mb));
+  }
+  if (!(c->block_cache_fraction >= 0.05 && c->block_cache_fraction <= 0.8)) {
+    v->Add("--block_cache_fraction",
+           absl::StrCat("must be 0.05..0.8, got ", c->block_cache_fraction));
+  }
+  c->block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
+  if (c->block_cache_mb != 0) {
+    if (c->block_cache_mb < 8 || c->block_cache_mb > (1 << 20)) {
+      v->Add("--block_cache_mb",
+             absl::StrCat("must be 0 (derived) or 8..1048576, got ", c->block_cache_mb));
+    } else if (c->memory_limit_mb > 0 && c->block_cache_mb >= c->memory_limit_mb) {
+      v->Add("--block_cache_mb",
+             absl::StrCat("must be below --memory_limit_mb (", c->memory_limit_mb, " MiB), got ",
+                          c->block_cache_mb));
+    }
+    return;
+  }
+  if (c->memory_limit_mb <= 0) {
+    c->block_cache_mb = 256;
+    return;
+  }
+  c->block_cache_mb =
+      static_cast<int64_t>(static_cast<double>(c->memory_limit_mb) * c->block_cache_fraction);
+  if (c->block_cache_mb < 8) {
+    v->Add("--memory_limit_mb", absl::StrCat("leaves a block cache of ", c->block_cache_mb,
+                                             " MiB (", c->block_cache_fraction, " of ",
+                                             c->memory_limit_mb, " MiB); it needs at least 8 MiB"));
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<ServerConfig> ServerConfigFromFlags(absl::string_view service, int default_port,
                                                    absl::string_view default_data_dir) {
   ServerConfig c;
@@ -174,10 +225,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromFlags(absl::string_view service, in
     v.Add("--log_level", absl::StrCat("must be debug, info, warning or error, got \"",
                                       absl::GetFlag(FLAGS_log_level), "\""));
   }
-  c.block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
-  if (c.block_cache_mb < 8 || c.block_cache_mb > (1 << 20)) {
-    v.Add("--block_cache_mb", absl::StrCat("must be 8..1048576, got ", c.block_cache_mb));
-  }
+  SizeBlockCache(&c, &v);
   c.sync_writes = absl::GetFlag(FLAGS_sync_writes);
   const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
   if (metrics_port < -1 || metrics_port > 65535) {

@@ -36,6 +36,8 @@ ABSL_DECLARE_FLAG(absl::Duration, keepalive_timeout);
 ABSL_DECLARE_FLAG(absl::Duration, max_connection_age);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(int64_t, block_cache_mb);
+ABSL_DECLARE_FLAG(int64_t, memory_limit_mb);
+ABSL_DECLARE_FLAG(double, block_cache_fraction);
 ABSL_DECLARE_FLAG(bool, sync_writes);
 ABSL_DECLARE_FLAG(int32_t, metrics_port);
 ABSL_DECLARE_FLAG(std::string, metrics_port_file);
@@ -74,7 +76,11 @@ struct ServerConfig {
   absl::Duration keepalive_timeout;
   absl::Duration max_connection_age;  // zero: unlimited
   LogLevel log_level = LogLevel::kInfo;
+  // The RocksDB block cache in MiB: --block_cache_mb when set, else --block_cache_fraction
+  // of --memory_limit_mb (Kubernetes passes the container's limit), else 256.
   int64_t block_cache_mb = 0;
+  int64_t memory_limit_mb = 0;  // 0: unknown
+  double block_cache_fraction = 0.4;
   bool sync_writes = true;
   // Prometheus /metrics endpoint (common/metrics_http.h) on `listen`: unset = off; 0 = a
   // free port (reported in the "serving" log line and metrics_port_file).

@@ -14,6 +14,11 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(1),
 ABSL_FLAG(std::string, backup_dir, "",
           "Directory for online backups (RecordsAdminService); default \"<data_dir>-backups\", "
           "\"none\" turns backups off.");
+ABSL_FLAG(int32_t, backup_keep, 0,
+          "After each CreateBackup, keep only this many newest backups (0: no count limit).");
+ABSL_FLAG(absl::Duration, backup_max_age, absl::ZeroDuration(),
+          "After each CreateBackup, delete backups older than this, e.g. 720h (0: no age "
+          "limit). The newest backup is always kept.");
 
 namespace records {
 
@@ -46,6 +51,18 @@ absl::StatusOr<RecordsConfig> RecordsConfigFromFlags() {
     c.backup_dir.clear();
   } else if (c.backup_dir == c.server.data_dir) {
     v.Add("--backup_dir", "must not be the data directory");
+  }
+  c.backup_retention.keep = absl::GetFlag(FLAGS_backup_keep);
+  if (c.backup_retention.keep < 0) {
+    v.Add("--backup_keep",
+          absl::StrCat("must be 0 (no limit) or positive, got ", c.backup_retention.keep));
+  }
+  c.backup_retention.max_age = absl::GetFlag(FLAGS_backup_max_age);
+  if (c.backup_retention.max_age < absl::ZeroDuration() ||
+      (c.backup_retention.max_age > absl::ZeroDuration() &&
+       c.backup_retention.max_age < absl::Hours(1))) {
+    v.Add("--backup_max_age", absl::StrCat("must be 0 (no limit) or at least 1h, got ",
+                                           absl::FormatDuration(c.backup_retention.max_age)));
   }
   if (!v.empty()) return v.ToStatus();
   absl::StatusOr<common::SecurityConfig> security = common::SecurityConfigFromFlags(c.server);

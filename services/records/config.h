@@ -14,11 +14,14 @@
 #include "common/auth.h"
 #include "common/config.h"
 #include "common/security.h"
+#include "services/records/storage/backups.h"
 
 ABSL_DECLARE_FLAG(absl::Duration, change_log_retention);
 ABSL_DECLARE_FLAG(int64_t, change_log_retention_events);
 ABSL_DECLARE_FLAG(absl::Duration, retention_interval);
 ABSL_DECLARE_FLAG(std::string, backup_dir);
+ABSL_DECLARE_FLAG(int32_t, backup_keep);
+ABSL_DECLARE_FLAG(absl::Duration, backup_max_age);
 
 namespace records {
 
@@ -39,6 +42,8 @@ struct RecordsConfig {
   // backups are off (the admin RPCs answer FAILED_PRECONDITION). The flag's default is
   // "<data_dir>-backups"; --backup_dir=none turns backups off.
   std::string backup_dir;
+  // Which backups CreateBackup leaves behind (--backup_keep, --backup_max_age).
+  BackupRetention backup_retention;
 };
 
 // Reads and validates every flag; INVALID_ARGUMENT naming each bad flag.

@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<RecordsServer>> RecordsServer::Start(
   s->service_ =
       std::make_unique<RecordsService>(s->db_.get(), hub, s->authorizer_.get(), service_options);
   if (!config.backup_dir.empty()) {
-    s->backups_ = BackupStore::Open(config.backup_dir);
+    s->backups_ = BackupStore::Open(config.backup_dir, config.backup_retention);
   }
   s->admin_authorizer_ =
       std::make_unique<common::Authorizer>("dangbo.records.v1.RecordsAdminService", config.tokens,

@@ -23,6 +23,15 @@
 // A page-token key must be at least 32 bytes (the server refuses a shorter one), checked in
 // the Secret the rendering holds (dev) or in --secrets (prod); a non-production rendering must
 // hold it (make-secrets.sh is for prod).
+// Every pod sets enableServiceLinks: false (a Service named like dangbo-x would otherwise inject
+// DANGBO_X_SERVICE_HOST, which the servers refuse as an unknown flag). The block cache is
+// derived from the container's memory limit: DANGBO_MEMORY_LIMIT_MB from the downward API
+// (resourceFieldRef limits.memory of the container itself, divisor 1Mi) times
+// DANGBO_BLOCK_CACHE_FRACTION (default 0.4) at most 0.5, never a hand-kept DANGBO_BLOCK_CACHE_MB.
+// Clients reach records and analytics only as pods labelled dangbo.gov.vn/client=true in
+// namespaces labelled dangbo.gov.vn/client-namespace=true (one peer with both selectors).
+// A CronJob that calls CreateBackup needs records to delete old backups (DANGBO_BACKUP_KEEP,
+// DANGBO_BACKUP_MAX_AGE), or the backups volume fills.
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -60,6 +69,10 @@ function effective(env, keys) {
   return undefined;
 }
 const UID = 65532;
+// The labels that admit a client (deploy/k8s/components/network-policies): its pods carry
+// CLIENT_POD_LABEL=true and its namespace CLIENT_NAMESPACE_LABEL=true.
+const CLIENT_POD_LABEL = "dangbo.gov.vn/client";
+const CLIENT_NAMESPACE_LABEL = "dangbo.gov.vn/client-namespace";
 // The servers refuse a shorter --page_token_key_file (common/page_token.h).
 const MIN_PAGE_TOKEN_KEY_BYTES = 32;
 
@@ -126,6 +139,11 @@ class Checker {
     }
     return env;
   }
+  // The container's env entries that come from the downward API or a Secret (valueFrom).
+  valueFrom(container) {
+    return Object.fromEntries((container.env ?? []).filter((e) => e.valueFrom !== undefined)
+        .map((e) => [e.name, e.valueFrom]));
+  }
 }
 
 function checkPodSecurity(c, doc, spec) {
@@ -135,6 +153,8 @@ function checkPodSecurity(c, doc, spec) {
   c.check(`${who}: pod runs as UID ${UID}`, psc.runAsUser === UID, `runAsUser=${psc.runAsUser}`);
   c.check(`${who}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
   c.check(`${who}: no service account token`, spec.automountServiceAccountToken === false);
+  c.check(`${who}: enableServiceLinks false (no injected *_SERVICE_HOST variables)`,
+          spec.enableServiceLinks === false, `enableServiceLinks=${spec.enableServiceLinks}`);
   for (const ct of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     const where = `${who} container ${ct.name}`;
     const sc = ct.securityContext ?? {};
@@ -315,10 +335,22 @@ function checkServer(c, service, production) {
 
   // Memory: a limit, and a block cache that fits well inside it.
   const limit = mebibytes(ct.resources?.limits?.memory);
-  const cache = Number(env.DANGBO_BLOCK_CACHE_MB);
-  c.check(`${who}: DANGBO_BLOCK_CACHE_MB set from the ConfigMap`, Number.isFinite(cache) && cache > 0);
-  c.check(`${who}: block cache <= 50% of the memory limit`, cache <= limit * 0.5,
-          `${cache} MiB cache, ${limit} MiB limit`);
+  // The block cache follows the limit: the server reads the limit through the downward API
+  // and takes DANGBO_BLOCK_CACHE_FRACTION of it (common/config.h), so no second number is
+  // kept in step with the limit by hand.
+  c.check(`${who}: block cache derived from the memory limit (no hand-kept DANGBO_BLOCK_CACHE_MB)`,
+          env.DANGBO_BLOCK_CACHE_MB === undefined, `DANGBO_BLOCK_CACHE_MB=${env.DANGBO_BLOCK_CACHE_MB}`);
+  const fieldRef = c.valueFrom(ct).DANGBO_MEMORY_LIMIT_MB?.resourceFieldRef;
+  c.check(`${who}: DANGBO_MEMORY_LIMIT_MB is the container's limits.memory in MiB (downward API)`,
+          fieldRef?.resource === "limits.memory" &&
+          (fieldRef.containerName === undefined || fieldRef.containerName === ct.name) &&
+          mebibytes(fieldRef.divisor ?? "1") === 1, JSON.stringify(fieldRef ?? null));
+  const fraction = Number(env.DANGBO_BLOCK_CACHE_FRACTION ?? "0.4");
+  const cache = Math.floor(limit * fraction);
+  c.check(`${who}: block cache <= 50% of the memory limit`,
+          Number.isFinite(fraction) && fraction > 0 && fraction <= 0.5,
+          `DANGBO_BLOCK_CACHE_FRACTION=${env.DANGBO_BLOCK_CACHE_FRACTION} of ${limit} MiB`);
+  c.check(`${who}: block cache at least 8 MiB`, cache >= 8, `${cache} MiB`);
 
   // Data: the data directory is on a volume (the root filesystem is read-only).
   const mounts = ct.volumeMounts ?? [];
@@ -421,7 +453,8 @@ function checkServer(c, service, production) {
   // Every DANGBO_* variable names a flag of this server.
   const flags = c.flags[want.binary];
   if (flags) {
-    for (const key of Object.keys(env).filter((k) => k.startsWith("DANGBO_"))) {
+    const names = [...Object.keys(env), ...Object.keys(c.valueFrom(ct))];
+    for (const key of names.filter((k) => k.startsWith("DANGBO_"))) {
       c.check(`${who}: ${key} names a flag of ${want.binary}_server`,
               flags.has(key.slice("DANGBO_".length).toLowerCase()));
     }
@@ -515,31 +548,48 @@ function checkNetworkPolicies(c) {
   c.check("a default-deny ingress NetworkPolicy", policies.some((p) =>
       Object.keys(p.spec?.podSelector ?? { x: 1 }).length === 0 &&
       (p.spec?.policyTypes ?? []).includes("Ingress") && (p.spec?.ingress ?? []).length === 0));
-  const records = policies.find((p) => p.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "records");
-  const rules = records?.spec?.ingress ?? [];
-  const grpcRules = rules.filter((r) => (r.ports ?? []).some((p) => p.port === SERVICES.records.grpcPort));
-  const peers = grpcRules.flatMap((r) => r.from ?? []);
-  c.check("records NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
-          grpcRules.length > 0 && grpcRules.every((r) => (r.from ?? []).length > 0) &&
-          peers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
-  c.check("records NetworkPolicy: admits analytics pods", peers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
-  c.check("records NetworkPolicy: admits labelled clients", peers.some((p) =>
-      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
-  c.check("records NetworkPolicy: admits analytics-writer pods", peers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics-writer"));
   const grpcPeers = (svc) => {
     const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
     return (p?.spec?.ingress ?? []).filter((r) => (r.ports ?? []).some((x) => x.port === SERVICES[svc].grpcPort))
         .flatMap((r) => ((r.from ?? []).length > 0 ? r.from : [{ open: true }]));
   };
+  const labels = (selector) => Object.keys(selector?.matchLabels ?? {}).length +
+      (selector?.matchExpressions ?? []).length;
+  // A peer names pods (a non-empty podSelector), never an address block, and a namespace
+  // only by its labels (an empty namespaceSelector would be every namespace).
+  const podsOnly = (p) => !p.open && !p.ipBlock && labels(p.podSelector) > 0 &&
+      (p.namespaceSelector === undefined || labels(p.namespaceSelector) > 0);
+  const inNamespace = (p, name) => p.namespaceSelector === undefined &&
+      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === name;
+  const client = (p) => p.namespaceSelector?.matchLabels?.[CLIENT_NAMESPACE_LABEL] === "true" &&
+      p.podSelector?.matchLabels?.[CLIENT_POD_LABEL] === "true";
+  const recordsPeers = grpcPeers("records");
+  c.check("records NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          recordsPeers.length > 0 && recordsPeers.every(podsOnly));
+  c.check("records NetworkPolicy: admits analytics pods of its namespace",
+          recordsPeers.some((p) => inNamespace(p, "analytics")));
+  c.check("records NetworkPolicy: admits analytics-writer pods of its namespace",
+          recordsPeers.some((p) => inNamespace(p, "analytics-writer")));
   const writerPeers = grpcPeers("analytics-writer");
   c.check("analytics-writer NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
-          writerPeers.length > 0 && writerPeers.every((p) => p.podSelector && !p.namespaceSelector && !p.ipBlock));
-  c.check("analytics-writer NetworkPolicy: admits the analytics replicas", writerPeers.some((p) =>
-      p.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "analytics"));
-  c.check("analytics NetworkPolicy: admits labelled clients", grpcPeers("analytics").some((p) =>
-      p.podSelector?.matchLabels?.["dangbo.gov.vn/client"] === "true"));
+          writerPeers.length > 0 && writerPeers.every((p) => podsOnly(p) && !p.namespaceSelector));
+  c.check("analytics-writer NetworkPolicy: admits the analytics replicas",
+          writerPeers.some((p) => inNamespace(p, "analytics")));
+  const analyticsPeers = grpcPeers("analytics");
+  c.check("analytics NetworkPolicy: gRPC only from pods (no namespace-wide or open rule)",
+          analyticsPeers.length > 0 && analyticsPeers.every(podsOnly));
+  for (const [svc, peers] of [["records", recordsPeers], ["analytics", analyticsPeers]]) {
+    c.check(`${svc} NetworkPolicy: admits client pods (${CLIENT_POD_LABEL}) of labelled namespaces ` +
+            `(${CLIENT_NAMESPACE_LABEL})`, peers.some(client));
+  }
+  // Clients in the rendering itself (the backup CronJob) are in a namespace that admits them.
+  for (const job of c.find("CronJob")) {
+    const podLabels = job.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {};
+    if (podLabels[CLIENT_POD_LABEL] !== "true") continue;
+    const ns = c.find("Namespace", job.metadata?.namespace)[0];
+    c.check(`${describe(job)}: its namespace is labelled ${CLIENT_NAMESPACE_LABEL}=true`,
+            ns?.metadata?.labels?.[CLIENT_NAMESPACE_LABEL] === "true");
+  }
   for (const svc of Object.keys(SERVICES)) {
     const p = policies.find((x) => x.spec?.podSelector?.matchLabels?.["app.kubernetes.io/name"] === svc);
     c.check(`${svc} NetworkPolicy: metrics port from the monitoring namespace`,
@@ -575,6 +625,19 @@ function main(argv) {
   const production = docs.some((d) => d.kind === "Namespace" &&
       d.metadata?.labels?.["dangbo.gov.vn/environment"] === "production");
   for (const service of Object.keys(SERVICES)) checkServer(c, service, production);
+  // A CronJob that backs records up: records deletes old backups itself (--backup_keep,
+  // --backup_max_age), or the backups volume fills night after night.
+  const backupJobs = c.find("CronJob").filter((j) =>
+      JSON.stringify(j.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []).includes("/CreateBackup"));
+  const recordsCt = c.find("StatefulSet", "records")[0]?.spec?.template?.spec?.containers?.[0];
+  const recordsEnv = recordsCt ? c.environment(recordsCt) : {};
+  for (const job of backupJobs) {
+    c.check(`${describe(job)}: records keeps a bounded number of backups (DANGBO_BACKUP_KEEP > 0)`,
+            Number(recordsEnv.DANGBO_BACKUP_KEEP) > 0, `DANGBO_BACKUP_KEEP=${recordsEnv.DANGBO_BACKUP_KEEP}`);
+    c.check(`${describe(job)}: records deletes old backups (DANGBO_BACKUP_MAX_AGE set)`,
+            seconds(recordsEnv.DANGBO_BACKUP_MAX_AGE ?? "") >= 3600,
+            `DANGBO_BACKUP_MAX_AGE=${recordsEnv.DANGBO_BACKUP_MAX_AGE}`);
+  }
   if (production) {
     for (const job of c.find("CronJob")) {
       const text = JSON.stringify(job.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []);

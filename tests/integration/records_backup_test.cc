@@ -4,6 +4,7 @@
 // idempotency, validation, and the admin-only permission.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -59,7 +60,9 @@ class RecordsBackupTest : public RecordsFixture {
 
   void Start(const std::string& data_dir) {
     common::SetLogLevel(common::LogLevel::kWarning);
-    auto server = RecordsServer::Start(BaseConfig(data_dir, dir_.Sub("backups")));
+    RecordsConfig config = BaseConfig(data_dir, dir_.Sub("backups"));
+    config.backup_retention = retention_;
+    auto server = RecordsServer::Start(config);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
@@ -119,6 +122,7 @@ class RecordsBackupTest : public RecordsFixture {
   }
 
   std::unique_ptr<v1::RecordsAdminService::Stub> admin_;
+  BackupRetention retention_;  // --backup_keep, --backup_max_age of the next Start()
 };
 
 TEST_F(RecordsBackupTest, BackupTakenDuringWritesRestoresExactlyItsState) {
@@ -283,6 +287,49 @@ TEST_F(RecordsBackupTest, ListVerifyDeleteAndIdempotency) {
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(admin_->VerifyBackup(Context().get(), verify, &verified).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// --backup_keep: each CreateBackup leaves the newest N. Then the runbook's off-cluster copy
+// (deploy/OPERATIONS.md): every entry of the backup directory but staging/, meta/ last, to
+// another place; records_restore restores from that copy alone.
+TEST_F(RecordsBackupTest, RetentionKeepsTheNewestAndACopyElsewhereRestores) {
+  Stop();
+  retention_.keep = 2;
+  Start(dir_.Sub("db"));
+  CreateOrganization();
+  CreateBackup("one");
+  CreateCell("nghiep-vu", "Chi bộ Nghiệp vụ");
+  const v1::Backup second = CreateBackup("two");
+  const v1::Backup third = CreateBackup("three");
+  v1::ListBackupsResponse list = ListBackups();
+  ASSERT_EQ(list.backups_size(), 2);
+  EXPECT_EQ(list.backups(0).backup_id(), third.backup_id());
+  EXPECT_EQ(list.backups(1).backup_id(), second.backup_id());
+
+  namespace fs = std::filesystem;
+  const fs::path offsite = dir_.Sub("offsite");
+  fs::create_directories(offsite);
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(dir_.Sub("backups"))) {
+    if (entry.path().filename() != "staging") entries.push_back(entry.path());
+  }
+  std::stable_partition(entries.begin(), entries.end(),
+                        [](const fs::path& p) { return p.filename() != "meta"; });
+  for (const fs::path& p : entries) {
+    fs::copy(p, offsite / p.filename(), fs::copy_options::recursive);
+  }
+  Stop();
+
+  const std::string restored = dir_.Sub("restored-from-offsite");
+  ASSERT_EQ(RunRestore({"--backup_dir=" + offsite.string(),
+                        absl::StrCat("--backup_id=", third.backup_id()), "--data_dir=" + restored}),
+            0);
+  EXPECT_EQ(RunRestore({"--backup_dir=" + offsite.string(), "--backup_id=1",
+                        "--data_dir=" + dir_.Sub("deleted")}),
+            1)
+      << "backup 1 was deleted by the retention, also in the copy";
+  Start(restored);
+  EXPECT_EQ(LogState().last_sequence(), third.last_sequence());
 }
 
 TEST_F(RecordsBackupTest, CorruptBackupFailsVerificationWithDataLoss) {

@@ -194,8 +194,18 @@ TEST_P(ServerSmokeTest, HelpListsTheFlags) {
   pclose(pipe);
   EXPECT_THAT(out, Not(HasSubstr("No flags matched")));
   for (const char* flag : {"--data_dir", "--port", "--token_file", "--tls_cert", "--log_level",
-                           "--page_token_key_file", "--metrics_port"}) {
+                           "--page_token_key_file", "--metrics_port", "--memory_limit_mb",
+                           "--block_cache_fraction", "--block_cache_mb"}) {
     EXPECT_THAT(out, HasSubstr(flag)) << out;
+  }
+  // Each service's own flags, with their help text.
+  const std::vector<std::string> own =
+      std::string(GetParam().name) == "records"
+          ? std::vector<std::string>{"--backup_dir", "--backup_keep", "--backup_max_age",
+                                     "--change_log_retention"}
+          : std::vector<std::string>{"--records_target", "--role", "--writer_target"};
+  for (const std::string& flag : own) {
+    EXPECT_THAT(out, HasSubstr(flag + " (")) << out;
   }
 }
 

@@ -10,8 +10,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "services/records/storage/keys.h"
@@ -93,8 +95,9 @@ absl::Status ReadIdentity(const common::Store& store, BackupRecord* r) {
 
 }  // namespace
 
-std::unique_ptr<BackupStore> BackupStore::Open(const std::string& backup_dir) {
-  return std::unique_ptr<BackupStore>(new BackupStore(backup_dir));
+std::unique_ptr<BackupStore> BackupStore::Open(const std::string& backup_dir,
+                                               BackupRetention retention) {
+  return std::unique_ptr<BackupStore>(new BackupStore(backup_dir, retention));
 }
 
 absl::StatusOr<rocksdb::BackupEngine*> BackupStore::Engine() const {
@@ -173,7 +176,48 @@ absl::StatusOr<BackupRecord> BackupStore::Create(common::Store* db, const Backup
   }();
   fs::remove_all(staging, ec);
   RETURN_IF_ERROR(status);
-  return Get(record.backup_id);
+  ASSIGN_OR_RETURN(BackupRecord created, Get(record.backup_id));
+  absl::StatusOr<std::vector<uint32_t>> pruned = PruneLocked(absl::Now());
+  if (!pruned.ok()) {
+    common::LogWarning("old backups not deleted",
+                       {{"error", pruned.status().ToString()}, {"backup_dir", dir_}});
+  }
+  return created;
+}
+
+absl::StatusOr<std::vector<uint32_t>> BackupStore::Prune(absl::Time now) {
+  if (creating_.exchange(true)) {
+    return absl::UnavailableError("a backup is being created; retry later");
+  }
+  struct Done {
+    std::atomic<bool>* flag;
+    ~Done() { flag->store(false); }
+  } done{&creating_};
+  return PruneLocked(now);
+}
+
+absl::StatusOr<std::vector<uint32_t>> BackupStore::PruneLocked(absl::Time now) {
+  std::vector<uint32_t> deleted;
+  if (retention_.keep <= 0 && retention_.max_age <= absl::ZeroDuration()) return deleted;
+  ASSIGN_OR_RETURN(std::vector<BackupRecord> backups, List());  // newest first
+  // The newest (i == 0) always stays.
+  for (size_t i = 1; i < backups.size(); ++i) {
+    const bool beyond_count = retention_.keep > 0 && i >= static_cast<size_t>(retention_.keep);
+    const bool too_old = retention_.max_age > absl::ZeroDuration() &&
+                         now - backups[i].create_time > retention_.max_age;
+    if (!beyond_count && !too_old) continue;
+    RETURN_IF_ERROR(Delete(backups[i].backup_id));
+    deleted.push_back(backups[i].backup_id);
+  }
+  std::reverse(deleted.begin(), deleted.end());
+  if (!deleted.empty()) {
+    common::LogInfo("old backups deleted",
+                    {{"backup_ids", absl::StrJoin(deleted, ",")},
+                     {"kept", static_cast<int64_t>(backups.size() - deleted.size())},
+                     {"keep", retention_.keep},
+                     {"max_age", absl::FormatDuration(retention_.max_age)}});
+  }
+  return deleted;
 }
 
 absl::StatusOr<BackupRecord> BackupStore::ToRecord(const rocksdb::BackupInfo& info) const {

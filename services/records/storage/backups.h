@@ -10,6 +10,10 @@
 // removes the copy. The recorded last_sequence is therefore exactly the state the backup
 // holds, and it contains every write acknowledged before Create() started.
 //
+// Retention: after every successful Create() the store deletes what BackupRetention does not
+// keep (see there); Prune() does the same on demand. A failed prune is logged and leaves the
+// new backup in place.
+//
 // Metadata of each backup (sequence, log_id, schema, description, creator, request_id and
 // request hash, create time) is kept as the BackupEngine app_metadata; the time of the last
 // successful verification in <backup_dir>/verified/<id>.
@@ -59,11 +63,20 @@ struct BackupRequest {
   std::string created_by;
 };
 
+// Which backups to keep: the `keep` newest, and of those only the ones younger than
+// `max_age` (by create_time). The newest backup is always kept, whatever its age, so an old
+// but only backup is never deleted. Zero means no limit; both zero keep everything.
+struct BackupRetention {
+  int keep = 0;
+  absl::Duration max_age = absl::ZeroDuration();
+};
+
 class BackupStore {
  public:
   // A store for `backup_dir`. The directory is created and opened on first use (a server
   // that never backs up leaves no trace), so errors about it come from the calls.
-  static std::unique_ptr<BackupStore> Open(const std::string& backup_dir);
+  static std::unique_ptr<BackupStore> Open(const std::string& backup_dir,
+                                           BackupRetention retention = {});
   ~BackupStore();
 
   const std::string& dir() const { return dir_; }
@@ -81,14 +94,22 @@ class BackupStore {
 
   absl::Status Delete(uint32_t backup_id);
 
+  // Deletes the backups the retention does not keep as of `now`; returns their ids, oldest
+  // first. Serialized with Create(): UNAVAILABLE while a backup is being created.
+  absl::StatusOr<std::vector<uint32_t>> Prune(absl::Time now);
+
  private:
-  explicit BackupStore(std::string dir) : dir_(std::move(dir)) {}
+  BackupStore(std::string dir, BackupRetention retention)
+      : dir_(std::move(dir)), retention_(retention) {}
+  // Prune() for a caller that holds creating_.
+  absl::StatusOr<std::vector<uint32_t>> PruneLocked(absl::Time now);
   absl::StatusOr<BackupRecord> Get(uint32_t backup_id) const;
   absl::StatusOr<BackupRecord> ToRecord(const rocksdb::BackupInfo& info) const;
   // The engine, opened (and the directory created) on first use.
   absl::StatusOr<rocksdb::BackupEngine*> Engine() const;
 
   std::string dir_;
+  BackupRetention retention_;
   mutable std::mutex engine_mu_;
   mutable std::unique_ptr<rocksdb::BackupEngine> engine_;  // guarded by engine_mu_ until set
   std::atomic<bool> creating_{false};

@@ -105,7 +105,7 @@ class Runner:
         self.pg = None  # the running PostgreSQL (start_postgres), stopped by cleanup()
         for tool in ("h2load", "etcd", "taskset"):
             if shutil.which(tool) is None:
-                raise BenchError(f"{tool} not found (deploy/apt-packages.txt: nghttp2-client, "
+                raise BenchError(f"{tool} not found (deploy/apt-packages-test.txt: nghttp2-client, "
                                  "etcd-server, util-linux)")
 
     def _binary(self, rel):

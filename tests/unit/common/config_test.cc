@@ -72,6 +72,59 @@ TEST_F(ConfigTest, OutOfRangeValuesNameTheFlagAndRule) {
   EXPECT_EQ(FieldViolationsOf(c.status()).size(), 4u);
 }
 
+// Kubernetes passes the container's memory limit (downward API, divisor 1Mi) as
+// DANGBO_MEMORY_LIMIT_MB; the block cache follows it instead of a second number kept in step.
+TEST_F(ConfigTest, BlockCacheIsAFractionOfTheMemoryLimit) {
+  ASSERT_TRUE(ApplyEnvironment({{"DANGBO_MEMORY_LIMIT_MB", "2048"}}).ok());
+  absl::StatusOr<ServerConfig> c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->memory_limit_mb, 2048);
+  EXPECT_EQ(c->block_cache_mb, 819) << "0.4 of 2048 MiB, rounded down";
+
+  ASSERT_TRUE(ApplyEnvironment({{"DANGBO_BLOCK_CACHE_FRACTION", "0.25"}}).ok());
+  c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->block_cache_mb, 512);
+}
+
+TEST_F(ConfigTest, BlockCacheWithoutALimitIs256MiBAndAnExplicitSizeWins) {
+  absl::StatusOr<ServerConfig> c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->block_cache_mb, 256);
+  EXPECT_EQ(c->memory_limit_mb, 0);
+
+  absl::SetFlag(&FLAGS_memory_limit_mb, 1024);
+  absl::SetFlag(&FLAGS_block_cache_mb, 100);
+  c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->block_cache_mb, 100);
+}
+
+TEST_F(ConfigTest, BlockCacheSizingRefusesWhatCannotFit) {
+  absl::SetFlag(&FLAGS_block_cache_fraction, 0.9);
+  absl::StatusOr<ServerConfig> c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--block_cache_fraction: must be 0.05..0.8, got 0.9"),
+            std::string::npos)
+      << c.status();
+
+  absl::SetFlag(&FLAGS_block_cache_fraction, 0.4);
+  absl::SetFlag(&FLAGS_memory_limit_mb, 16);
+  c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--memory_limit_mb: leaves a block cache of 6 MiB"),
+            std::string::npos)
+      << c.status();
+
+  absl::SetFlag(&FLAGS_memory_limit_mb, 512);
+  absl::SetFlag(&FLAGS_block_cache_mb, 512);
+  c = ServerConfigFromFlags("records", 50051, "/tmp/x");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--block_cache_mb: must be below --memory_limit_mb"),
+            std::string::npos)
+      << c.status();
+}
+
 TEST_F(ConfigTest, Ipv6AddressIsBracketed) {
   absl::SetFlag(&FLAGS_listen, "::1");
   absl::StatusOr<ServerConfig> c = ServerConfigFromFlags("records", 50051, "/tmp/x");
