@@ -6,7 +6,7 @@
 // must not get 20 MB of trailers (gRPC clients refuse trailers over their header limit, about
 // 8 KiB for grpc-js and grpc-java, and then wait for their deadline) nor write a 20 MB line.
 //
-// The bounds are applied where text leaves the process: common::ToGrpcStatus (errors.h) cuts
+// The bounds are applied where text leaves the process: common::ToGrpcStatus (grpc_status.h) cuts
 // the message and every string of every detail and keeps the details within a budget; the
 // logger (logging.h) cuts every value and the whole line. Code that builds a message may quote
 // input freely; the sinks keep it bounded.

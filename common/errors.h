@@ -2,8 +2,9 @@
 //
 // Errors are absl::Status values everywhere below the handlers. Rich details ride on the
 // status as payloads keyed by their type URL (google.rpc.ErrorInfo, google.rpc.BadRequest,
-// google.rpc.PreconditionFailure, ...) and ToGrpcStatus() turns them into a
-// google.rpc.Status in the grpc-status-details-bin trailer, which grpcurl decodes.
+// google.rpc.PreconditionFailure, ...) and common::ToGrpcStatus (common/grpc_status.h, the
+// gRPC layer) turns them into a google.rpc.Status in the grpc-status-details-bin trailer,
+// which grpcurl decodes. No gRPC here: the domain rules build their errors with this alone.
 //
 //   FieldViolations v;
 //   if (id.size() != 12) v.Add("member.national_id", "must be exactly 12 digits");
@@ -19,7 +20,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "grpcpp/support/status.h"
 
 namespace common {
 
@@ -66,15 +66,5 @@ absl::Status RuleViolation(absl::string_view reason, absl::string_view subject,
 // Reads back what the builders attached (empty when absent).
 std::string ErrorReason(const absl::Status& status);
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
-
-// The one place absl::Status becomes grpc::Status: same code and message, and a
-// google.rpc.Status with an ErrorInfo (always; reason defaults to the code's name) plus every
-// other detail payload. What leaves is bounded (common/echo_bounds.h): the message, every
-// string in every detail, and the details together (the ErrorInfo always kept; trailing
-// elements of a detail's lists, e.g. field violations, left out to fit).
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// The reverse, for clients of dangbo services: keeps code, message and details.
-absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace common

@@ -30,6 +30,7 @@
 #include "common/call_grant.h"
 #include "common/change_hub.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "google/protobuf/duration.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "common/cancellation.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/work_pool.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "common/echo_bounds.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/request_text.h"
 #include "dangbo/records/v1/records_service.pb.h"
 #include "google/protobuf/descriptor.h"

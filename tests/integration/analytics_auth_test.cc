@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/security.h"
 #include "gtest/gtest.h"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/metrics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

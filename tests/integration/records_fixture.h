@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "dangbo/records/v1/records_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"

@@ -4,7 +4,6 @@
 #include <set>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/time/time.h"
 
 namespace analytics {
@@ -65,14 +64,6 @@ struct YearEnd {
 };
 
 }  // namespace
-
-std::string OrganizationIdOf(const std::string& resource_name) {
-  constexpr absl::string_view kPrefix = "organizations/";
-  if (!absl::StartsWith(resource_name, kPrefix)) return "";
-  const size_t end = resource_name.find('/', kPrefix.size());
-  return resource_name.substr(kPrefix.size(),
-                              end == std::string::npos ? std::string::npos : end - kPrefix.size());
-}
 
 ContributionMap MemberContribution(const Member& member) {
   ContributionMap out;

@@ -17,25 +17,15 @@
 // Pure functions, thread-safe.
 #pragma once
 
-#include <map>
-#include <string>
-#include <utility>
-
 #include "dangbo/records/v1/cell.pb.h"
 #include "dangbo/records/v1/inspection_plan.pb.h"
 #include "dangbo/records/v1/member.pb.h"
-#include "services/analytics/follower/stat_fields.h"
+#include "services/analytics/domain/stat_fields.h"
 
 namespace analytics {
-
-// (organization id, year) -> counters; entries whose counters are all zero are dropped.
-using ContributionMap = std::map<std::pair<std::string, int>, Counters>;
 
 ContributionMap MemberContribution(const dangbo::records::v1::Member& member);
 ContributionMap CellContribution(const dangbo::records::v1::Cell& cell);
 ContributionMap PlanContribution(const dangbo::records::v1::InspectionPlan& plan);
-
-// "organizations/hq-long-an/members/m1" -> "hq-long-an"; "" when not of that form.
-std::string OrganizationIdOf(const std::string& resource_name);
 
 }  // namespace analytics

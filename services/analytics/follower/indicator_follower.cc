@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
 
 namespace analytics {

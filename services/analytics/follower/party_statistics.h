@@ -9,7 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "dangbo/analytics/v1/party_statistics.pb.h"
-#include "services/analytics/follower/stat_fields.h"
+#include "services/analytics/domain/stat_fields.h"
 
 namespace analytics {
 

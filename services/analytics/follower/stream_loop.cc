@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "dangbo/analytics/v1/analytics_service.pb.h"
 #include "dangbo/records/v1/change.pb.h"
 #include "grpcpp/create_channel.h"

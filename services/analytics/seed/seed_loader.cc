@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "services/analytics/seed/seed_data.h"
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "common/pooled_call.h"

@@ -23,7 +23,7 @@
 #include "common/store.h"
 #include "dangbo/analytics/storage/v1/storage.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
-#include "services/analytics/follower/contributions.h"
+#include "services/analytics/domain/stat_fields.h"
 
 namespace analytics {
 

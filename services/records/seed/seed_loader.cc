@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "services/records/seed/long_an_dataset.h"
 

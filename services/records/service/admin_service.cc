@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "google/protobuf/timestamp.pb.h"

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/hub_stream.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/records/domain/personal_data.h"

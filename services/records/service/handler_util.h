@@ -18,6 +18,7 @@
 #include "common/authorizer.h"
 #include "common/cancellation.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "common/pooled_call.h"
 #include "common/work_pool.h"
 #include "dangbo/records/v1/member.pb.h"

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_grant.h"
 #include "common/cancellation.h"
+#include "common/grpc_status.h"
 #include "common/list_query.h"
 #include "common/logging.h"
 #include "common/request_decode.h"

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 
 namespace bench::dataset {

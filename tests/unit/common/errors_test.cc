@@ -1,4 +1,5 @@
 #include "common/errors.h"
+#include "common/grpc_status.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/echo_bounds.h"
