@@ -22,12 +22,12 @@
 #include "services/analytics/domain/observation_update.h"
 #include "services/analytics/domain/performance.h"
 #include "services/analytics/domain/ranking.h"
+#include "services/analytics/domain/resource_names.h"
 #include "services/analytics/domain/term.h"
 #include "services/analytics/domain/term_summary.h"
 #include "services/analytics/domain/value_domain.h"
 #include "services/analytics/follower/party_statistics.h"
 #include "services/analytics/service/indicator_stream.h"
-#include "services/analytics/service/resource_names.h"
 
 namespace analytics {
 namespace {
