@@ -1,8 +1,12 @@
 // File: services/analytics/service/analytics_service.h
 //
-// The AnalyticsService handlers (gRPC callback API). Each handler is thin: authorize,
-// validate the request, read or write the stores, apply the domain rules (domain/), reply.
-// Errors are absl::Status values converted once, with common::ToGrpcStatus.
+// The AnalyticsService handlers (gRPC callback API), split by resource as records' are:
+// indicator_handlers.cc, observation_handlers.cc, performance_handlers.cc (yearly
+// performance, year comparison, term summary, series, ranking), party_statistics_handlers.cc
+// and replication_handlers.cc (follower status, the indicator stream, a replica's forwarded
+// writes). Every unary handler has one shape (Serve, handler_util.h): authorize, validate the
+// request (domain/validation.h), read or write the stores, apply the domain rules (domain/),
+// reply. Errors are absl::Status values converted once, with common::ToGrpcStatus.
 //
 // Indicator replication (Replication below): a writer commits indicator writes, returns the
 // indicator log's head in the trailing metadata "dangbo-indicator-sequence" and serves
@@ -106,60 +110,30 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   absl::Status CheckValueDomains() { return value_domains_.CheckAll(); }
   const ValueDomainReport& value_domains() const { return value_domains_; }
 
-  // The handlers without gRPC (the callback methods above call these).
-  absl::Status DoCreateIndicator(const std::string& principal,
-                                 const v1::CreateIndicatorRequest& request,
-                                 v1::Indicator* response);
-  absl::Status DoGetIndicator(const v1::GetIndicatorRequest& request, v1::Indicator* response);
-  absl::Status DoListIndicators(const v1::ListIndicatorsRequest& request,
-                                v1::ListIndicatorsResponse* response);
-  absl::Status DoUpdateIndicator(const v1::UpdateIndicatorRequest& request,
-                                 v1::Indicator* response);
-  absl::Status DoDeleteIndicator(const v1::DeleteIndicatorRequest& request);
-  // `stop` (not null): the long loops of these handlers end with CANCELLED or
-  // DEADLINE_EXCEEDED once the call has ended (common/cancellation.h).
-  absl::Status DoRecordObservations(const std::string& principal,
-                                    const v1::RecordObservationsRequest& request,
-                                    v1::RecordObservationsResponse* response,
-                                    common::Cancellation* stop);
-  absl::Status DoListObservations(const v1::ListObservationsRequest& request,
-                                  v1::ListObservationsResponse* response,
-                                  common::Cancellation* stop);
-  absl::Status DoGetYearlyPerformance(const v1::GetYearlyPerformanceRequest& request,
-                                      v1::GetYearlyPerformanceResponse* response);
-  absl::Status DoCompareYears(const v1::CompareYearsRequest& request,
-                              v1::CompareYearsResponse* response);
-  absl::Status DoGetTermSummary(const v1::GetTermSummaryRequest& request,
-                                v1::GetTermSummaryResponse* response);
-  absl::Status DoRankOrganizations(const v1::RankOrganizationsRequest& request,
-                                   v1::RankOrganizationsResponse* response,
-                                   common::Cancellation* stop);
-  absl::Status DoGetIndicatorSeries(const v1::GetIndicatorSeriesRequest& request,
-                                    v1::GetIndicatorSeriesResponse* response,
-                                    common::Cancellation* stop);
-  absl::Status DoGetPartyStatistics(const v1::GetPartyStatisticsRequest& request,
-                                    v1::PartyStatistics* response);
-  absl::Status DoListPartyStatistics(const v1::ListPartyStatisticsRequest& request,
-                                     v1::ListPartyStatisticsResponse* response,
-                                     common::Cancellation* stop);
-
  private:
-  template <typename Fn>
+  // How a unary call runs once authorized (Serve): on gRPC's callback thread, or on
+  // scan_pool_ for the queries whose cost grows with the data. A write names its method of
+  // the writer's stub instead (handler_util.h).
+  enum class Mode { kNow, kOnPool };
+
+  // What a handler is given: the authorized caller, and the Cancellation its long loops tick
+  // (common/cancellation.h; never null).
+  struct Call {
+    const common::Principal& principal;
+    common::Cancellation* stop;
+  };
+
+  // The one shape of every unary handler (defined in handler_util.h): authorize `method`,
+  // then run `handler(const Call&)` as `how` says, and finish the call with its status.
+  template <typename Request, typename Response, typename How, typename Handler>
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
-                                  const google::protobuf::Message& request, Fn fn);
-  // Authorizes here, then runs `fn(common::Cancellation*)` on scan_pool_ (inline when null);
-  // `fn` runs after the handler returned and must own what it captures.
-  template <typename Fn>
-  grpc::ServerUnaryReactor* ServeFromPool(grpc::CallbackServerContext* ctx,
-                                          absl::string_view method,
-                                          const google::protobuf::Message& request, Fn fn);
-  // A write: done here on a writer, forwarded with `forward` on a replica.
-  template <typename Request, typename Response, typename Fn>
-  grpc::ServerUnaryReactor* ServeWrite(grpc::CallbackServerContext* ctx, absl::string_view method,
-                                       const Request& request, Response* response,
-                                       grpc::Status (v1::AnalyticsService::StubInterface::*forward)(
-                                           grpc::ClientContext*, const Request&, Response*),
-                                       Fn fn);
+                                  const Request* request, Response* response, How how,
+                                  Handler handler);
+  // A replica's write: sent to the writer with the caller's authorization header and deadline;
+  // the writer's answer, once this replica applied it (at most kReadYourWriteWait).
+  void PrepareForward(const grpc::CallbackServerContext& ctx, grpc::ClientContext* client) const;
+  grpc::Status ForwardedStatus(absl::string_view method, const grpc::ClientContext& client,
+                               grpc::Status status) const;
 
   IndicatorStore* indicators_;
   ReadModelStore* read_model_;

@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "services/analytics/domain/resource_names.h"
 #include "services/analytics/domain/term.h"
 #include "services/analytics/domain/value_domain.h"
-#include "services/analytics/service/resource_names.h"
 
 namespace analytics {
 

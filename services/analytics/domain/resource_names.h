@@ -1,4 +1,4 @@
-// File: services/analytics/service/resource_names.h
+// File: services/analytics/domain/resource_names.h
 //
 // Parsing of the resource names analytics accepts, with INVALID_ARGUMENT naming the field:
 // `organizations/{org}` and `organizations/{org}/indicators/{indicator}` (ids RFC-1034:

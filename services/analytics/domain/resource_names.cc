@@ -1,4 +1,4 @@
-#include "services/analytics/service/resource_names.h"
+#include "services/analytics/domain/resource_names.h"
 
 #include <vector>
 
