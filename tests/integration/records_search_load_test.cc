@@ -327,15 +327,24 @@ TEST_F(SearchLoadTest, ASearchPastItsDeadlineStops) {
   const double full = Seconds(Clock::now() - start);
   std::printf("the whole search takes %.3f s (%d matches)\n", full, resp.total_size());
 
-  const double stopped_before = Stopped("deadline_exceeded");
-  start = Clock::now();
-  grpc::Status s =
-      stub->ListMembers(Context(milliseconds(20)).get(), Search(NameQuery("n")), &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_TRUE(Quiet(milliseconds(1000))) << "the search still runs after its caller gave up";
-  std::printf("the search with a 20 ms deadline ended within %.3f s\n",
-              Seconds(Clock::now() - start));
-  EXPECT_EQ(Stopped("deadline_exceeded"), stopped_before + 1);
+  // On a loaded machine a 20 ms deadline can pass before the call reaches the scan: then
+  // there is nothing to stop and nothing is counted. Each attempt must end past its deadline
+  // with nothing left running; at least one must have been stopped mid-scan and counted once.
+  bool counted = false;
+  for (int attempt = 1; attempt <= 5 && !counted; ++attempt) {
+    const double stopped_before = Stopped("deadline_exceeded");
+    start = Clock::now();
+    grpc::Status s =
+        stub->ListMembers(Context(milliseconds(20)).get(), Search(NameQuery("n")), &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_TRUE(Quiet(milliseconds(1000))) << "the search still runs after its caller gave up";
+    std::printf("attempt %d: the search with a 20 ms deadline ended within %.3f s\n", attempt,
+                Seconds(Clock::now() - start));
+    const double stopped = Stopped("deadline_exceeded") - stopped_before;
+    EXPECT_LE(stopped, 1) << "one call stopped more than once";
+    counted = stopped == 1;
+  }
+  EXPECT_TRUE(counted) << "no search was counted as stopped by its deadline";
   const double cpu_before = ProcessCpuSeconds();
   std::this_thread::sleep_for(milliseconds(1000));
   const double cpu = ProcessCpuSeconds() - cpu_before;
