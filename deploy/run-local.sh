@@ -52,7 +52,7 @@ wait_for_port records "$RECORDS_PORT" "$DATA_DIR/records.log"
 
 # The Long An demo dataset, through the public RPCs; records_seed does nothing when the
 # organization is already there (a restart keeps the data).
-"$BUILD_DIR/services/records/records_seed" --target="127.0.0.1:$RECORDS_PORT" $TLS_CLIENT
+"$BUILD_DIR/services/records/seed/records_seed" --target="127.0.0.1:$RECORDS_PORT" $TLS_CLIENT
 
 "$BUILD_DIR/services/analytics/analytics_server" --listen=127.0.0.1 --port="$ANALYTICS_PORT" \
   --data_dir="$DATA_DIR/analytics" --tls_cert="$CERTS/analytics.pem" \
@@ -102,7 +102,7 @@ TEXT
 # with fixed request ids, so a second run writes nothing). Organization metadata (names,
 # region "Đồng bằng sông Cửu Long") reaches analytics from records' change stream: records'
 # seed creates organizations/hq-long-an and its peers (see services/analytics/seed/seed_data.h).
-"$BUILD_DIR/services/analytics/analytics_seed" --target="127.0.0.1:$ANALYTICS_PORT" $TLS_CLIENT \
+"$BUILD_DIR/services/analytics/seed/analytics_seed" --target="127.0.0.1:$ANALYTICS_PORT" $TLS_CLIENT \
   || echo "analytics seed failed; see $DATA_DIR/analytics.log" >&2
 cat <<TEXT
 Analytics examples:
