@@ -550,9 +550,9 @@ EffectiveHistory::EffectiveHistory(const v1::Member& member) {
   }
 }
 
-absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
+absl::StatusOr<Facts> ReplayFacts(const v1::Member& member, const EffectiveHistory& history) {
   Facts f;
-  for (const Event& e : EffectiveHistory(member)) {
+  for (const Event& e : history) {
     if (absl::Status s = ApplyEvent(member, e, /*check=*/true, &f); !s.ok()) return s;
   }
   if (f.state == v1::Member::STATE_UNSPECIFIED && member.history_size() > 0) {
@@ -561,6 +561,10 @@ absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
                 "no state");
   }
   return f;
+}
+
+absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
+  return ReplayFacts(member, EffectiveHistory(member));
 }
 
 void Store(const Facts& f, v1::Member* m) {
@@ -599,6 +603,138 @@ void Store(const Facts& f, v1::Member* m) {
   for (auto& d : disciplines) *m->add_disciplines() = std::move(d);
 }
 
+// --- the member's party statistics -----------------------------------------------------------
+
+using Statistics = v1::MemberStatistics;
+using Fact = v1::MemberStatistics::Fact;
+
+// Where the facts leave the member at the end of `day`, as GetCellHeadcount counts it.
+Statistics::Standing StandingOn(const Facts& f, absl::CivilDay day) {
+  switch (f.state) {
+    case v1::Member::PROBATIONARY:
+    case v1::Member::FULL:
+      return IsFullOn(f, day) ? Statistics::FULL : Statistics::PROBATIONARY;
+    case v1::Member::TEMPORARILY_AWAY:
+      return IsFullOn(f, day) ? Statistics::FULL_AWAY : Statistics::PROBATIONARY_AWAY;
+    case v1::Member::TEMPORARILY_HOSTED:
+      return Statistics::HOSTED;
+    default:
+      return Statistics::STANDING_UNSPECIFIED;
+  }
+}
+
+// What an event counts as, given the state it found the member in.
+Fact::Kind FactKindOf(Event::Kind kind, State before) {
+  switch (kind) {
+    case Event::ADMITTED:
+      return Fact::ADMISSION;
+    case Event::READMITTED:
+      return Fact::READMISSION;
+    case Event::RECOGNIZED_FULL:
+      return Fact::RECOGNITION;
+    case Event::TRANSFERRED_IN:
+      return Fact::TRANSFER_IN;
+    case Event::TRANSFERRED_OUT:
+      return IsCounted(before) ? Fact::TRANSFER_OUT : Fact::KIND_UNSPECIFIED;
+    case Event::TRANSFERRED_CELL:
+      return Fact::CELL_TRANSFER;
+    case Event::REMOVED:
+      return Fact::REMOVAL;
+    case Event::EXPELLED:
+      return Fact::EXPULSION;
+    case Event::DECEASED:  // a hosted member's death counts at home
+      return IsCounted(before) ? Fact::DEATH : Fact::KIND_UNSPECIFIED;
+    default:
+      return Fact::KIND_UNSPECIFIED;
+  }
+}
+
+// Ratings and disciplines do not move a member's standing.
+bool MovesStanding(Event::Kind kind) {
+  return kind != Event::RATED && kind != Event::DISCIPLINED && kind != Event::CORRECTED &&
+         kind != Event::PROFILE_UPDATED;
+}
+
+// The facts that place the member at the end of `day`: the events effective by then, in
+// recorded order (ratings and disciplines skipped: they place no one). MemberPositionAt,
+// hence GetCellHeadcount, and the year-end standings of the statistics share it.
+Facts PositionFactsOn(const v1::Member& member, const EffectiveHistory& history,
+                      absl::CivilDay day) {
+  Facts f;
+  for (const Event& e : history) {
+    if (!MovesStanding(e.kind())) continue;
+    auto effective = DayOf(e.effective_date());
+    if (!effective.has_value() || *effective > day) continue;
+    (void)ApplyEvent(member, e, /*check=*/false, &f);
+  }
+  return f;
+}
+
+void AddFact(Statistics* out, Fact::Kind kind, int year, const std::string& event_id) {
+  Fact* fact = out->add_facts();
+  fact->set_kind(kind);
+  fact->set_year(year);
+  fact->set_event_id(event_id);
+}
+
+// The statistics of a member whose effective history is `history` (see MemberStatistics).
+// The standing only changes on an effective date or a full-membership date, so it is replayed
+// (MemberPositionAt's way: the events effective by that day, in recorded order) only at the
+// ends of those years.
+Statistics StatisticsOf(const v1::Member& member, const EffectiveHistory& history) {
+  Statistics out;
+  Facts f;
+  std::vector<int> years;
+  for (const Event& e : history) {
+    const State before = f.state;
+    (void)ApplyEvent(member, e, /*check=*/false, &f);
+    const int year = static_cast<int>(DayOr(e.effective_date(), absl::CivilDay(1970, 1, 1)).year());
+    const Fact::Kind kind = FactKindOf(e.kind(), before);
+    if (kind != Fact::KIND_UNSPECIFIED) AddFact(&out, kind, year, e.event_id());
+    if (MovesStanding(e.kind())) years.push_back(year);
+    if (f.full.has_value()) years.push_back(static_cast<int>(f.full->year()));
+  }
+  std::sort(years.begin(), years.end());
+  years.erase(std::unique(years.begin(), years.end()), years.end());
+  std::map<int, Statistics::Standing> ends;  // year -> standing at its end, where it changes
+  Statistics::Standing previous = Statistics::STANDING_UNSPECIFIED;
+  for (int year : years) {
+    const absl::CivilDay end(year, 12, 31);
+    const Statistics::Standing standing = StandingOn(PositionFactsOn(member, history, end), end);
+    if (standing == previous) continue;
+    Statistics::YearEnd* entry = out.add_year_ends();
+    entry->set_year(year);
+    entry->set_standing(standing);
+    ends[year] = standing;
+    previous = standing;
+  }
+  std::vector<const v1::DisciplineRecord*> disciplines;
+  for (const auto& d : f.disciplines) disciplines.push_back(&d);
+  std::stable_sort(disciplines.begin(), disciplines.end(), [](const auto* a, const auto* b) {
+    return DayOr(a->effective_date(), absl::CivilDay()) <
+           DayOr(b->effective_date(), absl::CivilDay());
+  });
+  for (const v1::DisciplineRecord* d : disciplines) {
+    if (d->effective_date().year() != 0) {
+      AddFact(&out, Fact::DISCIPLINE, d->effective_date().year(), d->event_id());
+    }
+  }
+  std::vector<const v1::YearlyRating*> ratings;
+  for (const auto& r : f.ratings) ratings.push_back(&r);
+  std::stable_sort(ratings.begin(), ratings.end(),
+                   [](const auto* a, const auto* b) { return a->year() < b->year(); });
+  for (const v1::YearlyRating* r : ratings) {
+    // Counted at that year's end: the last standing change at or before it.
+    auto it = ends.upper_bound(r->year());
+    if (it == ends.begin()) continue;
+    const Statistics::Standing standing = std::prev(it)->second;
+    if (standing == Statistics::STANDING_UNSPECIFIED || standing == Statistics::HOSTED) continue;
+    AddFact(&out, Fact::RATING, r->year(), r->event_id());
+    out.mutable_facts(out.facts_size() - 1)->set_rating_level(r->level());
+  }
+  return out;
+}
+
 std::string NextEventId(const v1::Member& member) {
   return absl::StrCat("e", member.history_size() + 1);
 }
@@ -619,9 +755,11 @@ absl::StatusOr<v1::Member> Append(const v1::Member& member, Event event,
   event.set_recorded_by(context.principal);
   *event.mutable_record_time() = context.record_time;
   *out.add_history() = std::move(event);
-  absl::StatusOr<Facts> facts = ReplayFacts(out);
+  const EffectiveHistory history(out);
+  absl::StatusOr<Facts> facts = ReplayFacts(out, history);
   if (!facts.ok()) return facts.status();
   Store(*facts, &out);
+  *out.mutable_statistics() = StatisticsOf(out, history);
   out.mutable_history(out.history_size() - 1)->set_state_after(facts->state);
   *out.mutable_update_time() = context.record_time;
   return out;
@@ -1252,11 +1390,18 @@ absl::StatusOr<v1::Member> UpdateMemberProfile(const v1::Member& member,
 // --- replay and derived fields ---------------------------------------------------------------
 
 absl::StatusOr<v1::Member> Replay(const v1::Member& member) {
-  absl::StatusOr<Facts> facts = ReplayFacts(member);
+  const EffectiveHistory history(member);
+  absl::StatusOr<Facts> facts = ReplayFacts(member, history);
   if (!facts.ok()) return facts.status();
   v1::Member out = member;
   Store(*facts, &out);
+  *out.mutable_statistics() = StatisticsOf(member, history);
   return out;
+}
+
+void SetStatistics(v1::Member* member) {
+  v1::MemberStatistics statistics = StatisticsOf(*member, EffectiveHistory(*member));
+  *member->mutable_statistics() = std::move(statistics);
 }
 
 absl::StatusOr<v1::LifecycleEvent> EffectiveEvent(const v1::Member& member,
@@ -1301,12 +1446,7 @@ void FillDerived(v1::Member* member, absl::CivilDay today) {
 }
 
 MemberPosition MemberPositionAt(const v1::Member& member, absl::CivilDay day) {
-  Facts f;
-  for (const Event& e : EffectiveHistory(member)) {
-    auto effective = DayOf(e.effective_date());
-    if (!effective.has_value() || *effective > day) continue;
-    (void)ApplyEvent(member, e, /*check=*/false, &f);
-  }
+  const Facts f = PositionFactsOn(member, EffectiveHistory(member), day);
   MemberPosition position;
   position.state = f.state;
   position.cell = f.cell;
