@@ -189,6 +189,35 @@ TEST(MemberStatisticsTest, ACarriedFullMembershipCountsFromItsDate) {
   EXPECT_FALSE(MemberPositionAt(m, Day(2023, 12, 31)).full);
 }
 
+v1::Member MovedToCell(const v1::Member& m, const std::string& cell, Day effective) {
+  v1::TransferMemberRequest r;
+  r.set_name(kMemberName);
+  r.set_kind(v1::TransferMemberRequest::OFFICIAL_TO_CELL);
+  *r.mutable_decision() = Decision(effective, "15-QĐ/ĐU");
+  *r.mutable_effective_date() = ToDate(effective);
+  const v1::Cell target = ActiveCell(cell);
+  return Ok(TransferMember(m, r, &target, Ctx()));
+}
+
+// The smallest history of property seed 3846167878: a correction places the member, for a
+// while, in a cell that was never its current cell. The year-end standing and the headcount of
+// that cell both count it there (records' index of the cells a member was ever in must too).
+TEST(MemberStatisticsTest, ACorrectedCellTransferCountsInTheCorrectedCell) {
+  const std::string kCellC = "organizations/hq-long-an/cells/to-chuc";
+  v1::Member m = MovedToCell(Admitted(), testing::kCellB, Day(2023, 7, 1));
+  m = MovedToCell(m, testing::kCellA, Day(2024, 4, 1));
+  v1::EventCorrection to_c;
+  to_c.set_to_cell(kCellC);
+  m = Corrected(m, "e2", "to_cell", to_c);
+  EXPECT_EQ(m.cell(), testing::kCellA);
+  EXPECT_EQ(YearEnds(m), (std::vector<std::string>{"2023 PROBATIONARY"}));
+  EXPECT_EQ(MemberPositionAt(m, Day(2023, 12, 31)).cell, kCellC);
+  const v1::GetCellHeadcountResponse c = CellHeadcount(kCellC, Day(2023, 12, 31), {&m});
+  EXPECT_EQ(c.probationary(), 1);
+  EXPECT_EQ(c.total_counted(), 1);
+  EXPECT_EQ(CellHeadcount(testing::kCellB, Day(2023, 12, 31), {&m}).total_counted(), 0);
+}
+
 TEST(MemberStatisticsTest, SetStatisticsFillsARecordStoredWithout) {
   v1::Member m = Recognized(Admitted(), Day(2024, 3, 20));
   const std::string expected = m.statistics().SerializeAsString();
