@@ -23,7 +23,7 @@ std::map<std::string, std::string, std::less<>> BuildTable() {
        "GetMember", "ListMembers", "ExportMembers", "GetInspectionPlan", "ListInspectionPlans",
        "GetChangeLogState"},
       kRecordsRead);
-  add(kRecords, {"WatchChanges"}, kRecordsWatch);
+  add(kRecords, {"WatchChanges", "WatchChangeBatches"}, kRecordsWatch);
   add(kRecords, {"CreateOrganization",  "UpdateOrganization", "CloseOrganization",
                  "CreateCell",          "UpdateCell",         "MergeCell",
                  "DissolveCell",        "SetCellCommittee",   "RateCell",

@@ -1,6 +1,7 @@
 #include "tests/integration/analytics_fake_records.h"
 
 #include <chrono>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "google/protobuf/util/time_util.h"
@@ -12,44 +13,75 @@ namespace analytics_testing {
 
 using ::google::protobuf::util::TimeUtil;
 
-// One WatchChanges stream: writes the log from the resume point, then a heartbeat whenever
-// it has caught up with the head; new appends wake it up.
-class FakeRecords::Watch : public grpc::ServerWriteReactor<records::ChangeEvent> {
+// A change stream: registered with the fake, woken up by new appends.
+class FakeRecords::Watch {
  public:
-  Watch(FakeRecords* fake, uint64_t start_after) : fake_(fake), next_(start_after + 1) {
+  virtual ~Watch() = default;
+  virtual void Pump() = 0;
+  virtual void Fail(grpc::Status status) = 0;
+};
+
+namespace {
+
+// The events in the fake's batches at most: small, so a stream of a few events still
+// arrives in several batches.
+constexpr int kFakeBatchEvents = 3;
+
+}  // namespace
+
+// One WatchChanges (ChangeEvent) or WatchChangeBatches (ChangeBatch) stream: writes the log
+// from the resume point, then a heartbeat whenever it has caught up with the head; new
+// appends wake it up.
+template <typename Message>
+class FakeRecords::WatchStream final : public FakeRecords::Watch,
+                                       public grpc::ServerWriteReactor<Message> {
+  static constexpr bool kBatches = std::is_same_v<Message, records::ChangeBatch>;
+
+ public:
+  WatchStream(FakeRecords* fake, uint64_t start_after) : fake_(fake), next_(start_after + 1) {
     absl::MutexLock lock(&fake_->watchers_mu_);
     fake_->watchers_.insert(this);
   }
-  void Fail(grpc::Status status) {
+  void Fail(grpc::Status status) override {
     absl::MutexLock lock(&mu_);
     finished_ = true;
-    Finish(status);
+    this->Finish(status);
   }
   // Sends what is due, if no write is in flight.
-  void Pump() {
+  void Pump() override {
     absl::MutexLock lock(&mu_);
     if (writing_ || finished_) return;
     absl::MutexLock log_lock(&fake_->log_mu_);
-    if (next_ <= fake_->head_) {
-      auto it = fake_->log_.find(next_);
-      if (it == fake_->log_.end()) {  // trimmed under the stream
-        finished_ = true;
-        Finish(grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "CHANGE_LOG_TRIMMED"));
-        return;
-      }
-      out_ = it->second;
-      ++next_;
-    } else if (heartbeat_sent_for_ != fake_->head_) {
+    records::ChangeEvent* event;
+    if constexpr (kBatches) {
       out_.Clear();
-      out_.set_heartbeat(true);
-      out_.set_sequence(fake_->head_);
-      *out_.mutable_commit_time() = TimeUtil::GetCurrentTime();
+      event = out_.add_events();
+    } else {
+      event = &out_;
+    }
+    if (next_ <= fake_->head_) {
+      for (int n = 0; n < (kBatches ? kFakeBatchEvents : 1) && next_ <= fake_->head_; ++n) {
+        auto it = fake_->log_.find(next_);
+        if (it == fake_->log_.end()) {  // trimmed under the stream
+          finished_ = true;
+          this->Finish(grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "CHANGE_LOG_TRIMMED"));
+          return;
+        }
+        if (n > 0) event = NextSlot();
+        *event = it->second;
+        ++next_;
+      }
+    } else if (heartbeat_sent_for_ != fake_->head_) {
+      event->Clear();
+      event->set_heartbeat(true);
+      event->set_sequence(fake_->head_);
+      *event->mutable_commit_time() = TimeUtil::GetCurrentTime();
       heartbeat_sent_for_ = fake_->head_;
     } else {
       return;
     }
     writing_ = true;
-    StartWrite(&out_);
+    this->StartWrite(&out_);
   }
   void OnWriteDone(bool ok) override {
     {
@@ -57,7 +89,7 @@ class FakeRecords::Watch : public grpc::ServerWriteReactor<records::ChangeEvent>
       writing_ = false;
       if (!ok && !finished_) {
         finished_ = true;
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
+        this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "write failed"));
         return;
       }
     }
@@ -67,7 +99,7 @@ class FakeRecords::Watch : public grpc::ServerWriteReactor<records::ChangeEvent>
     absl::MutexLock lock(&mu_);
     if (!finished_) {
       finished_ = true;
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     }
   }
   void OnDone() override {
@@ -79,13 +111,21 @@ class FakeRecords::Watch : public grpc::ServerWriteReactor<records::ChangeEvent>
   }
 
  private:
+  records::ChangeEvent* NextSlot() {
+    if constexpr (kBatches) {
+      return out_.add_events();
+    } else {
+      return &out_;
+    }
+  }
+
   FakeRecords* fake_;
   absl::Mutex mu_;
   uint64_t next_;
   uint64_t heartbeat_sent_for_ = UINT64_MAX;
   bool writing_ = false;
   bool finished_ = false;
-  records::ChangeEvent out_;
+  Message out_;
 };
 
 FakeRecords::FakeRecords() = default;
@@ -196,17 +236,18 @@ int FakeRecords::list_calls() const {
   return list_calls_;
 }
 
-grpc::ServerWriteReactor<records::ChangeEvent>* FakeRecords::WatchChanges(
-    grpc::CallbackServerContext*, const records::WatchChangesRequest* request) {
-  auto* watch = new Watch(this, request->start_after_sequence());
+template <typename Message>
+grpc::ServerWriteReactor<Message>* FakeRecords::OpenWatch(
+    const records::WatchChangesRequest& request) {
+  auto* watch = new WatchStream<Message>(this, request.start_after_sequence());
   std::string error;
   {
     absl::MutexLock lock(&log_mu_);
-    if (!request->log_id().empty() && request->log_id() != log_id_) {
+    if (!request.log_id().empty() && request.log_id() != log_id_) {
       error = "CHANGE_LOG_ID_MISMATCH";
-    } else if (request->start_after_sequence() + 1 < first_retained_) {
+    } else if (request.start_after_sequence() + 1 < first_retained_) {
       error = "CHANGE_LOG_TRIMMED";
-    } else if (request->start_after_sequence() > head_) {
+    } else if (request.start_after_sequence() > head_) {
       error = "CHANGE_LOG_AHEAD";
     }
   }
@@ -216,6 +257,16 @@ grpc::ServerWriteReactor<records::ChangeEvent>* FakeRecords::WatchChanges(
     watch->Pump();
   }
   return watch;
+}
+
+grpc::ServerWriteReactor<records::ChangeEvent>* FakeRecords::WatchChanges(
+    grpc::CallbackServerContext*, const records::WatchChangesRequest* request) {
+  return OpenWatch<records::ChangeEvent>(*request);
+}
+
+grpc::ServerWriteReactor<records::ChangeBatch>* FakeRecords::WatchChangeBatches(
+    grpc::CallbackServerContext*, const records::WatchChangesRequest* request) {
+  return OpenWatch<records::ChangeBatch>(*request);
 }
 
 grpc::ServerUnaryReactor* FakeRecords::GetChangeLogState(

@@ -2,7 +2,8 @@
 //
 // An in-process stand-in for records' change stream, for analytics' follower tests: a
 // generated RecordsService::CallbackService serving a scripted change log on 127.0.0.1 —
-// WatchChanges (backlog, then a heartbeat with the head; live appends; OUT_OF_RANGE for a
+// WatchChanges and WatchChangeBatches (batches of up to 3 events) (backlog, then a heartbeat
+// with the head; live appends; OUT_OF_RANGE for a
 // trimmed, ahead or foreign resume point), GetChangeLogState, and the List methods over the
 // latest version of every resource. It can be stopped and restarted on the same port, and
 // "restored" (new log id) to force a relist.
@@ -52,6 +53,8 @@ class FakeRecords final : public records::RecordsService::CallbackService {
 
   grpc::ServerWriteReactor<records::ChangeEvent>* WatchChanges(
       grpc::CallbackServerContext* ctx, const records::WatchChangesRequest* request) override;
+  grpc::ServerWriteReactor<records::ChangeBatch>* WatchChangeBatches(
+      grpc::CallbackServerContext* ctx, const records::WatchChangesRequest* request) override;
   grpc::ServerUnaryReactor* GetChangeLogState(
       grpc::CallbackServerContext* ctx, const records::GetChangeLogStateRequest* request,
       records::GetChangeLogStateResponse* response) override;
@@ -69,10 +72,13 @@ class FakeRecords final : public records::RecordsService::CallbackService {
       records::ListInspectionPlansResponse* response) override;
 
   class Watch;
+  template <typename Message>
+  class WatchStream;
 
  private:
   uint64_t Append(records::ChangeEvent event);
-  friend class Watch;
+  template <typename Message>
+  grpc::ServerWriteReactor<Message>* OpenWatch(const records::WatchChangesRequest& request);
 
   mutable absl::Mutex log_mu_;
   std::map<uint64_t, records::ChangeEvent> log_ ABSL_GUARDED_BY(log_mu_);

@@ -1,5 +1,5 @@
-// WatchChanges and GetChangeLogState through the real server: resume exactly after a
-// sequence, live events in order, heartbeats, OUT_OF_RANGE for trimmed / ahead / foreign
+// WatchChanges, WatchChangeBatches and GetChangeLogState through the real server: resume exactly
+// after a sequence, live events in order, heartbeats, OUT_OF_RANGE for trimmed / ahead / foreign
 // resume points, streams ended by a shutdown, and a stream whose client stops reading, ended
 // by a cancel or a shutdown while the server's write to it is in flight.
 #include <cstdio>
@@ -10,6 +10,7 @@
 
 #include "absl/time/clock.h"
 #include "common/metrics.h"
+#include "gmock/gmock.h"
 #include "tests/integration/records_fixture.h"
 
 namespace records::testing {
@@ -79,6 +80,72 @@ TEST_F(RecordsWatchTest, AResumedWatchDeliversEveryLaterChangeExactlyOnceInOrder
   for (uint64_t s = 5; s <= 18; ++s) expected.push_back(s);
   EXPECT_EQ(sequences, expected);
   stream.context->TryCancel();
+}
+
+TEST_F(RecordsWatchTest, BatchesCarryWatchChangesEventsManyAMessage) {
+  CreateOrganization();
+  CreateCell("a", "Chi bộ Văn phòng");
+  MakeChanges(1);
+  v1::WatchChangesRequest req;
+  req.set_start_after_sequence(0);
+  std::vector<std::string> one_by_one;  // WatchChanges' backlog, serialized
+  {
+    Stream stream = Watch(req);
+    v1::ChangeEvent event;
+    while (stream.reader->Read(&event) && !event.heartbeat()) {
+      one_by_one.push_back(event.SerializeAsString());
+    }
+    stream.context->TryCancel();
+  }
+  ASSERT_EQ(one_by_one.size(), 10u);
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  std::unique_ptr<grpc::ClientReader<v1::ChangeBatch>> reader =
+      stub_->WatchChangeBatches(&context, req);
+  v1::ChangeBatch batch;
+  ASSERT_TRUE(reader->Read(&batch));
+  std::vector<std::string> batched;
+  for (const v1::ChangeEvent& e : batch.events()) batched.push_back(e.SerializeAsString());
+  EXPECT_EQ(batched, one_by_one) << "the backlog committed before the call: one message";
+  ASSERT_TRUE(reader->Read(&batch));
+  ASSERT_EQ(batch.events_size(), 1) << "a heartbeat travels alone";
+  EXPECT_TRUE(batch.events(0).heartbeat());
+  EXPECT_EQ(batch.events(0).sequence(), 10u);
+
+  // Live changes: every event once, in order, in non-empty batches.
+  std::thread writer([this] { MakeChanges(100); });
+  std::vector<uint64_t> sequences;
+  while (sequences.size() < 8 && reader->Read(&batch)) {
+    ASSERT_GT(batch.events_size(), 0);
+    for (const v1::ChangeEvent& e : batch.events()) {
+      if (e.heartbeat()) {
+        EXPECT_EQ(batch.events_size(), 1) << "a heartbeat travels alone";
+        continue;
+      }
+      sequences.push_back(e.sequence());
+      EXPECT_EQ(e.method(), "AdmitMember");
+    }
+  }
+  writer.join();
+  std::vector<uint64_t> expected;
+  for (uint64_t s = 11; s <= 18; ++s) expected.push_back(s);
+  EXPECT_EQ(sequences, expected);
+  context.TryCancel();
+}
+
+TEST_F(RecordsWatchTest, BatchedStreamsCheckTheirRequestAsWatchChangesDoes) {
+  CreateOrganization();
+  v1::WatchChangesRequest req;
+  req.set_start_after_sequence(99);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub_->WatchChangeBatches(&context, req);
+  v1::ChangeBatch batch;
+  EXPECT_FALSE(reader->Read(&batch));
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE) << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("beyond the head"));
 }
 
 TEST_F(RecordsWatchTest, FiltersByResourceTypeAndOrganization) {

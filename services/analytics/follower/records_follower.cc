@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +45,30 @@ absl::Status ForEachPage(Call call) {
   } while (!token.empty());
   return absl::OkStatus();
 }
+
+// A WatchChangeBatches stream read one event at a time, as the stream loop reads any stream.
+class BatchedEvents final : public grpc::ClientReaderInterface<ChangeEvent> {
+ public:
+  explicit BatchedEvents(std::unique_ptr<grpc::ClientReaderInterface<records::ChangeBatch>> batches)
+      : batches_(std::move(batches)) {}
+
+  bool Read(ChangeEvent* event) override {
+    while (next_ >= batch_.events_size()) {
+      if (!batches_->Read(&batch_)) return false;
+      next_ = 0;
+    }
+    event->Swap(batch_.mutable_events(next_++));
+    return true;
+  }
+  bool NextMessageSize(uint32_t* size) override { return batches_->NextMessageSize(size); }
+  grpc::Status Finish() override { return batches_->Finish(); }
+  void WaitForInitialMetadata() override { batches_->WaitForInitialMetadata(); }
+
+ private:
+  std::unique_ptr<grpc::ClientReaderInterface<records::ChangeBatch>> batches_;
+  records::ChangeBatch batch_;
+  int next_ = 0;  // the next event of batch_ to hand out
+};
 
 }  // namespace
 
@@ -119,7 +145,7 @@ std::unique_ptr<grpc::ClientReaderInterface<ChangeEvent>> RecordsFollower::Open(
   request.set_log_id(position.log_id());
   request.mutable_heartbeat_interval()->set_seconds(
       std::max<int64_t>(1, absl::ToInt64Seconds(loop_.options().heartbeat_interval)));
-  return stub_->WatchChanges(context, request);
+  return std::make_unique<BatchedEvents>(stub_->WatchChangeBatches(context, request));
 }
 
 void RecordsFollower::Connected() {

@@ -1,7 +1,8 @@
 // File: services/analytics/follower/records_follower.h
 //
-// Follows records' change stream (RecordsService.WatchChanges) into the party-statistics
-// read model (ReadModelStore), strictly by the records contract, on the followers' one
+// Follows records' change stream (RecordsService.WatchChangeBatches: WatchChanges' events,
+// many a message) into the party-statistics read model (ReadModelStore), strictly by the
+// records contract, on the followers' one
 // loop (stream_loop.h: batches, heartbeats, deadlines, backoff, reconnects):
 //   - resumes from the last applied sequence (stored in the same WriteBatch as the
 //     statistics it changed), passing the log_id it was built from;

@@ -1,6 +1,6 @@
 // File: services/analytics/follower/stream_loop.h
 //
-// The one loop analytics' stream followers run (RecordsFollower: records' WatchChanges;
+// The one loop analytics' stream followers run (RecordsFollower: records' WatchChangeBatches;
 // IndicatorFollower: the writer's WatchIndicatorChanges). StreamLoop owns the thread and the
 // control flow; what differs per stream sits behind FollowedStream:
 //   - before each connection the stream says where to resume (FollowedStream::Prepare, which

@@ -1,5 +1,6 @@
 // WatchChanges and GetChangeLogState.
 #include <deque>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,15 +20,23 @@
 namespace records {
 namespace {
 
+// Events read from the log ahead of the stream: one message's worth for WatchChanges, one
+// batch's for WatchChangeBatches.
 constexpr size_t kReadAhead = 64;
+constexpr size_t kBatchEvents = 1000;
+constexpr size_t kBatchBytes = 1 << 20;
 
 absl::Status OutOfRange(absl::string_view reason, std::string message) {
   return common::WithReason(absl::OutOfRangeError(std::move(message)), reason);
 }
 
-// One WatchChanges stream: the backlog from the change log, then live events as the hub
-// pumps it, one write in flight at a time, with HubStream's heartbeats.
-class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
+// One change stream: the backlog from the change log, then live events as the hub pumps it,
+// one write in flight at a time, with HubStream's heartbeats. `Message` is a ChangeEvent
+// (WatchChanges) or a ChangeBatch of the events ready to send (WatchChangeBatches).
+template <typename Message>
+class WatchReactor final : public common::HubStream<Message> {
+  static constexpr bool kBatches = std::is_same_v<Message, v1::ChangeBatch>;
+
  public:
   // Ends at once with the error when `grant` is one.
   WatchReactor(RecordsDb* db, common::ChangeHub* hub, const v1::WatchChangesRequest& request,
@@ -36,11 +45,18 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
     scanned_ = request.start_after_sequence();
     for (int t : request.resource_types()) types_.insert(t);
     organization_ = request.organization();
-    if (request.has_heartbeat_interval()) set_heartbeat_interval(request.heartbeat_interval());
-    Open(hub, std::move(grant));
+    if (request.has_heartbeat_interval()) {
+      this->set_heartbeat_interval(request.heartbeat_interval());
+    }
+    this->Open(hub, std::move(grant));
   }
 
  private:
+  struct Buffered {
+    v1::ChangeEvent event;
+    size_t bytes;  // as stored in the log
+  };
+
   bool Matches(const v1::ChangeEvent& e) const {
     if (!types_.empty() && types_.count(e.resource_type()) == 0) return false;
     if (!organization_.empty() && e.resource_name() != organization_ &&
@@ -50,72 +66,102 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
     return true;
   }
 
-  // Reads the next events after scanned_ (up to kReadAhead matching ones).
+  // Reads the next events after scanned_ (up to a message's worth of matching ones).
   void FillLocked() {
     const uint64_t head = db_->commits()->last_sequence();
     if (scanned_ >= head) return;
+    const size_t read_ahead = kBatches ? kBatchEvents : kReadAhead;
     uint64_t expected = scanned_ + 1;
     bool ended = false;
     bool read_ahead_full = false;
     absl::Status read =
         ScanChangeLog(*db_, expected, [&](uint64_t sequence, absl::string_view bytes) {
-          if (buffer_.size() >= kReadAhead) {
+          if (buffer_.size() >= read_ahead) {
             read_ahead_full = true;
             return false;
           }
           if (sequence != expected) {
             // The events this stream still needed were trimmed underneath it.
-            EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   absl::StrCat("fell behind the change log's retention at "
-                                                "sequence ",
-                                                expected, "; relist and watch again")));
+            this->EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                         absl::StrCat("fell behind the change log's retention "
+                                                      "at sequence ",
+                                                      expected, "; relist and watch again")));
             ended = true;
             return false;
           }
-          v1::ChangeEvent event;
-          if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-            EndLocked(grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
+          Buffered next{v1::ChangeEvent(), bytes.size()};
+          if (!next.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+            this->EndLocked(
+                grpc::Status(grpc::StatusCode::DATA_LOSS, "a change-log entry is corrupt"));
             ended = true;
             return false;
           }
           scanned_ = sequence;
           ++expected;
-          if (Matches(event)) buffer_.push_back(std::move(event));
+          if (Matches(next.event)) buffer_.push_back(std::move(next));
           return true;
         });
     if (ended) return;
     if (!read.ok()) {
       // A read error is not the end of the log: say what happened (the client resumes later).
-      if (buffer_.empty()) EndLocked(common::ToGrpcStatus(read));
+      if (buffer_.empty()) this->EndLocked(common::ToGrpcStatus(read));
       return;
     }
     if (buffer_.empty() && scanned_ < head && !read_ahead_full) {
-      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                             "fell behind the change log's retention; relist and watch again"));
+      this->EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "fell behind the change log's retention; relist and watch "
+                                   "again"));
     }
   }
 
-  bool Next(absl::Time now, v1::ChangeEvent* out) override {
+  // The next buffered event into `*out`, masked for the caller: false when none is ready.
+  bool TakeEvent(v1::ChangeEvent* out, size_t* bytes) {
     if (buffer_.empty()) FillLocked();
-    if (!buffer_.empty()) {
-      *out = std::move(buffer_.front());
-      buffer_.pop_front();
-      EventTaken(buffer_.empty() && scanned_ >= db_->commits()->last_sequence());
-      // Entries logged before Member.statistics existed get it from the member's history.
-      if (out->has_member() && !out->member().has_statistics()) {
-        domain::SetStatistics(out->mutable_member());
-      }
-      // Members' personal data unmasked only while the caller has pii.read.
-      if (out->has_member() && !caller().Has(common::kPiiRead)) {
-        domain::MaskPersonalData(out->mutable_member());
-      }
-      return true;
+    if (buffer_.empty()) return false;
+    *out = std::move(buffer_.front().event);
+    *bytes = buffer_.front().bytes;
+    buffer_.pop_front();
+    this->EventTaken(buffer_.empty() && scanned_ >= db_->commits()->last_sequence());
+    // Entries logged before Member.statistics existed get it from the member's history.
+    if (out->has_member() && !out->member().has_statistics()) {
+      domain::SetStatistics(out->mutable_member());
     }
-    if (!TakeHeartbeat(now)) return false;
-    out->Clear();
-    out->set_heartbeat(true);
-    out->set_sequence(scanned_);
-    *out->mutable_commit_time() = ToTimestamp(now);
+    // Members' personal data unmasked only while the caller has pii.read.
+    if (out->has_member() && !this->caller().Has(common::kPiiRead)) {
+      domain::MaskPersonalData(out->mutable_member());
+    }
+    return true;
+  }
+
+  bool Next(absl::Time now, Message* out) override {
+    v1::ChangeEvent* event;
+    size_t bytes = 0;
+    if constexpr (kBatches) {
+      // What is buffered now, up to a batch: a batch never waits for events to come.
+      out->Clear();
+      event = out->add_events();
+      size_t total = 0;
+      while (TakeEvent(event, &bytes)) {
+        total += bytes;
+        if (out->events_size() >= static_cast<int>(kBatchEvents) || total >= kBatchBytes ||
+            buffer_.empty()) {
+          return true;
+        }
+        event = out->add_events();
+      }
+      if (out->events_size() > 1) {  // the log ended the stream after some events
+        out->mutable_events()->RemoveLast();
+        return true;
+      }
+    } else {
+      event = out;
+      if (TakeEvent(event, &bytes)) return true;
+    }
+    if (!this->TakeHeartbeat(now)) return false;
+    event->Clear();
+    event->set_heartbeat(true);
+    event->set_sequence(scanned_);
+    *event->mutable_commit_time() = ToTimestamp(now);
     return true;
   }
 
@@ -123,7 +169,7 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
   uint64_t scanned_ = 0;  // every event <= scanned_ was sent or filtered out (or buffered)
   std::set<int> types_;
   std::string organization_;
-  std::deque<v1::ChangeEvent> buffer_;
+  std::deque<Buffered> buffer_;
 };
 
 absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest& request) {
@@ -151,19 +197,34 @@ absl::Status CheckResumePoint(const RecordsDb& db, const v1::WatchChangesRequest
   return absl::OkStatus();
 }
 
+// Authorizes and checks a change-stream request, then opens the stream that serves it.
+template <typename Message>
+grpc::ServerWriteReactor<Message>* OpenWatch(RecordsDb* db, common::ChangeHub* hub,
+                                             const common::Authorizer* authorizer,
+                                             grpc::CallbackServerContext* context,
+                                             absl::string_view method,
+                                             const v1::WatchChangesRequest& request) {
+  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
+      authorizer->Authorize(*context, method, request);
+  absl::Status status = caller.status();
+  if (status.ok()) status = domain::Validate(request);
+  if (status.ok()) status = CheckResumePoint(*db, request);
+  if (!status.ok()) return new WatchReactor<Message>(db, hub, request, status);
+  return new WatchReactor<Message>(
+      db, hub, request, common::CallGrant(authorizer, *context, method, *std::move(caller)));
+}
+
 }  // namespace
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* RecordsService::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
-  absl::StatusOr<std::shared_ptr<const common::Principal>> caller =
-      authorizer_->Authorize(*context, "WatchChanges", *request);
-  absl::Status status = caller.status();
-  if (status.ok()) status = domain::Validate(*request);
-  if (status.ok()) status = CheckResumePoint(*db_, *request);
-  if (!status.ok()) return new WatchReactor(db_, hub_, *request, status);
-  return new WatchReactor(
-      db_, hub_, *request,
-      common::CallGrant(authorizer_, *context, "WatchChanges", *std::move(caller)));
+  return OpenWatch<v1::ChangeEvent>(db_, hub_, authorizer_, context, "WatchChanges", *request);
+}
+
+grpc::ServerWriteReactor<v1::ChangeBatch>* RecordsService::WatchChangeBatches(
+    grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
+  return OpenWatch<v1::ChangeBatch>(db_, hub_, authorizer_, context, "WatchChangeBatches",
+                                    *request);
 }
 
 grpc::ServerUnaryReactor* RecordsService::GetChangeLogState(

@@ -163,6 +163,8 @@ class RecordsService final : public v1::RecordsService::CallbackService {
                                             v1::ListAuditEventsResponse* response) override;
   grpc::ServerWriteReactor<v1::ChangeEvent>* WatchChanges(
       grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
+  grpc::ServerWriteReactor<v1::ChangeBatch>* WatchChangeBatches(
+      grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
   grpc::ServerReadReactor<v1::ImportMembersRequest>* ImportMembers(
       grpc::CallbackServerContext* context, v1::ImportMembersResponse* response) override;
   grpc::ServerWriteReactor<v1::Member>* ExportMembers(
