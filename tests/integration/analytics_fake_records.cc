@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/records/domain/member_rules.h"
 
 namespace analytics_testing {
 
@@ -135,7 +136,27 @@ uint64_t FakeRecords::Put(const records::Cell& c) {
   *e.mutable_cell() = c;
   return Append(std::move(e));
 }
-uint64_t FakeRecords::Put(const records::Member& m) {
+namespace {
+
+// Scripted members are shorthand (event kinds, effective dates, states after); Put() sends
+// them as records would: an official arrival into FULL carries a full membership from its
+// date, and Member.statistics is what records' domain rules make of the history.
+records::Member AsRecordsSendsIt(records::Member m) {
+  for (records::LifecycleEvent& e : *m.mutable_history()) {
+    if (e.kind() == records::LifecycleEvent::TRANSFERRED_IN &&
+        e.state_after() == records::Member::FULL &&
+        !e.carried_membership().has_full_membership_date()) {
+      *e.mutable_carried_membership()->mutable_full_membership_date() = e.effective_date();
+    }
+  }
+  if (!m.has_statistics()) ::records::domain::SetStatistics(&m);
+  return m;
+}
+
+}  // namespace
+
+uint64_t FakeRecords::Put(const records::Member& scripted) {
+  const records::Member m = AsRecordsSendsIt(scripted);
   records::ChangeEvent e;
   e.set_resource_name(m.name());
   e.set_resource_type(records::ChangeEvent::MEMBER);

@@ -37,7 +37,8 @@ class FakeRecords final : public records::RecordsService::CallbackService {
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // Appends a change event for the resource (whole resource after the change); returns its
-  // sequence.
+  // sequence. A member is completed as records would send it (Member.statistics by records'
+  // domain rules; see AsRecordsSendsIt).
   uint64_t Put(const records::Organization& organization);
   uint64_t Put(const records::Cell& cell);
   uint64_t Put(const records::Member& member);

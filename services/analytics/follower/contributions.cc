@@ -1,10 +1,7 @@
 #include "services/analytics/follower/contributions.h"
 
 #include <algorithm>
-#include <set>
-#include <vector>
 
-#include "absl/time/time.h"
 
 namespace analytics {
 namespace {
@@ -12,8 +9,8 @@ namespace {
 using ::dangbo::records::v1::Cell;
 using ::dangbo::records::v1::InspectionItem;
 using ::dangbo::records::v1::InspectionPlan;
-using ::dangbo::records::v1::LifecycleEvent;
 using ::dangbo::records::v1::Member;
+using ::dangbo::records::v1::MemberStatistics;
 using ::dangbo::records::v1::YearlyRating;
 
 void Add(ContributionMap* out, const std::string& org, int year, int field, int64_t delta = 1) {
@@ -43,25 +40,51 @@ int RatingField(YearlyRating::Level level, bool member) {
   }
 }
 
-// Year of a civil date, or of the record time in ICT when the date is unset.
-int EventYear(const LifecycleEvent& event) {
-  if (event.effective_date().year() != 0) return event.effective_date().year();
-  const absl::Time t = absl::FromUnixSeconds(event.record_time().seconds());
-  return absl::ToCivilYear(t, absl::FixedTimeZone(7 * 3600)).year();
+// The counter a published fact adds to; -1 for none.
+int FactField(const MemberStatistics::Fact& fact) {
+  switch (fact.kind()) {
+    case MemberStatistics::Fact::ADMISSION:
+      return kAdmissions;
+    case MemberStatistics::Fact::READMISSION:
+      return kReadmissions;
+    case MemberStatistics::Fact::RECOGNITION:
+      return kRecognitions;
+    case MemberStatistics::Fact::TRANSFER_IN:
+      return kTransfersIn;
+    case MemberStatistics::Fact::TRANSFER_OUT:
+      return kTransfersOut;
+    case MemberStatistics::Fact::CELL_TRANSFER:
+      return kCellTransfers;
+    case MemberStatistics::Fact::REMOVAL:
+      return kRemoved;
+    case MemberStatistics::Fact::EXPULSION:
+      return kExpelled;
+    case MemberStatistics::Fact::DEATH:
+      return kDeceased;
+    case MemberStatistics::Fact::DISCIPLINE:
+      return kDisciplines;
+    case MemberStatistics::Fact::RATING:
+      return RatingField(fact.rating_level(), /*member=*/true);
+    default:
+      return -1;
+  }
 }
 
-int64_t DateKey(const google::type::Date& d) {
-  return int64_t{d.year()} * 10000 + d.month() * 100 + d.day();
-}
-
-enum class Standing { kNone, kProbationary, kFull, kAway, kHosted, kLeft };
-
-struct YearEnd {
-  bool counted = false;  // in the headcount (probationary, full, temporarily away)
-  bool full = false;
-  bool away = false;
-  bool hosted = false;
+// The year-end stocks a standing is counted in.
+struct Stocks {
+  bool probationary = false, full = false, away = false, hosted = false;
 };
+
+Stocks StocksOf(MemberStatistics::Standing standing) {
+  Stocks s;
+  s.probationary =
+      standing == MemberStatistics::PROBATIONARY || standing == MemberStatistics::PROBATIONARY_AWAY;
+  s.full = standing == MemberStatistics::FULL || standing == MemberStatistics::FULL_AWAY;
+  s.away =
+      standing == MemberStatistics::PROBATIONARY_AWAY || standing == MemberStatistics::FULL_AWAY;
+  s.hosted = standing == MemberStatistics::HOSTED;
+  return s;
+}
 
 }  // namespace
 
@@ -69,142 +92,21 @@ ContributionMap MemberContribution(const Member& member) {
   ContributionMap out;
   const std::string org = OrganizationIdOf(member.name());
   if (org.empty()) return out;
-
-  // Corrections, in history order (a later correction of the same path wins).
-  std::map<std::string, LifecycleEvent> events;  // event_id -> event as corrected
-  std::vector<std::string> order;
-  std::set<std::string> voided;
-  for (const LifecycleEvent& event : member.history()) {
-    if (event.kind() == LifecycleEvent::CORRECTED) {
-      auto it = events.find(event.corrects_event_id());
-      if (it == events.end()) continue;
-      if (event.voids_event()) {
-        voided.insert(event.corrects_event_id());
-        continue;
-      }
-      for (const std::string& path : event.corrected_fields()) {
-        if (path == "effective_date") {
-          *it->second.mutable_effective_date() = event.corrected_values().effective_date();
-        }
-      }
-      continue;
-    }
-    events[event.event_id()] = event;
-    order.push_back(event.event_id());
-  }
-  std::vector<const LifecycleEvent*> timeline;
-  for (const std::string& id : order) {
-    if (voided.count(id)) continue;
-    const LifecycleEvent& event = events[id];
-    switch (event.kind()) {
-      case LifecycleEvent::PROFILE_UPDATED:
-      case LifecycleEvent::RATED:
-      case LifecycleEvent::DISCIPLINED:  // counted from member.disciplines below
-      case LifecycleEvent::CORRECTED:
-      case LifecycleEvent::KIND_UNSPECIFIED:
-        break;
-      default:
-        timeline.push_back(&event);
-    }
-  }
-  // By effective date; the recorded order breaks ties (stable sort).
-  std::stable_sort(timeline.begin(), timeline.end(),
-                   [](const LifecycleEvent* a, const LifecycleEvent* b) {
-                     const int ya = EventYear(*a), yb = EventYear(*b);
-                     if (ya != yb) return ya < yb;
-                     return DateKey(a->effective_date()) < DateKey(b->effective_date());
-                   });
-
-  Standing standing = Standing::kNone;
-  bool full = false;
-  std::map<int, YearEnd> year_ends;  // year -> state at its end, for years with events
-  for (const LifecycleEvent* event : timeline) {
-    const int year = EventYear(*event);
-    const bool counted_before = standing == Standing::kProbationary ||
-                                standing == Standing::kFull || standing == Standing::kAway;
-    switch (event->kind()) {
-      case LifecycleEvent::ADMITTED:
-      case LifecycleEvent::READMITTED:
-        Add(&out, org, year,
-            event->kind() == LifecycleEvent::ADMITTED ? kAdmissions : kReadmissions);
-        standing = Standing::kProbationary;
-        full = false;
-        break;
-      case LifecycleEvent::RECOGNIZED_FULL:
-        Add(&out, org, year, kRecognitions);
-        full = true;
-        if (standing == Standing::kProbationary) standing = Standing::kFull;
-        break;
-      case LifecycleEvent::TRANSFERRED_CELL:
-        Add(&out, org, year, kCellTransfers);
-        break;
-      case LifecycleEvent::TRANSFERRED_OUT:
-        if (counted_before) Add(&out, org, year, kTransfersOut);
-        standing = Standing::kLeft;
-        break;
-      case LifecycleEvent::TRANSFERRED_IN:
-        Add(&out, org, year, kTransfersIn);
-        full = event->state_after() == Member::FULL ||
-               event->carried_membership().has_full_membership_date();
-        standing = full ? Standing::kFull : Standing::kProbationary;
-        break;
-      case LifecycleEvent::TEMPORARY_TRANSFER_OUT:
-        standing = Standing::kAway;
-        break;
-      case LifecycleEvent::TEMPORARY_TRANSFER_RETURN:
-        standing = full ? Standing::kFull : Standing::kProbationary;
-        break;
-      case LifecycleEvent::TEMPORARY_HOSTED_IN:
-        standing = Standing::kHosted;
-        break;
-      case LifecycleEvent::TEMPORARY_HOSTING_ENDED:
-        standing = Standing::kLeft;
-        break;
-      case LifecycleEvent::REMOVED:
-        Add(&out, org, year, kRemoved);
-        standing = Standing::kLeft;
-        break;
-      case LifecycleEvent::EXPELLED:
-        Add(&out, org, year, kExpelled);
-        standing = Standing::kLeft;
-        break;
-      case LifecycleEvent::DECEASED:
-        Add(&out, org, year, kDeceased);
-        standing = Standing::kLeft;
-        break;
-      default:
-        break;
-    }
-    YearEnd& end = year_ends[year];
-    end.counted = standing == Standing::kProbationary || standing == Standing::kFull ||
-                  standing == Standing::kAway;
-    end.full = end.counted && full;
-    end.away = standing == Standing::kAway;
-    end.hosted = standing == Standing::kHosted;
+  for (const MemberStatistics::Fact& fact : member.statistics().facts()) {
+    const int field = FactField(fact);
+    if (field >= 0) Add(&out, org, fact.year(), field);
   }
   // Year-end stocks as changes in the years they change.
-  YearEnd previous;
-  for (const auto& [year, end] : year_ends) {
-    auto change = [&](bool now, bool before) { return int64_t{now} - int64_t{before}; };
-    Add(&out, org, year, kProbationaryChange,
-        change(end.counted && !end.full, previous.counted && !previous.full));
-    Add(&out, org, year, kFullChange, change(end.full, previous.full));
-    Add(&out, org, year, kTemporarilyAwayChange, change(end.away, previous.away));
-    Add(&out, org, year, kTemporarilyHostedChange, change(end.hosted, previous.hosted));
-    previous = end;
-  }
-  auto counted_at_end_of = [&](int year) {
-    auto it = year_ends.upper_bound(year);
-    return it != year_ends.begin() && std::prev(it)->second.counted;
-  };
-  for (const YearlyRating& rating : member.ratings()) {
-    const int field = RatingField(rating.level(), /*member=*/true);
-    if (field >= 0 && counted_at_end_of(rating.year())) Add(&out, org, rating.year(), field);
-  }
-  for (const auto& discipline : member.disciplines()) {
-    if (discipline.effective_date().year() != 0) {
-      Add(&out, org, discipline.effective_date().year(), kDisciplines);
-    }
+  Stocks previous;
+  for (const MemberStatistics::YearEnd& end : member.statistics().year_ends()) {
+    const Stocks now = StocksOf(end.standing());
+    auto change = [](bool after, bool before) { return int64_t{after} - int64_t{before}; };
+    Add(&out, org, end.year(), kProbationaryChange,
+        change(now.probationary, previous.probationary));
+    Add(&out, org, end.year(), kFullChange, change(now.full, previous.full));
+    Add(&out, org, end.year(), kTemporarilyAwayChange, change(now.away, previous.away));
+    Add(&out, org, end.year(), kTemporarilyHostedChange, change(now.hosted, previous.hosted));
+    previous = now;
   }
   DropZeros(&out);
   return out;

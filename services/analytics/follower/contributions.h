@@ -6,11 +6,11 @@
 // applying an event twice, or an older version followed by the newer, always ends in the
 // statistics of the newest version (events carry the whole resource).
 //
-// Members: their history is replayed with corrections applied (voided events ignored,
-// corrected effective dates used); events count in the year of their effective date;
-// states at each year end come from the events effective up to 31 December (records never
-// accepts future effective dates, so the current year's "year end" is today). Ratings count
-// for members counted at that year's end; disciplines by their effective date.
+// Members: records publishes what each member record adds (Member.statistics, decided by
+// records' rules: corrections, voids, year-end standings, which deaths and ratings count);
+// facts count in their year, year-end standings become stock changes in the years they
+// change. Nothing of the member's history is re-decided here. A member without statistics
+// contributes nothing (records fills them on every read path).
 // Cells: counted at year end Y while established ≤ 31/12/Y < end_date; ratings of cells
 // counted that year. Plans: counted in their year; items by their current state.
 //

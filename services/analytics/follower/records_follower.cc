@@ -49,6 +49,8 @@ absl::Status ForEachPage(Call call) {
 RecordsFollower::RecordsFollower(ReadModelStore* store, FollowerState position,
                                  FollowerOptions options)
     : store_(store),
+      // Contributions counted under older rules are recounted from a full listing.
+      need_rebuild_(NeedsRecount(position)),
       position_(std::move(position)),
       state_(Freshness::DISCONNECTED),
       loop_(this, std::move(options), kMaxBatchEvents) {}

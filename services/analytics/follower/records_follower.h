@@ -9,6 +9,7 @@
 //     list every organization, cell, member (FULL view) and inspection plan, recompute,
 //     replace the read model in one WriteBatch, then watch from that state's last_sequence
 //     (events after it re-apply idempotently: contributions are per resource, as last seen);
+//     it rebuilds the same way, once, a read model counted under older rules (NeedsRecount);
 //   - events are applied in batches of up to 1,024 (one WriteBatch and one sync each);
 //   - heartbeats are not applied; they tell the head and the time it was caught up;
 //   - when records is unreachable or the stream breaks, it reconnects (the loop's backoff)

@@ -16,6 +16,12 @@ using ::dangbo::records::v1::Organization;
 
 constexpr char kFollowerKey[] = "follower";
 
+// The position as stored: with the counting rules the contributions written with it follow.
+std::string Stamped(FollowerState state) {
+  state.set_counting_rules(kCountingRules);
+  return state.SerializeAsString();
+}
+
 std::string StatsPrefix(absl::string_view org) { return absl::StrCat(org, std::string(1, '\0')); }
 std::string StatsKey(absl::string_view org, int year) {
   return absl::StrCat(StatsPrefix(org), absl::StrFormat("%04d", year));
@@ -98,7 +104,7 @@ absl::StatusOr<FollowerState> ReadModelStore::LoadFollowerState() const {
 
 absl::Status ReadModelStore::SaveFollowerState(const FollowerState& state) {
   rocksdb::WriteBatch batch;
-  batch.Put(db_->cf(kMetaFamily), kFollowerKey, state.SerializeAsString());
+  batch.Put(db_->cf(kMetaFamily), kFollowerKey, Stamped(state));
   return db_->Write(&batch);
 }
 
@@ -194,7 +200,7 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
       batch.Put(contrib_cf, entry->first, ToProto(entry->second).SerializeAsString());
     }
   }
-  batch.Put(db_->cf(kMetaFamily), kFollowerKey, state.SerializeAsString());
+  batch.Put(db_->cf(kMetaFamily), kFollowerKey, Stamped(state));
   return db_->Write(&batch);
 }
 
@@ -220,7 +226,7 @@ absl::Status ReadModelStore::ReplaceAll(const std::vector<Organization>& organiz
   for (const auto& [key, counters] : totals) {
     batch.Put(db_->cf(kStatsFamily), StatsKey(key.first, key.second), Encode(counters));
   }
-  batch.Put(db_->cf(kMetaFamily), kFollowerKey, state.SerializeAsString());
+  batch.Put(db_->cf(kMetaFamily), kFollowerKey, Stamped(state));
   return db_->Write(&batch);
 }
 

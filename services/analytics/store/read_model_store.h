@@ -29,6 +29,16 @@ namespace analytics {
 
 using ::dangbo::analytics::storage::v1::FollowerState;
 
+// How stored contributions were computed (FollowerState.counting_rules, stamped on every
+// write of the position): 1: members folded from their histories here; 2: members counted
+// from records' Member.statistics. A read model of older rules is rebuilt by the follower.
+inline constexpr int kCountingRules = 2;
+
+// True when `position` is of a read model whose contributions follow older counting rules.
+inline bool NeedsRecount(const FollowerState& position) {
+  return !position.log_id().empty() && position.counting_rules() < kCountingRules;
+}
+
 // One resource's change, to apply atomically with the follower position.
 struct ReadModelChange {
   std::string resource_name;

@@ -73,308 +73,400 @@ absl::Status Rule(absl::string_view reason, absl::string_view subject, absl::str
 
 bool IsFullOn(const Facts& f, absl::CivilDay day) { return f.full.has_value() && *f.full <= day; }
 
-// Applies one effective (corrections applied, not voided) event. With `check`, every rule is
-// enforced and a violation returned; without, the event is applied as far as it goes (used
-// to compute positions on past dates of an already-valid history).
-absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Facts* f) {
-  const std::string& subject = member.name();
-  const absl::CivilDay effective = DayOr(e.effective_date(), absl::CivilDay(1970, 1, 1));
-  // The event as violations name it; formatted only for one (replays without `check` never are).
-  const auto what = [&] {
+// One effective event being applied to the facts, with what its rules need to say why they
+// refuse it. With `check`, every rule is enforced and a violation returned; without, the event
+// is applied as far as it goes (used to compute positions on past dates of an already-valid
+// history).
+struct Step {
+  Step(const v1::Member& m, const Event& event, bool check_rules, Facts* facts)
+      : member(m),
+        e(event),
+        check(check_rules),
+        f(facts),
+        effective(DayOr(event.effective_date(), absl::CivilDay(1970, 1, 1))) {}
+
+  const std::string& subject() const { return member.name(); }
+
+  // The event as violations name it; formatted only for one (replays without `check` never
+  // are).
+  std::string What() const {
     return absl::StrCat(Event::Kind_Name(e.kind()), " (", e.event_id(), ", ", FormatDmy(effective),
                         ")");
-  };
-  auto not_allowed = [&](absl::string_view allowed) {
-    return Rule(kMemberNotActive, subject,
-                absl::StrCat(what(), " is not allowed for a member in state ", StateName(f->state),
-                             "; it needs ", allowed));
-  };
-  if (check && IsStateChange(e.kind()) && f->last_change.has_value() &&
-      effective < *f->last_change) {
-    return Rule(kEventBeforePrevious, subject,
-                absl::StrCat(what(), " takes effect before the previous change of the member on ",
-                             FormatDmy(*f->last_change),
-                             "; lifecycle events must follow each other in time"));
   }
-  auto in_org = [&](const std::string& cell) -> absl::Status {
-    if (!check || cell.empty() || OrganizationOf(cell) == OrganizationOf(subject)) {
+
+  absl::Status NotAllowed(absl::string_view allowed) const {
+    return Rule(kMemberNotActive, subject(),
+                absl::StrCat(What(), " is not allowed for a member in state ", StateName(f->state),
+                             "; it needs ", allowed));
+  }
+
+  // A cell the event names must be of the member's organization.
+  absl::Status InOrganization(const std::string& cell) const {
+    if (!check || cell.empty() || OrganizationOf(cell) == OrganizationOf(subject())) {
       return absl::OkStatus();
     }
-    return Rule(kCellOtherOrganization, subject,
-                absl::StrCat(what(), ": cell ", cell, " is not in ", OrganizationOf(subject)));
-  };
-  switch (e.kind()) {
+    return Rule(kCellOtherOrganization, subject(),
+                absl::StrCat(What(), ": cell ", cell, " is not in ", OrganizationOf(subject())));
+  }
+
+  const v1::Member& member;
+  const Event& e;
+  const bool check;
+  Facts* const f;
+  const absl::CivilDay effective;
+};
+
+// ADMITTED, TRANSFERRED_IN, TEMPORARY_HOSTED_IN: the first event of a record.
+absl::Status ApplyRecordStart(const Step& s) {
+  Facts* f = s.f;
+  if (s.check && f->state != v1::Member::STATE_UNSPECIFIED) {
+    return s.NotAllowed("a new record (it must be the first event)");
+  }
+  if (absl::Status st = s.InOrganization(s.e.to_cell()); !st.ok()) return st;
+  f->cell = s.e.to_cell();
+  if (s.e.kind() == Event::ADMITTED) {
+    f->admission = DayOf(s.e.decision().date());
+    f->entry = s.effective;
+    f->full.reset();
+    f->party_age_start = f->admission;
+    f->state = v1::Member::PROBATIONARY;
+    return absl::OkStatus();
+  }
+  const v1::CarriedMembership& c = s.e.carried_membership();
+  f->admission = DayOf(c.admission_date());
+  f->entry = DayOf(c.party_entry_date());
+  f->full = DayOf(c.full_membership_date());
+  f->ever_full = f->full.has_value();
+  f->readmitted = c.readmitted();
+  f->party_age_start = DayOf(c.party_age_start());
+  if (!f->party_age_start.has_value()) f->party_age_start = f->admission;
+  if (s.e.kind() == Event::TRANSFERRED_IN) {
+    f->state = f->full.has_value() ? v1::Member::FULL : v1::Member::PROBATIONARY;
+  } else {
+    f->state = v1::Member::TEMPORARILY_HOSTED;
+    f->temporary_organization = s.e.from_organization();
+  }
+  return absl::OkStatus();
+}
+
+// RECOGNIZED_FULL: full from the 12-month date, whenever decided.
+absl::Status ApplyRecognition(const Step& s) {
+  Facts* f = s.f;
+  const bool probationary = f->state == v1::Member::PROBATIONARY ||
+                            (f->state == v1::Member::TEMPORARILY_AWAY && !f->full.has_value());
+  if (s.check && !probationary) {
+    return Rule(
+        kMemberNotProbationary, s.subject(),
+        absl::StrCat(s.What(),
+                     ": only a probationary member can be recognized as a full "
+                     "member; the member is ",
+                     f->full.has_value() ? "already full (since " + FormatDmy(*f->full) + ")"
+                                         : StateName(f->state)));
+  }
+  if (!f->entry.has_value()) return absl::OkStatus();
+  const absl::CivilDay due = AddMonths(*f->entry, kProbationMonths);
+  const auto decided = DayOf(s.e.decision().date());
+  if (s.check && decided.has_value() && *decided < due) {
+    return Rule(kProbationNotComplete, s.subject(),
+                absl::StrCat("probation not complete: the 12-month probation from the party "
+                             "entry date ",
+                             FormatDmy(*f->entry), " ends on ", FormatDmy(due),
+                             ", after the recognition decision date ", FormatDmy(*decided),
+                             " (Điều lệ Điều 5.1)"));
+  }
+  if (s.check && s.effective != due) {
+    return Rule(
+        kProbationNotComplete, s.subject(),
+        absl::StrCat(s.What(),
+                     ": recognition takes effect 12 months after the party "
+                     "entry date, on ",
+                     FormatDmy(due), ", not ", FormatDmy(s.effective), " (Điều lệ Điều 5.1)"));
+  }
+  f->full = due;
+  f->ever_full = true;
+  if (f->state == v1::Member::PROBATIONARY) f->state = v1::Member::FULL;
+  return absl::OkStatus();
+}
+
+// TRANSFERRED_CELL: another cell of the organization.
+absl::Status ApplyCellTransfer(const Step& s) {
+  if (s.check && !IsOnActiveLists(s.f->state)) {
+    return s.NotAllowed("PROBATIONARY, FULL, TEMPORARILY_AWAY or TEMPORARILY_HOSTED");
+  }
+  if (absl::Status st = s.InOrganization(s.e.to_cell()); !st.ok()) return st;
+  s.f->cell = s.e.to_cell();
+  return absl::OkStatus();
+}
+
+// TRANSFERRED_OUT: off the lists, to another organization.
+absl::Status ApplyTransferOut(const Step& s) {
+  if (s.check && !IsCounted(s.f->state))
+    return s.NotAllowed("PROBATIONARY, FULL or TEMPORARILY_AWAY");
+  s.f->state = v1::Member::TRANSFERRED_OUT;
+  s.f->temporary_organization.reset();
+  s.f->ended_on = s.effective;
+  return absl::OkStatus();
+}
+
+// TEMPORARY_TRANSFER_OUT: away, still counted here.
+absl::Status ApplyTemporaryOut(const Step& s) {
+  if (s.check && s.f->state != v1::Member::PROBATIONARY && s.f->state != v1::Member::FULL) {
+    return s.NotAllowed("PROBATIONARY or FULL");
+  }
+  s.f->state = v1::Member::TEMPORARILY_AWAY;
+  s.f->temporary_organization = s.e.to_organization();
+  return absl::OkStatus();
+}
+
+// TEMPORARY_TRANSFER_RETURN: back, full or probationary as the dates say.
+absl::Status ApplyTemporaryReturn(const Step& s) {
+  if (s.check && s.f->state != v1::Member::TEMPORARILY_AWAY) {
+    return s.NotAllowed("TEMPORARILY_AWAY");
+  }
+  s.f->state = s.f->full.has_value() ? v1::Member::FULL : v1::Member::PROBATIONARY;
+  s.f->temporary_organization.reset();
+  return absl::OkStatus();
+}
+
+// TEMPORARY_HOSTING_ENDED: the hosted member goes home.
+absl::Status ApplyHostingEnd(const Step& s) {
+  if (s.check && s.f->state != v1::Member::TEMPORARILY_HOSTED) {
+    return s.NotAllowed("TEMPORARILY_HOSTED");
+  }
+  s.f->state = v1::Member::TRANSFERRED_OUT;
+  s.f->temporary_organization.reset();
+  s.f->ended_on = s.effective;
+  return absl::OkStatus();
+}
+
+// REMOVED: off the lists (xóa tên) on a ground.
+absl::Status ApplyRemoval(const Step& s) {
+  Facts* f = s.f;
+  if (s.check && !IsCounted(f->state))
+    return s.NotAllowed("PROBATIONARY, FULL or TEMPORARILY_AWAY");
+  if (s.check && s.e.removal_ground() == Event::PROBATION_NOT_RECOGNIZED && f->full.has_value()) {
+    return Rule(kRemovalGroundNotAllowed, s.subject(),
+                absl::StrCat(s.What(),
+                             ": ground PROBATION_NOT_RECOGNIZED applies only to "
+                             "probationary members; the member is full since ",
+                             FormatDmy(*f->full)));
+  }
+  f->state = v1::Member::REMOVED;
+  f->temporary_organization.reset();
+  f->left_on = s.effective;
+  f->left_ground = s.e.removal_ground();
+  f->left_by_expulsion = false;
+  f->ended_on = s.effective;
+  return absl::OkStatus();
+}
+
+// EXPELLED: full members only, with its EXPULSION discipline record.
+absl::Status ApplyExpulsion(const Step& s) {
+  Facts* f = s.f;
+  const bool full = f->state == v1::Member::FULL ||
+                    (f->state == v1::Member::TEMPORARILY_AWAY && f->full.has_value());
+  if (s.check && !full) {
+    if (f->state == v1::Member::PROBATIONARY || f->state == v1::Member::TEMPORARILY_AWAY) {
+      return Rule(kExpulsionOfProbationary, s.subject(),
+                  absl::StrCat(s.What(),
+                               ": a probationary member cannot be expelled; only a "
+                               "reprimand or a warning applies (Quy định 69-QĐ/TW Điều "
+                               "7), or removal from the lists (RemoveMember)"));
+    }
+    return s.NotAllowed("FULL (or TEMPORARILY_AWAY as a full member)");
+  }
+  f->state = v1::Member::EXPELLED;
+  f->temporary_organization.reset();
+  f->left_on = s.effective;
+  f->left_ground = Event::REMOVAL_GROUND_UNSPECIFIED;
+  f->left_by_expulsion = true;
+  f->ended_on = s.effective;
+  v1::DisciplineRecord d = s.e.discipline();
+  d.set_event_id(s.e.event_id());
+  f->disciplines.push_back(std::move(d));
+  return absl::OkStatus();
+}
+
+// DECEASED: recorded by the organization that holds the record on its lists.
+absl::Status ApplyDeath(const Step& s) {
+  Facts* f = s.f;
+  if (s.check && (f->state == v1::Member::STATE_UNSPECIFIED ||
+                  f->state == v1::Member::TRANSFERRED_OUT || f->state == v1::Member::REMOVED ||
+                  f->state == v1::Member::EXPELLED || f->state == v1::Member::DECEASED)) {
+    return Rule(kMemberAlreadyLeft, s.subject(),
+                absl::StrCat(s.What(), ": the death of a member in state ", StateName(f->state),
+                             " is recorded by the organization that holds the membership"));
+  }
+  const auto birth = DayOf(s.member.birth_date());
+  if (s.check && birth.has_value() && s.effective < *birth) {
+    return Rule(
+        kDeathBeforeBirth, s.subject(),
+        absl::StrCat(s.What(), ": the date of death is before the birth date ", FormatDmy(*birth)));
+  }
+  if (IsOnActiveLists(f->state)) f->ended_on = s.effective;
+  f->state = v1::Member::DECEASED;
+  f->temporary_organization.reset();
+  return absl::OkStatus();
+}
+
+// READMITTED: the rules of QĐ 294 §3.5 that can be checked on the record.
+absl::Status CheckReadmission(const Step& s, std::optional<absl::CivilDay> decided) {
+  const Facts& f = *s.f;
+  if (f.state != v1::Member::REMOVED && f.state != v1::Member::EXPELLED) {
+    return Rule(kMemberNotFormer, s.subject(),
+                absl::StrCat(s.What(),
+                             ": only a removed or expelled member can be readmitted; "
+                             "the member is ",
+                             StateName(f.state)));
+  }
+  if (f.readmitted) {
+    return Rule(kReadmissionAlreadyUsed, s.subject(),
+                absl::StrCat(s.What(),
+                             ": a member can be readmitted only once (Quy định "
+                             "294-QĐ/TW §3.5), and this member was readmitted before"));
+  }
+  if (f.left_ground == Event::VOLUNTARY_WITHDRAWAL || f.left_ground == Event::NOT_PARTICIPATING) {
+    return Rule(kReadmissionExcluded, s.subject(),
+                absl::StrCat(s.What(), ": a member who left with ground ",
+                             Event::RemovalGround_Name(f.left_ground),
+                             " cannot be readmitted (Quy định 294-QĐ/TW §3.5)"));
+  }
+  if (decided.has_value() && f.left_on.has_value() &&
+      *decided < AddMonths(*f.left_on, kReadmissionWaitMonths)) {
+    return Rule(kReadmissionTooEarly, s.subject(),
+                absl::StrCat("readmission too early: at least 36 months must pass from "
+                             "leaving the party on ",
+                             FormatDmy(*f.left_on), " (earliest decision date ",
+                             FormatDmy(AddMonths(*f.left_on, kReadmissionWaitMonths)),
+                             "), the decision is dated ", FormatDmy(*decided),
+                             " (Quy định 294-QĐ/TW §3.5)"));
+  }
+  const auto birth = DayOf(s.member.birth_date());
+  if (birth.has_value() && decided.has_value() && WholeMonthsBetween(*birth, *decided) < 18 * 12) {
+    return Rule(kAgeBelowMinimum, s.subject(),
+                absl::StrCat(s.What(),
+                             ": the member must be at least 18 on the readmission "
+                             "decision date ",
+                             FormatDmy(*decided)));
+  }
+  if (birth.has_value() && decided.has_value() && WholeMonthsBetween(*birth, *decided) > 60 * 12) {
+    return Rule(kOverAgeApprovalMissing, s.subject(),
+                absl::StrCat(s.What(), ": the member is over 60 on the readmission decision date ",
+                             FormatDmy(*decided),
+                             "; readmission over 60 needs the provincial-level committee's "
+                             "approval, which ReadmitMember cannot record"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyReadmission(const Step& s) {
+  Facts* f = s.f;
+  const auto decided = DayOf(s.e.decision().date());
+  if (s.check) {
+    if (absl::Status st = CheckReadmission(s, decided); !st.ok()) return st;
+  }
+  if (absl::Status st = s.InOrganization(s.e.to_cell()); !st.ok()) return st;
+  // The time out of the party does not count toward party age.
+  if (f->party_age_start.has_value() && f->left_on.has_value() && decided.has_value() &&
+      *decided > *f->left_on) {
+    f->party_age_start = *f->party_age_start + (*decided - *f->left_on);
+  }
+  if (!f->party_age_start.has_value()) f->party_age_start = decided;
+  f->state = v1::Member::PROBATIONARY;
+  f->cell = s.e.to_cell();
+  f->admission = decided;
+  f->entry = s.effective;
+  f->full.reset();
+  f->readmitted = true;
+  f->left_on.reset();
+  f->ended_on.reset();
+  return absl::OkStatus();
+}
+
+// RATED: one rating per year.
+absl::Status ApplyRating(const Step& s) {
+  Facts* f = s.f;
+  if (s.check && std::any_of(f->ratings.begin(), f->ratings.end(),
+                             [&](const auto& r) { return r.year() == s.e.rating().year(); })) {
+    return Rule(kYearAlreadyRated, s.subject(),
+                absl::StrCat(s.What(), ": the year ", s.e.rating().year(), " is already rated"));
+  }
+  v1::YearlyRating r = s.e.rating();
+  r.set_event_id(s.e.event_id());
+  *r.mutable_record_time() = s.e.record_time();
+  f->ratings.push_back(std::move(r));
+  return absl::OkStatus();
+}
+
+// DISCIPLINED: probationary members only reprimanded or warned.
+absl::Status ApplyDiscipline(const Step& s) {
+  const auto form = s.e.discipline().form();
+  if (s.check && form != v1::DisciplineRecord::REPRIMAND && form != v1::DisciplineRecord::WARNING &&
+      !IsFullOn(*s.f, s.effective)) {
+    return Rule(kDisciplineFormNotAllowed, s.subject(),
+                absl::StrCat(s.What(),
+                             ": a probationary member can only be reprimanded or "
+                             "warned (Quy định 69-QĐ/TW Điều 7), not given ",
+                             v1::DisciplineRecord::Form_Name(form)));
+  }
+  v1::DisciplineRecord d = s.e.discipline();
+  d.set_event_id(s.e.event_id());
+  s.f->disciplines.push_back(std::move(d));
+  return absl::OkStatus();
+}
+
+absl::Status ApplyKind(const Step& s) {
+  switch (s.e.kind()) {
     case Event::ADMITTED:
     case Event::TRANSFERRED_IN:
-    case Event::TEMPORARY_HOSTED_IN: {
-      if (check && f->state != v1::Member::STATE_UNSPECIFIED) {
-        return not_allowed("a new record (it must be the first event)");
-      }
-      if (absl::Status s = in_org(e.to_cell()); !s.ok()) return s;
-      f->cell = e.to_cell();
-      if (e.kind() == Event::ADMITTED) {
-        f->admission = DayOf(e.decision().date());
-        f->entry = effective;
-        f->full.reset();
-        f->party_age_start = f->admission;
-        f->state = v1::Member::PROBATIONARY;
-      } else {
-        const v1::CarriedMembership& c = e.carried_membership();
-        f->admission = DayOf(c.admission_date());
-        f->entry = DayOf(c.party_entry_date());
-        f->full = DayOf(c.full_membership_date());
-        f->ever_full = f->full.has_value();
-        f->readmitted = c.readmitted();
-        f->party_age_start = DayOf(c.party_age_start());
-        if (!f->party_age_start.has_value()) f->party_age_start = f->admission;
-        if (e.kind() == Event::TRANSFERRED_IN) {
-          f->state = f->full.has_value() ? v1::Member::FULL : v1::Member::PROBATIONARY;
-        } else {
-          f->state = v1::Member::TEMPORARILY_HOSTED;
-          f->temporary_organization = e.from_organization();
-        }
-      }
-      break;
-    }
-    case Event::RECOGNIZED_FULL: {
-      const bool probationary = f->state == v1::Member::PROBATIONARY ||
-                                (f->state == v1::Member::TEMPORARILY_AWAY && !f->full.has_value());
-      if (check && !probationary) {
-        return Rule(
-            kMemberNotProbationary, subject,
-            absl::StrCat(what(),
-                         ": only a probationary member can be recognized as a full "
-                         "member; the member is ",
-                         f->full.has_value() ? "already full (since " + FormatDmy(*f->full) + ")"
-                                             : StateName(f->state)));
-      }
-      if (!f->entry.has_value()) break;
-      const absl::CivilDay due = AddMonths(*f->entry, kProbationMonths);
-      const auto decided = DayOf(e.decision().date());
-      if (check && decided.has_value() && *decided < due) {
-        return Rule(kProbationNotComplete, subject,
-                    absl::StrCat("probation not complete: the 12-month probation from the party "
-                                 "entry date ",
-                                 FormatDmy(*f->entry), " ends on ", FormatDmy(due),
-                                 ", after the recognition decision date ", FormatDmy(*decided),
-                                 " (Điều lệ Điều 5.1)"));
-      }
-      if (check && effective != due) {
-        return Rule(
-            kProbationNotComplete, subject,
-            absl::StrCat(what(),
-                         ": recognition takes effect 12 months after the party "
-                         "entry date, on ",
-                         FormatDmy(due), ", not ", FormatDmy(effective), " (Điều lệ Điều 5.1)"));
-      }
-      f->full = due;
-      f->ever_full = true;
-      if (f->state == v1::Member::PROBATIONARY) f->state = v1::Member::FULL;
-      break;
-    }
-    case Event::TRANSFERRED_CELL: {
-      if (check && !IsOnActiveLists(f->state)) {
-        return not_allowed("PROBATIONARY, FULL, TEMPORARILY_AWAY or TEMPORARILY_HOSTED");
-      }
-      if (absl::Status s = in_org(e.to_cell()); !s.ok()) return s;
-      f->cell = e.to_cell();
-      break;
-    }
-    case Event::TRANSFERRED_OUT: {
-      if (check && !IsCounted(f->state)) {
-        return not_allowed("PROBATIONARY, FULL or TEMPORARILY_AWAY");
-      }
-      f->state = v1::Member::TRANSFERRED_OUT;
-      f->temporary_organization.reset();
-      f->ended_on = effective;
-      break;
-    }
-    case Event::TEMPORARY_TRANSFER_OUT: {
-      if (check && f->state != v1::Member::PROBATIONARY && f->state != v1::Member::FULL) {
-        return not_allowed("PROBATIONARY or FULL");
-      }
-      f->state = v1::Member::TEMPORARILY_AWAY;
-      f->temporary_organization = e.to_organization();
-      break;
-    }
-    case Event::TEMPORARY_TRANSFER_RETURN: {
-      if (check && f->state != v1::Member::TEMPORARILY_AWAY) return not_allowed("TEMPORARILY_AWAY");
-      f->state = f->full.has_value() ? v1::Member::FULL : v1::Member::PROBATIONARY;
-      f->temporary_organization.reset();
-      break;
-    }
-    case Event::TEMPORARY_HOSTING_ENDED: {
-      if (check && f->state != v1::Member::TEMPORARILY_HOSTED) {
-        return not_allowed("TEMPORARILY_HOSTED");
-      }
-      f->state = v1::Member::TRANSFERRED_OUT;
-      f->temporary_organization.reset();
-      f->ended_on = effective;
-      break;
-    }
-    case Event::REMOVED: {
-      if (check && !IsCounted(f->state)) {
-        return not_allowed("PROBATIONARY, FULL or TEMPORARILY_AWAY");
-      }
-      if (check && e.removal_ground() == Event::PROBATION_NOT_RECOGNIZED && f->full.has_value()) {
-        return Rule(kRemovalGroundNotAllowed, subject,
-                    absl::StrCat(what(),
-                                 ": ground PROBATION_NOT_RECOGNIZED applies only to "
-                                 "probationary members; the member is full since ",
-                                 FormatDmy(*f->full)));
-      }
-      f->state = v1::Member::REMOVED;
-      f->temporary_organization.reset();
-      f->left_on = effective;
-      f->left_ground = e.removal_ground();
-      f->left_by_expulsion = false;
-      f->ended_on = effective;
-      break;
-    }
-    case Event::EXPELLED: {
-      const bool full = f->state == v1::Member::FULL ||
-                        (f->state == v1::Member::TEMPORARILY_AWAY && f->full.has_value());
-      if (check && !full) {
-        if (f->state == v1::Member::PROBATIONARY || f->state == v1::Member::TEMPORARILY_AWAY) {
-          return Rule(kExpulsionOfProbationary, subject,
-                      absl::StrCat(what(),
-                                   ": a probationary member cannot be expelled; only a "
-                                   "reprimand or a warning applies (Quy định 69-QĐ/TW Điều "
-                                   "7), or removal from the lists (RemoveMember)"));
-        }
-        return not_allowed("FULL (or TEMPORARILY_AWAY as a full member)");
-      }
-      f->state = v1::Member::EXPELLED;
-      f->temporary_organization.reset();
-      f->left_on = effective;
-      f->left_ground = Event::REMOVAL_GROUND_UNSPECIFIED;
-      f->left_by_expulsion = true;
-      f->ended_on = effective;
-      v1::DisciplineRecord d = e.discipline();
-      d.set_event_id(e.event_id());
-      f->disciplines.push_back(std::move(d));
-      break;
-    }
-    case Event::DECEASED: {
-      if (check && (f->state == v1::Member::STATE_UNSPECIFIED ||
-                    f->state == v1::Member::TRANSFERRED_OUT || f->state == v1::Member::REMOVED ||
-                    f->state == v1::Member::EXPELLED || f->state == v1::Member::DECEASED)) {
-        return Rule(kMemberAlreadyLeft, subject,
-                    absl::StrCat(what(), ": the death of a member in state ", StateName(f->state),
-                                 " is recorded by the organization that holds the membership"));
-      }
-      const auto birth = DayOf(member.birth_date());
-      if (check && birth.has_value() && effective < *birth) {
-        return Rule(kDeathBeforeBirth, subject,
-                    absl::StrCat(what(), ": the date of death is before the birth date ",
-                                 FormatDmy(*birth)));
-      }
-      if (IsOnActiveLists(f->state)) f->ended_on = effective;
-      f->state = v1::Member::DECEASED;
-      f->temporary_organization.reset();
-      break;
-    }
-    case Event::READMITTED: {
-      if (check && f->state != v1::Member::REMOVED && f->state != v1::Member::EXPELLED) {
-        return Rule(kMemberNotFormer, subject,
-                    absl::StrCat(what(),
-                                 ": only a removed or expelled member can be readmitted; "
-                                 "the member is ",
-                                 StateName(f->state)));
-      }
-      if (check && f->readmitted) {
-        return Rule(kReadmissionAlreadyUsed, subject,
-                    absl::StrCat(what(),
-                                 ": a member can be readmitted only once (Quy định "
-                                 "294-QĐ/TW §3.5), and this member was readmitted before"));
-      }
-      if (check && (f->left_ground == Event::VOLUNTARY_WITHDRAWAL ||
-                    f->left_ground == Event::NOT_PARTICIPATING)) {
-        return Rule(kReadmissionExcluded, subject,
-                    absl::StrCat(what(), ": a member who left with ground ",
-                                 Event::RemovalGround_Name(f->left_ground),
-                                 " cannot be readmitted (Quy định 294-QĐ/TW §3.5)"));
-      }
-      const auto decided = DayOf(e.decision().date());
-      if (check && decided.has_value() && f->left_on.has_value() &&
-          *decided < AddMonths(*f->left_on, kReadmissionWaitMonths)) {
-        return Rule(kReadmissionTooEarly, subject,
-                    absl::StrCat("readmission too early: at least 36 months must pass from "
-                                 "leaving the party on ",
-                                 FormatDmy(*f->left_on), " (earliest decision date ",
-                                 FormatDmy(AddMonths(*f->left_on, kReadmissionWaitMonths)),
-                                 "), the decision is dated ", FormatDmy(*decided),
-                                 " (Quy định 294-QĐ/TW §3.5)"));
-      }
-      const auto birth = DayOf(member.birth_date());
-      if (check && birth.has_value() && decided.has_value() &&
-          WholeMonthsBetween(*birth, *decided) < 18 * 12) {
-        return Rule(kAgeBelowMinimum, subject,
-                    absl::StrCat(what(),
-                                 ": the member must be at least 18 on the readmission "
-                                 "decision date ",
-                                 FormatDmy(*decided)));
-      }
-      if (check && birth.has_value() && decided.has_value() &&
-          WholeMonthsBetween(*birth, *decided) > 60 * 12) {
-        return Rule(
-            kOverAgeApprovalMissing, subject,
-            absl::StrCat(what(), ": the member is over 60 on the readmission decision date ",
-                         FormatDmy(*decided),
-                         "; readmission over 60 needs the provincial-level committee's "
-                         "approval, which ReadmitMember cannot record"));
-      }
-      if (absl::Status s = in_org(e.to_cell()); !s.ok()) return s;
-      // The time out of the party does not count toward party age.
-      if (f->party_age_start.has_value() && f->left_on.has_value() && decided.has_value() &&
-          *decided > *f->left_on) {
-        f->party_age_start = *f->party_age_start + (*decided - *f->left_on);
-      }
-      if (!f->party_age_start.has_value()) f->party_age_start = decided;
-      f->state = v1::Member::PROBATIONARY;
-      f->cell = e.to_cell();
-      f->admission = decided;
-      f->entry = effective;
-      f->full.reset();
-      f->readmitted = true;
-      f->left_on.reset();
-      f->ended_on.reset();
-      break;
-    }
-    case Event::RATED: {
-      if (check && std::any_of(f->ratings.begin(), f->ratings.end(),
-                               [&](const auto& r) { return r.year() == e.rating().year(); })) {
-        return Rule(kYearAlreadyRated, subject,
-                    absl::StrCat(what(), ": the year ", e.rating().year(), " is already rated"));
-      }
-      v1::YearlyRating r = e.rating();
-      r.set_event_id(e.event_id());
-      *r.mutable_record_time() = e.record_time();
-      f->ratings.push_back(std::move(r));
-      break;
-    }
-    case Event::DISCIPLINED: {
-      const auto form = e.discipline().form();
-      if (check && form != v1::DisciplineRecord::REPRIMAND &&
-          form != v1::DisciplineRecord::WARNING && !IsFullOn(*f, effective)) {
-        return Rule(kDisciplineFormNotAllowed, subject,
-                    absl::StrCat(what(),
-                                 ": a probationary member can only be reprimanded or "
-                                 "warned (Quy định 69-QĐ/TW Điều 7), not given ",
-                                 v1::DisciplineRecord::Form_Name(form)));
-      }
-      v1::DisciplineRecord d = e.discipline();
-      d.set_event_id(e.event_id());
-      f->disciplines.push_back(std::move(d));
-      break;
-    }
+    case Event::TEMPORARY_HOSTED_IN:
+      return ApplyRecordStart(s);
+    case Event::RECOGNIZED_FULL:
+      return ApplyRecognition(s);
+    case Event::TRANSFERRED_CELL:
+      return ApplyCellTransfer(s);
+    case Event::TRANSFERRED_OUT:
+      return ApplyTransferOut(s);
+    case Event::TEMPORARY_TRANSFER_OUT:
+      return ApplyTemporaryOut(s);
+    case Event::TEMPORARY_TRANSFER_RETURN:
+      return ApplyTemporaryReturn(s);
+    case Event::TEMPORARY_HOSTING_ENDED:
+      return ApplyHostingEnd(s);
+    case Event::REMOVED:
+      return ApplyRemoval(s);
+    case Event::EXPELLED:
+      return ApplyExpulsion(s);
+    case Event::DECEASED:
+      return ApplyDeath(s);
+    case Event::READMITTED:
+      return ApplyReadmission(s);
+    case Event::RATED:
+      return ApplyRating(s);
+    case Event::DISCIPLINED:
+      return ApplyDiscipline(s);
     case Event::CORRECTED:
     case Event::PROFILE_UPDATED:
     case Event::KIND_UNSPECIFIED:
     default:
-      break;
+      return absl::OkStatus();
   }
-  if (IsStateChange(e.kind())) f->last_change = effective;
+}
+
+// Applies one effective (corrections applied, not voided) event: the order of state changes
+// in time, then the rules of its kind (see Step for `check`).
+absl::Status ApplyEvent(const v1::Member& member, const Event& e, bool check, Facts* f) {
+  const Step step(member, e, check, f);
+  if (check && IsStateChange(e.kind()) && f->last_change.has_value() &&
+      step.effective < *f->last_change) {
+    return Rule(
+        kEventBeforePrevious, member.name(),
+        absl::StrCat(step.What(), " takes effect before the previous change of the member on ",
+                     FormatDmy(*f->last_change),
+                     "; lifecycle events must follow each other in time"));
+  }
+  if (absl::Status s = ApplyKind(step); !s.ok()) return s;
+  if (IsStateChange(e.kind())) f->last_change = step.effective;
   return absl::OkStatus();
 }
 
@@ -458,9 +550,9 @@ EffectiveHistory::EffectiveHistory(const v1::Member& member) {
   }
 }
 
-absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
+absl::StatusOr<Facts> ReplayFacts(const v1::Member& member, const EffectiveHistory& history) {
   Facts f;
-  for (const Event& e : EffectiveHistory(member)) {
+  for (const Event& e : history) {
     if (absl::Status s = ApplyEvent(member, e, /*check=*/true, &f); !s.ok()) return s;
   }
   if (f.state == v1::Member::STATE_UNSPECIFIED && member.history_size() > 0) {
@@ -469,6 +561,10 @@ absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
                 "no state");
   }
   return f;
+}
+
+absl::StatusOr<Facts> ReplayFacts(const v1::Member& member) {
+  return ReplayFacts(member, EffectiveHistory(member));
 }
 
 void Store(const Facts& f, v1::Member* m) {
@@ -507,6 +603,138 @@ void Store(const Facts& f, v1::Member* m) {
   for (auto& d : disciplines) *m->add_disciplines() = std::move(d);
 }
 
+// --- the member's party statistics -----------------------------------------------------------
+
+using Statistics = v1::MemberStatistics;
+using Fact = v1::MemberStatistics::Fact;
+
+// Where the facts leave the member at the end of `day`, as GetCellHeadcount counts it.
+Statistics::Standing StandingOn(const Facts& f, absl::CivilDay day) {
+  switch (f.state) {
+    case v1::Member::PROBATIONARY:
+    case v1::Member::FULL:
+      return IsFullOn(f, day) ? Statistics::FULL : Statistics::PROBATIONARY;
+    case v1::Member::TEMPORARILY_AWAY:
+      return IsFullOn(f, day) ? Statistics::FULL_AWAY : Statistics::PROBATIONARY_AWAY;
+    case v1::Member::TEMPORARILY_HOSTED:
+      return Statistics::HOSTED;
+    default:
+      return Statistics::STANDING_UNSPECIFIED;
+  }
+}
+
+// What an event counts as, given the state it found the member in.
+Fact::Kind FactKindOf(Event::Kind kind, State before) {
+  switch (kind) {
+    case Event::ADMITTED:
+      return Fact::ADMISSION;
+    case Event::READMITTED:
+      return Fact::READMISSION;
+    case Event::RECOGNIZED_FULL:
+      return Fact::RECOGNITION;
+    case Event::TRANSFERRED_IN:
+      return Fact::TRANSFER_IN;
+    case Event::TRANSFERRED_OUT:
+      return IsCounted(before) ? Fact::TRANSFER_OUT : Fact::KIND_UNSPECIFIED;
+    case Event::TRANSFERRED_CELL:
+      return Fact::CELL_TRANSFER;
+    case Event::REMOVED:
+      return Fact::REMOVAL;
+    case Event::EXPELLED:
+      return Fact::EXPULSION;
+    case Event::DECEASED:  // a hosted member's death counts at home
+      return IsCounted(before) ? Fact::DEATH : Fact::KIND_UNSPECIFIED;
+    default:
+      return Fact::KIND_UNSPECIFIED;
+  }
+}
+
+// Ratings and disciplines do not move a member's standing.
+bool MovesStanding(Event::Kind kind) {
+  return kind != Event::RATED && kind != Event::DISCIPLINED && kind != Event::CORRECTED &&
+         kind != Event::PROFILE_UPDATED;
+}
+
+// The facts that place the member at the end of `day`: the events effective by then, in
+// recorded order (ratings and disciplines skipped: they place no one). MemberPositionAt,
+// hence GetCellHeadcount, and the year-end standings of the statistics share it.
+Facts PositionFactsOn(const v1::Member& member, const EffectiveHistory& history,
+                      absl::CivilDay day) {
+  Facts f;
+  for (const Event& e : history) {
+    if (!MovesStanding(e.kind())) continue;
+    auto effective = DayOf(e.effective_date());
+    if (!effective.has_value() || *effective > day) continue;
+    (void)ApplyEvent(member, e, /*check=*/false, &f);
+  }
+  return f;
+}
+
+void AddFact(Statistics* out, Fact::Kind kind, int year, const std::string& event_id) {
+  Fact* fact = out->add_facts();
+  fact->set_kind(kind);
+  fact->set_year(year);
+  fact->set_event_id(event_id);
+}
+
+// The statistics of a member whose effective history is `history` (see MemberStatistics).
+// The standing only changes on an effective date or a full-membership date, so it is replayed
+// (MemberPositionAt's way: the events effective by that day, in recorded order) only at the
+// ends of those years.
+Statistics StatisticsOf(const v1::Member& member, const EffectiveHistory& history) {
+  Statistics out;
+  Facts f;
+  std::vector<int> years;
+  for (const Event& e : history) {
+    const State before = f.state;
+    (void)ApplyEvent(member, e, /*check=*/false, &f);
+    const int year = static_cast<int>(DayOr(e.effective_date(), absl::CivilDay(1970, 1, 1)).year());
+    const Fact::Kind kind = FactKindOf(e.kind(), before);
+    if (kind != Fact::KIND_UNSPECIFIED) AddFact(&out, kind, year, e.event_id());
+    if (MovesStanding(e.kind())) years.push_back(year);
+    if (f.full.has_value()) years.push_back(static_cast<int>(f.full->year()));
+  }
+  std::sort(years.begin(), years.end());
+  years.erase(std::unique(years.begin(), years.end()), years.end());
+  std::map<int, Statistics::Standing> ends;  // year -> standing at its end, where it changes
+  Statistics::Standing previous = Statistics::STANDING_UNSPECIFIED;
+  for (int year : years) {
+    const absl::CivilDay end(year, 12, 31);
+    const Statistics::Standing standing = StandingOn(PositionFactsOn(member, history, end), end);
+    if (standing == previous) continue;
+    Statistics::YearEnd* entry = out.add_year_ends();
+    entry->set_year(year);
+    entry->set_standing(standing);
+    ends[year] = standing;
+    previous = standing;
+  }
+  std::vector<const v1::DisciplineRecord*> disciplines;
+  for (const auto& d : f.disciplines) disciplines.push_back(&d);
+  std::stable_sort(disciplines.begin(), disciplines.end(), [](const auto* a, const auto* b) {
+    return DayOr(a->effective_date(), absl::CivilDay()) <
+           DayOr(b->effective_date(), absl::CivilDay());
+  });
+  for (const v1::DisciplineRecord* d : disciplines) {
+    if (d->effective_date().year() != 0) {
+      AddFact(&out, Fact::DISCIPLINE, d->effective_date().year(), d->event_id());
+    }
+  }
+  std::vector<const v1::YearlyRating*> ratings;
+  for (const auto& r : f.ratings) ratings.push_back(&r);
+  std::stable_sort(ratings.begin(), ratings.end(),
+                   [](const auto* a, const auto* b) { return a->year() < b->year(); });
+  for (const v1::YearlyRating* r : ratings) {
+    // Counted at that year's end: the last standing change at or before it.
+    auto it = ends.upper_bound(r->year());
+    if (it == ends.begin()) continue;
+    const Statistics::Standing standing = std::prev(it)->second;
+    if (standing == Statistics::STANDING_UNSPECIFIED || standing == Statistics::HOSTED) continue;
+    AddFact(&out, Fact::RATING, r->year(), r->event_id());
+    out.mutable_facts(out.facts_size() - 1)->set_rating_level(r->level());
+  }
+  return out;
+}
+
 std::string NextEventId(const v1::Member& member) {
   return absl::StrCat("e", member.history_size() + 1);
 }
@@ -527,9 +755,11 @@ absl::StatusOr<v1::Member> Append(const v1::Member& member, Event event,
   event.set_recorded_by(context.principal);
   *event.mutable_record_time() = context.record_time;
   *out.add_history() = std::move(event);
-  absl::StatusOr<Facts> facts = ReplayFacts(out);
+  const EffectiveHistory history(out);
+  absl::StatusOr<Facts> facts = ReplayFacts(out, history);
   if (!facts.ok()) return facts.status();
   Store(*facts, &out);
+  *out.mutable_statistics() = StatisticsOf(out, history);
   out.mutable_history(out.history_size() - 1)->set_state_after(facts->state);
   *out.mutable_update_time() = context.record_time;
   return out;
@@ -1160,11 +1390,18 @@ absl::StatusOr<v1::Member> UpdateMemberProfile(const v1::Member& member,
 // --- replay and derived fields ---------------------------------------------------------------
 
 absl::StatusOr<v1::Member> Replay(const v1::Member& member) {
-  absl::StatusOr<Facts> facts = ReplayFacts(member);
+  const EffectiveHistory history(member);
+  absl::StatusOr<Facts> facts = ReplayFacts(member, history);
   if (!facts.ok()) return facts.status();
   v1::Member out = member;
   Store(*facts, &out);
+  *out.mutable_statistics() = StatisticsOf(member, history);
   return out;
+}
+
+void SetStatistics(v1::Member* member) {
+  v1::MemberStatistics statistics = StatisticsOf(*member, EffectiveHistory(*member));
+  *member->mutable_statistics() = std::move(statistics);
 }
 
 absl::StatusOr<v1::LifecycleEvent> EffectiveEvent(const v1::Member& member,
@@ -1209,12 +1446,7 @@ void FillDerived(v1::Member* member, absl::CivilDay today) {
 }
 
 MemberPosition MemberPositionAt(const v1::Member& member, absl::CivilDay day) {
-  Facts f;
-  for (const Event& e : EffectiveHistory(member)) {
-    auto effective = DayOf(e.effective_date());
-    if (!effective.has_value() || *effective > day) continue;
-    (void)ApplyEvent(member, e, /*check=*/false, &f);
-  }
+  const Facts f = PositionFactsOn(member, EffectiveHistory(member), day);
   MemberPosition position;
   position.state = f.state;
   position.cell = f.cell;

@@ -5,9 +5,9 @@
 // The member file is append-only: every function returns a NEW Member equal to the input
 // plus one appended LifecycleEvent (never rewriting earlier events), with the lifecycle
 // fields (state, cell, temporary_organization, admission_date, party_entry_date,
-// full_membership_date, readmitted, ratings, disciplines) recomputed by Replay() from the
-// history with its corrections applied. On error the input is untouched and nothing should be
-// written.
+// full_membership_date, readmitted, ratings, disciplines, statistics) recomputed by Replay()
+// from the history with its corrections applied. On error the input is untouched and nothing should
+// be written.
 //
 // Errors:
 // - INVALID_ARGUMENT: what validation.h already rejects is assumed checked (call Validate
@@ -225,6 +225,11 @@ absl::StatusOr<v1::Member> UpdateMemberProfile(const v1::Member& member,
 // each event. FAILED_PRECONDITION naming the first event that breaks a rule. Profile fields,
 // name, etag and times are kept; derived fields (FillDerived) are not touched.
 absl::StatusOr<v1::Member> Replay(const v1::Member& member);
+
+// Sets member->statistics (MemberStatistics in member.proto: what the record adds to its
+// organization's party statistics) from the history with its corrections applied. Append
+// and Replay() set it on every change; this fills it for a record stored without it.
+void SetStatistics(v1::Member* member);
 
 // The event `event_id` as it reads with the corrections recorded so far applied.
 absl::StatusOr<v1::LifecycleEvent> EffectiveEvent(const v1::Member& member,

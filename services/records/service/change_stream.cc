@@ -8,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "common/hub_stream.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/records/domain/member_rules.h"
 #include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
 #include "services/records/service/handler_util.h"
@@ -100,6 +101,10 @@ class WatchReactor final : public common::HubStream<v1::ChangeEvent> {
       *out = std::move(buffer_.front());
       buffer_.pop_front();
       EventTaken(buffer_.empty() && scanned_ >= db_->commits()->last_sequence());
+      // Entries logged before Member.statistics existed get it from the member's history.
+      if (out->has_member() && !out->member().has_statistics()) {
+        domain::SetStatistics(out->mutable_member());
+      }
       // Members' personal data unmasked only while the caller has pii.read.
       if (out->has_member() && !caller().Has(common::kPiiRead)) {
         domain::MaskPersonalData(out->mutable_member());

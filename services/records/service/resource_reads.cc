@@ -78,6 +78,8 @@ absl::StatusOr<Versioned<v1::InspectionPlan>> LoadInspectionPlan(const RecordsDb
 
 void PresentMember(v1::Member* member, v1::MemberView view) {
   domain::FillDerived(member, domain::TodayIct());
+  // Records stored before Member.statistics existed get theirs from the history.
+  if (!member->has_statistics()) domain::SetStatistics(member);
   if (view == v1::MEMBER_VIEW_BASIC) member->clear_history();
 }
 

@@ -44,6 +44,21 @@ std::string CellIdOf(absl::string_view cell_name) {
   return std::string(slash == absl::string_view::npos ? cell_name : cell_name.substr(slash + 1));
 }
 
+// Every cell the member's history can place it in: the current cell and each to_cell an event
+// or a correction names (the domain's replay takes a member's cell only from to_cell). Indexing
+// only the current cell at each write missed cells reached through a correction: admitted to
+// c2, moved to c3, then to c2, then the first move corrected to c1 places the member in c1 for
+// a while although c1 was never its current cell, and GetCellHeadcount(c1) did not see it.
+std::set<std::string> CellsNamed(const v1::Member& member) {
+  std::set<std::string> cells;
+  if (!member.cell().empty()) cells.insert(member.cell());
+  for (const v1::LifecycleEvent& e : member.history()) {
+    if (!e.to_cell().empty()) cells.insert(e.to_cell());
+    if (!e.corrected_values().to_cell().empty()) cells.insert(e.corrected_values().to_cell());
+  }
+  return cells;
+}
+
 }  // namespace
 
 std::vector<IndexEntry> MemberIndexEntries(absl::string_view org, absl::string_view member_id,
@@ -66,7 +81,9 @@ std::vector<IndexEntry> MemberIndexEntries(absl::string_view org, absl::string_v
     std::string value(1, static_cast<char>(state));
     value += id;
     entries.push_back({keys::MemberByCellKey(org, cell, collation, id), value});
-    entries.push_back({keys::MemberEverInCellKey(org, cell, id), id});
+  }
+  for (const std::string& cell : CellsNamed(member)) {
+    entries.push_back({keys::MemberEverInCellKey(org, CellIdOf(cell), id), id});
   }
   if (HoldsMembership(member.state())) {
     const std::string name = member.name();

@@ -110,8 +110,9 @@ enum class Index : uint8_t {
   kUniqueNationalId = 9,
   kUniquePartyCard = 10,
   kUniqueMemberFile = 11,
-  // (org, cell id, member id): every member that was ever in the cell (headcount as of a
-  // past date replays these members' histories). Never deleted.
+  // (org, cell id, member id): every member whose history names the cell (its current cell
+  // and every to_cell an event or a correction names), so every member ever in the cell
+  // (headcount as of a past date replays these members' histories). Never deleted.
   kMemberEverInCell = 12,
 };
 

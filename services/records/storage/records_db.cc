@@ -1,5 +1,6 @@
 #include "services/records/storage/records_db.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/metrics.h"
 #include "common/status_macros.h"
 #include "dangbo/records/v1/cell.pb.h"
+#include "dangbo/records/v1/member.pb.h"
 #include "services/records/storage/indexes.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/revision.h"
@@ -203,7 +205,45 @@ absl::Status RecordsDb::InitMeta(const std::string& text_rules) {
   }
   ASSIGN_OR_RETURN(log_id_, store_->Get(meta, keys::kMetaLogId));
   if (version < 2) RETURN_IF_ERROR(RebuildActiveCellNames(version));
+  if (version < 3) RETURN_IF_ERROR(IndexCellsNamedByHistories(version));
   return CheckTextRules(text_rules);
+}
+
+absl::Status RecordsDb::IndexCellsNamedByHistories(int from_version) {
+  rocksdb::ColumnFamilyHandle* index = store_->cf(keys::kIndex);
+  rocksdb::WriteBatch batch;
+  int64_t members = 0;
+  int64_t entries = 0;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->cf(keys::kMembers));
+  dangbo::records::v1::Member member;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    RETURN_IF_ERROR(ParseVersioned(it->value(), &member));
+    // "organizations/{org}/members/{member}"
+    const std::vector<absl::string_view> parts = absl::StrSplit(member.name(), '/');
+    if (parts.size() != 4) {
+      return absl::DataLossError(
+          absl::StrCat("a stored member has a malformed name: ", member.name()));
+    }
+    const char ever = static_cast<char>(keys::Index::kMemberEverInCell);
+    for (const IndexEntry& e : MemberIndexEntries(parts[1], parts[3], member)) {
+      if (e.key.empty() || e.key[0] != ever) continue;
+      batch.Put(index, e.key, e.value);  // present already or missing: the same value
+      ++entries;
+    }
+    ++members;
+    if (batch.Count() >= 100000) {  // Puts only: a crash before the version write redoes them
+      RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+      batch.Clear();
+    }
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "read the members"));
+  batch.Put(store_->cf(keys::kMeta), keys::kMetaSchema, "3");
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+  common::LogInfo("records schema upgraded", {{"from", std::max(from_version, 2)},
+                                              {"to", 3},
+                                              {"members", members},
+                                              {"ever_in_cell_entries_written", entries}});
+  return absl::OkStatus();
 }
 
 absl::Status RecordsDb::CheckTextRules(const std::string& text_rules) {
@@ -288,10 +328,10 @@ absl::Status RecordsDb::RebuildActiveCellNames(int from_version) {
   }
   RETURN_IF_ERROR(common::FromRocksDb(old->status(), "read the cell name index"));
   ASSIGN_OR_RETURN(CellNames cells, PutActiveCellNames(*store_, &batch));
-  batch.Put(store_->cf(keys::kMeta), keys::kMetaSchema, std::to_string(kSchemaVersion));
+  batch.Put(store_->cf(keys::kMeta), keys::kMetaSchema, "2");
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
   common::LogInfo("records schema upgraded", {{"from", from_version},
-                                              {"to", kSchemaVersion},
+                                              {"to", 2},
                                               {"cell_name_entries_removed", removed},
                                               {"cell_name_entries_written", cells.written},
                                               {"duplicate_cell_names", cells.duplicates}});

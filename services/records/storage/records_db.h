@@ -10,6 +10,9 @@
 //   1 -> 2: active cell display names are unique case- and white-space-insensitively; their
 //           index entries are rebuilt from the cells. Two active cells whose names have become
 //           the same keep one entry (the first cell in key order) and are logged, to be renamed.
+//   2 -> 3: every member is indexed as ever in each cell its history names (a correction can
+//           place a member in a cell that was never its current one); the entries are written
+//           from the stored members in chunks, then the version (a crash redoes them).
 // An older binary refuses the upgraded directory (restore a backup taken before to go back).
 //
 // The indexes keyed by folded or collated text (active cell names; members by name, cell and
@@ -51,7 +54,7 @@ absl::Status ParseVersioned(const rocksdb::Slice& value, google::protobuf::Messa
 std::string RandomLogId();
 
 inline constexpr char kServiceIdentity[] = "records";
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct RecordsDbOptions {
   common::StoreOptions store;  // path, cache, sync; column families are added by Open
@@ -106,6 +109,8 @@ class RecordsDb {
   absl::Status InitMeta(const std::string& text_rules);
   // Schema 1 -> 2 (see the file comment).
   absl::Status RebuildActiveCellNames(int from_version);
+  // Schema 2 -> 3 (see the file comment).
+  absl::Status IndexCellsNamedByHistories(int from_version);
   // Rebuilds the text-keyed indexes when they were built under other rules (file comment).
   absl::Status CheckTextRules(const std::string& text_rules);
   absl::Status RebuildTextIndexes(const std::string& from, const std::string& to);

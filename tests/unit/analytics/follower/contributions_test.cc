@@ -11,17 +11,8 @@ using ::dangbo::records::v1::InspectionItem;
 using ::dangbo::records::v1::InspectionPlan;
 using ::dangbo::records::v1::LifecycleEvent;
 using ::dangbo::records::v1::Member;
+using ::dangbo::records::v1::MemberStatistics;
 using ::dangbo::records::v1::YearlyRating;
-
-LifecycleEvent* Add(Member* m, LifecycleEvent::Kind kind, int y, int mo = 6, int d = 1) {
-  LifecycleEvent* e = m->add_history();
-  e->set_event_id("e" + std::to_string(m->history_size()));
-  e->set_kind(kind);
-  e->mutable_effective_date()->set_year(y);
-  e->mutable_effective_date()->set_month(mo);
-  e->mutable_effective_date()->set_day(d);
-  return e;
-}
 
 int64_t At(const ContributionMap& c, int year, int field) {
   auto it = c.find({"hq", year});
@@ -34,68 +25,87 @@ Member NewMember() {
   return m;
 }
 
-TEST(MemberContributionTest, FlowsByEffectiveYearAndStocksAsYearEndChanges) {
+void AddFact(Member* m, MemberStatistics::Fact::Kind kind, int year,
+             YearlyRating::Level level = YearlyRating::LEVEL_UNSPECIFIED) {
+  MemberStatistics::Fact* f = m->mutable_statistics()->add_facts();
+  f->set_kind(kind);
+  f->set_year(year);
+  f->set_rating_level(level);
+}
+
+void AddYearEnd(Member* m, int year, MemberStatistics::Standing standing) {
+  MemberStatistics::YearEnd* e = m->mutable_statistics()->add_year_ends();
+  e->set_year(year);
+  e->set_standing(standing);
+}
+
+// Records decides what counts (Member.statistics); analytics adds it up.
+TEST(MemberContributionTest, CountsThePublishedFactsInTheirYears) {
   Member m = NewMember();
-  Add(&m, LifecycleEvent::ADMITTED, 2019, 3, 1);
-  Add(&m, LifecycleEvent::RECOGNIZED_FULL, 2020, 3, 1);
-  Add(&m, LifecycleEvent::TRANSFERRED_OUT, 2022, 9, 1);
+  AddFact(&m, MemberStatistics::Fact::ADMISSION, 2019);
+  AddFact(&m, MemberStatistics::Fact::RECOGNITION, 2020);
+  AddFact(&m, MemberStatistics::Fact::CELL_TRANSFER, 2021);
+  AddFact(&m, MemberStatistics::Fact::TRANSFER_OUT, 2022);
+  AddFact(&m, MemberStatistics::Fact::DISCIPLINE, 2021);
+  AddFact(&m, MemberStatistics::Fact::RATING, 2020, YearlyRating::GOOD);
+  AddFact(&m, MemberStatistics::Fact::RATING, 2021, YearlyRating::EXCELLENT);
   ContributionMap c = MemberContribution(m);
   EXPECT_EQ(At(c, 2019, kAdmissions), 1);
-  EXPECT_EQ(At(c, 2019, kProbationaryChange), 1);
   EXPECT_EQ(At(c, 2020, kRecognitions), 1);
+  EXPECT_EQ(At(c, 2021, kCellTransfers), 1);
+  EXPECT_EQ(At(c, 2022, kTransfersOut), 1);
+  EXPECT_EQ(At(c, 2021, kDisciplines), 1);
+  EXPECT_EQ(At(c, 2020, kMemberGood), 1);
+  EXPECT_EQ(At(c, 2021, kMemberExcellent), 1);
+}
+
+TEST(MemberContributionTest, EveryKindOfLeavingHasItsCounter) {
+  Member m = NewMember();
+  AddFact(&m, MemberStatistics::Fact::READMISSION, 2019);
+  AddFact(&m, MemberStatistics::Fact::TRANSFER_IN, 2019);
+  AddFact(&m, MemberStatistics::Fact::REMOVAL, 2020);
+  AddFact(&m, MemberStatistics::Fact::EXPULSION, 2021);
+  AddFact(&m, MemberStatistics::Fact::DEATH, 2022);
+  ContributionMap c = MemberContribution(m);
+  EXPECT_EQ(At(c, 2019, kReadmissions), 1);
+  EXPECT_EQ(At(c, 2019, kTransfersIn), 1);
+  EXPECT_EQ(At(c, 2020, kRemoved), 1);
+  EXPECT_EQ(At(c, 2021, kExpelled), 1);
+  EXPECT_EQ(At(c, 2022, kDeceased), 1);
+}
+
+TEST(MemberContributionTest, YearEndStandingsBecomeStockChanges) {
+  Member m = NewMember();
+  AddYearEnd(&m, 2019, MemberStatistics::PROBATIONARY);
+  AddYearEnd(&m, 2020, MemberStatistics::FULL_AWAY);
+  AddYearEnd(&m, 2022, MemberStatistics::FULL);
+  AddYearEnd(&m, 2023, MemberStatistics::STANDING_UNSPECIFIED);
+  ContributionMap c = MemberContribution(m);
+  EXPECT_EQ(At(c, 2019, kProbationaryChange), 1);
   EXPECT_EQ(At(c, 2020, kProbationaryChange), -1);
   EXPECT_EQ(At(c, 2020, kFullChange), 1);
-  EXPECT_EQ(At(c, 2021, kFullChange), 0);  // unchanged years carry nothing
-  EXPECT_EQ(At(c, 2022, kTransfersOut), 1);
-  EXPECT_EQ(At(c, 2022, kFullChange), -1);
-}
-
-TEST(MemberContributionTest, CorrectionsAreApplied) {
-  Member m = NewMember();
-  Add(&m, LifecycleEvent::ADMITTED, 2019);
-  Add(&m, LifecycleEvent::REMOVED, 2021);
-  LifecycleEvent* fix = Add(&m, LifecycleEvent::CORRECTED, 2022);
-  fix->set_corrects_event_id("e1");
-  fix->add_corrected_fields("effective_date");
-  fix->mutable_corrected_values()->mutable_effective_date()->set_year(2018);
-  LifecycleEvent* undo = Add(&m, LifecycleEvent::CORRECTED, 2022);
-  undo->set_corrects_event_id("e2");
-  undo->set_voids_event(true);
-  ContributionMap c = MemberContribution(m);
-  EXPECT_EQ(At(c, 2018, kAdmissions), 1);
-  EXPECT_EQ(At(c, 2019, kAdmissions), 0);
-  EXPECT_EQ(At(c, 2021, kRemoved), 0);
-  EXPECT_EQ(At(c, 2021, kProbationaryChange), 0);
-}
-
-TEST(MemberContributionTest, RatingsCountOnlyForMembersCountedAtYearEnd) {
-  Member m = NewMember();
-  Add(&m, LifecycleEvent::ADMITTED, 2019);
-  Add(&m, LifecycleEvent::DECEASED, 2021);
-  for (int year : {2019, 2020, 2021}) {
-    YearlyRating* r = m.add_ratings();
-    r->set_year(year);
-    r->set_level(YearlyRating::GOOD);
-  }
-  ContributionMap c = MemberContribution(m);
-  EXPECT_EQ(At(c, 2019, kMemberGood), 1);
-  EXPECT_EQ(At(c, 2020, kMemberGood), 1);
-  EXPECT_EQ(At(c, 2021, kMemberGood), 0);
-  EXPECT_EQ(At(c, 2021, kDeceased), 1);
-}
-
-TEST(MemberContributionTest, TemporaryAwayStaysCountedAndHostedIsNot) {
-  Member away = NewMember();
-  Add(&away, LifecycleEvent::ADMITTED, 2019);
-  Add(&away, LifecycleEvent::TEMPORARY_TRANSFER_OUT, 2020);
-  ContributionMap c = MemberContribution(away);
-  EXPECT_EQ(At(c, 2020, kProbationaryChange), 0);
   EXPECT_EQ(At(c, 2020, kTemporarilyAwayChange), 1);
+  EXPECT_EQ(At(c, 2021, kFullChange), 0);  // unchanged years carry nothing
+  EXPECT_EQ(At(c, 2022, kTemporarilyAwayChange), -1);
+  EXPECT_EQ(At(c, 2022, kFullChange), 0);
+  EXPECT_EQ(At(c, 2023, kFullChange), -1);
   Member hosted = NewMember();
-  Add(&hosted, LifecycleEvent::TEMPORARY_HOSTED_IN, 2020);
+  AddYearEnd(&hosted, 2020, MemberStatistics::HOSTED);
   ContributionMap h = MemberContribution(hosted);
   EXPECT_EQ(At(h, 2020, kTemporarilyHostedChange), 1);
   EXPECT_EQ(At(h, 2020, kProbationaryChange) + At(h, 2020, kFullChange), 0);
+}
+
+// The history is records' to interpret: without published statistics nothing is counted.
+TEST(MemberContributionTest, AHistoryAloneCountsNothing) {
+  Member m = NewMember();
+  LifecycleEvent* e = m.add_history();
+  e->set_event_id("e1");
+  e->set_kind(LifecycleEvent::ADMITTED);
+  e->mutable_effective_date()->set_year(2019);
+  e->mutable_effective_date()->set_month(3);
+  e->mutable_effective_date()->set_day(1);
+  EXPECT_TRUE(MemberContribution(m).empty());
 }
 
 TEST(CellContributionTest, ActiveAtYearEndUntilItsEndDate) {

@@ -82,6 +82,32 @@ class Recorder : public rocksdb::WriteBatch::Handler {
   std::vector<std::string> puts, deletes;
 };
 
+// A correction can place a member in a cell that was never its current cell (admitted to a,
+// moved to b, then back to a, the first move corrected to c): GetCellHeadcount(c) for a day in
+// that time must still find the member, so every cell the history names is indexed.
+TEST(IndexesTest, EveryCellTheHistoryNamesIsIndexedAsEverHeld) {
+  v1::Member m = Member(v1::Member::PROBATIONARY);
+  v1::LifecycleEvent* admitted = m.add_history();
+  admitted->set_kind(v1::LifecycleEvent::ADMITTED);
+  admitted->set_to_cell("organizations/hq/cells/a");
+  v1::LifecycleEvent* moved = m.add_history();
+  moved->set_event_id("e2");
+  moved->set_kind(v1::LifecycleEvent::TRANSFERRED_CELL);
+  moved->set_to_cell("organizations/hq/cells/b");
+  v1::LifecycleEvent* back = m.add_history();
+  back->set_kind(v1::LifecycleEvent::TRANSFERRED_CELL);
+  back->set_to_cell("organizations/hq/cells/a");
+  v1::LifecycleEvent* corrected = m.add_history();
+  corrected->set_kind(v1::LifecycleEvent::CORRECTED);
+  corrected->set_corrects_event_id("e2");
+  corrected->add_corrected_fields("to_cell");
+  corrected->mutable_corrected_values()->set_to_cell("organizations/hq/cells/c");
+  const auto entries = MemberIndexEntries("hq", "m1", m);
+  for (const char* cell : {"a", "b", "c"}) {
+    EXPECT_TRUE(Has(entries, keys::MemberEverInCellKey("hq", cell, "m1"))) << cell;
+  }
+}
+
 TEST(IndexesTest, AChangeReplacesStaleEntriesButKeepsCellHistory) {
   const auto before = MemberIndexEntries("hq", "m1", Member(v1::Member::FULL));
   v1::Member moved = Member(v1::Member::FULL);

@@ -1,6 +1,8 @@
 // The records database across schema versions: a database written by schema 1 (active cell
 // names indexed exactly as written) is upgraded when it is opened: the name index is rebuilt in
-// its folded form, stale entries are gone, and the schema version says so.
+// its folded form, stale entries are gone, and the schema version says so. A database written
+// by schema 2 (members indexed only in their current cells) gains an ever-in-cell entry for
+// every cell a member's history names.
 #include "services/records/storage/records_db.h"
 
 #include <map>
@@ -253,6 +255,45 @@ TEST(TextRulesVersionTest, NamesIcuItsVietnameseCollatorAndUnicode) {
   EXPECT_THAT(v, testing::HasSubstr("; collator vi "));
   EXPECT_THAT(v, testing::HasSubstr("; unicode "));
   EXPECT_EQ(v, common::TextRulesVersion());
+}
+
+TEST(RecordsDbUpgradeTest, Schema2MembersAreIndexedInEveryCellTheirHistoryNames) {
+  testing_support::TempDir dir;
+  const std::string path = dir.Sub("db");
+  {
+    auto db = OpenAt(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    // Admitted to a, the move to b corrected to c: schema 2 indexed a only.
+    v1::Member m;
+    m.set_name("organizations/hq/members/m1");
+    m.set_cell("organizations/hq/cells/a");
+    m.add_history()->set_to_cell("organizations/hq/cells/a");
+    v1::LifecycleEvent* moved = m.add_history();
+    moved->set_event_id("e2");
+    moved->set_to_cell("organizations/hq/cells/b");
+    v1::LifecycleEvent* corrected = m.add_history();
+    corrected->set_corrects_event_id("e2");
+    corrected->mutable_corrected_values()->set_to_cell("organizations/hq/cells/c");
+    rocksdb::WriteBatch batch;
+    batch.Put((*db)->cf(keys::kMeta), keys::kMetaSchema, "2");
+    batch.Put((*db)->cf(keys::kMembers), keys::MemberKey("hq", "m1"),
+              EncodeVersioned(1, m.SerializeAsString()));
+    batch.Put((*db)->cf(keys::kIndex), keys::MemberEverInCellKey("hq", "a", "m1"), "m1");
+    ASSERT_TRUE((*db)->store()->Write(&batch, true).ok());
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  auto db = OpenAt(path);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(*(*db)->store()->Get((*db)->cf(keys::kMeta), keys::kMetaSchema),
+            std::to_string(kSchemaVersion));
+  for (const char* cell : {"a", "b", "c"}) {
+    EXPECT_TRUE((*db)
+                    ->store()
+                    ->Get((*db)->cf(keys::kIndex), keys::MemberEverInCellKey("hq", cell, "m1"))
+                    .ok())
+        << cell;
+  }
+  ASSERT_TRUE((*db)->Close().ok());
 }
 
 }  // namespace
