@@ -1,5 +1,6 @@
 #include "services/analytics/domain/performance.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "services/analytics/domain/decimal.h"
@@ -84,6 +85,14 @@ IndicatorPerformance YearPerformance(const IndicatorTraits& traits, const Series
                                                     ? MissingFigure(Figure::NOT_APPLICABLE)
                                                     : GrowthPercent(actual, term_start);
   return out;
+}
+
+YearSpan YearPerformanceYears(int year, int term_start_year) {
+  return YearSpan{std::min(year - 1, term_start_year), std::max(year, term_start_year)};
+}
+
+YearSpan CompareYearsYears(int base_year, int year) {
+  return YearSpan{std::min(base_year, year), std::max(base_year, year)};
 }
 
 IndicatorComparison CompareYears(const IndicatorTraits& traits, const Series& series, int base_year,

@@ -40,6 +40,12 @@ struct YearData {
 // year -> what is recorded for it; years with nothing recorded are absent.
 using Series = std::map<int, YearData>;
 
+// The years [first, last] of a series a computation reads (the store loads only those).
+struct YearSpan {
+  int first = 0;
+  int last = 0;
+};
+
 struct IndicatorTraits {
   Indicator::Kind kind = Indicator::FLOW;
   Indicator::Direction direction = Indicator::HIGHER_IS_BETTER;
