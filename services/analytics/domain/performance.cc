@@ -87,13 +87,21 @@ IndicatorPerformance YearPerformance(const IndicatorTraits& traits, const Series
   return out;
 }
 
-YearSpan YearPerformanceYears(int year, int term_start_year) {
-  return YearSpan{std::min(year - 1, term_start_year), std::max(year, term_start_year)};
+namespace {
+
+SeriesYears Ascending(SeriesYears years) {
+  std::sort(years.begin(), years.end());
+  years.erase(std::unique(years.begin(), years.end()), years.end());
+  return years;
 }
 
-YearSpan CompareYearsYears(int base_year, int year) {
-  return YearSpan{std::min(base_year, year), std::max(base_year, year)};
+}  // namespace
+
+SeriesYears YearPerformanceYears(int year, int term_start_year) {
+  return Ascending({year - 1, year, term_start_year});
 }
+
+SeriesYears CompareYearsYears(int base_year, int year) { return Ascending({base_year, year}); }
 
 IndicatorComparison CompareYears(const IndicatorTraits& traits, const Series& series, int base_year,
                                  int year) {

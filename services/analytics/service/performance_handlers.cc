@@ -149,7 +149,7 @@ absl::StatusOr<Entries> RankEntries(const IndicatorStore& store,
     } else {
       ASSIGN_OR_RETURN(const Series series,
                        store.LoadSeries(OrganizationIdOf(peers[i].name()), request.indicator_id(),
-                                        YearSpan{request.year() - 1, request.year()}));
+                                        SeriesYears{request.year() - 1, request.year()}));
       const std::optional<Actual> actual = ActualOf(series, request.year());
       *entry.mutable_value() = ActualFigure(actual);
       const bool comparable = definitions[i]->unit() == out.reference->unit() &&
@@ -321,7 +321,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetTermSummary(
           ASSIGN_OR_RETURN(
               const Series series,
               indicators_->LoadSeries(org, IdOf(indicator),
-                                      YearSpan{request->term().start_year(), through}));
+                                      YearsFrom(request->term().start_year(), through)));
           *s = SummarizeTerm(TraitsOf(indicator), series, request->term().start_year(), through);
           *s->mutable_indicator() = indicator;
         }
@@ -363,8 +363,7 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicatorSeries(
         ASSIGN_OR_RETURN(v1::Indicator indicator,
                          indicators_->GetIndicator(name.organization, name.indicator));
         // Each year's performance also reads the year before.
-        const YearSpan years{YearPerformanceYears(request->from_year(), request->from_year()).first,
-                             request->to_year()};
+        const SeriesYears years = YearsFrom(request->from_year() - 1, request->to_year());
         ASSIGN_OR_RETURN(const Series series,
                          indicators_->LoadSeries(name.organization, name.indicator, years));
         *response->mutable_indicator() = indicator;

@@ -100,10 +100,10 @@ class IndicatorStore {
   absl::StatusOr<std::vector<Observation>> ListObservations(absl::string_view org,
                                                             absl::string_view id, int from_year,
                                                             int to_year) const;
-  // The indicator's series (actuals and targets) for the performance rules, of the years in
-  // `years` alone: only those years' observations are read.
+  // The indicator's series (actuals and targets) for the performance rules, of `years` alone
+  // (one scan over the keys from the first to the last; only those years are parsed).
   absl::StatusOr<Series> LoadSeries(absl::string_view org, absl::string_view id,
-                                    YearSpan years) const;
+                                    const SeriesYears& years) const;
 
   // The remembered answer to an earlier request (nullopt when there is none).
   absl::StatusOr<std::optional<dangbo::analytics::storage::v1::RequestRecord>> GetRequest(

@@ -1,6 +1,6 @@
 // The indicator store's reads of observations by year: a series or a listing of one
-// indicator reads only the keys of the years asked for (a corrupt record outside them is
-// never parsed), and never another indicator's.
+// indicator parses only the records of the years asked for (a corrupt record outside them is
+// never read), and never another indicator's.
 #include <string>
 #include <vector>
 
@@ -68,25 +68,30 @@ class IndicatorStoreYearsTest : public testing::Test {
 };
 
 TEST_F(IndicatorStoreYearsTest, ASeriesHoldsOnlyTheYearsAskedFor) {
-  absl::StatusOr<Series> series = store_->LoadSeries("o", "revenue", YearSpan{2019, 2021});
+  absl::StatusOr<Series> series = store_->LoadSeries("o", "revenue", YearsFrom(2019, 2021));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_THAT(*series, ElementsAre(Key(2019), Key(2020), Key(2021)));
   EXPECT_EQ(series->at(2020).actual->micros, 2020'000'000);
   EXPECT_EQ(series->at(2020).target(Target::LEGAL), 2021'000'000);
 
   // Past either end of what is stored: the stored years inside the span.
-  series = store_->LoadSeries("o", "revenue", YearSpan{2024, 2030});
+  series = store_->LoadSeries("o", "revenue", YearsFrom(2024, 2030));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_THAT(*series, ElementsAre(Key(2024), Key(2025)));
-  series = store_->LoadSeries("o", "revenue", YearSpan{1990, 2000});
+  series = store_->LoadSeries("o", "revenue", YearsFrom(1990, 2000));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_TRUE(series->empty());
 
+  // Years apart (a year's performance reads the year, the one before and the term's start).
+  series = store_->LoadSeries("o", "revenue", SeriesYears{2015, 2020, 2023, 2024});
+  ASSERT_TRUE(series.ok()) << series.status();
+  EXPECT_THAT(*series, ElementsAre(Key(2015), Key(2020), Key(2023), Key(2024)));
+
   // One year; and the indicator whose id extends "revenue" is a different series.
-  series = store_->LoadSeries("o", "revenue", YearSpan{2025, 2025});
+  series = store_->LoadSeries("o", "revenue", YearsFrom(2025, 2025));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_THAT(*series, ElementsAre(Key(2025)));
-  series = store_->LoadSeries("o", "revenue-b", YearSpan{2015, 2025});
+  series = store_->LoadSeries("o", "revenue-b", YearsFrom(2015, 2025));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_THAT(*series, ElementsAre(Key(2020)));
 }
@@ -94,9 +99,13 @@ TEST_F(IndicatorStoreYearsTest, ASeriesHoldsOnlyTheYearsAskedFor) {
 TEST_F(IndicatorStoreYearsTest, RecordsOutsideTheYearsAreNotRead) {
   Corrupt(2016);
   Corrupt(2023);
-  absl::StatusOr<Series> series = store_->LoadSeries("o", "revenue", YearSpan{2017, 2022});
+  absl::StatusOr<Series> series = store_->LoadSeries("o", "revenue", YearsFrom(2017, 2022));
   ASSERT_TRUE(series.ok()) << series.status();
   EXPECT_EQ(series->size(), 6u);
+  // Years apart, with damaged records between them.
+  series = store_->LoadSeries("o", "revenue", SeriesYears{2015, 2020, 2024});
+  ASSERT_TRUE(series.ok()) << series.status();
+  EXPECT_EQ(series->size(), 3u);
   absl::StatusOr<std::vector<Observation>> listed =
       store_->ListObservations("o", "revenue", 2017, 2022);
   ASSERT_TRUE(listed.ok()) << listed.status();
@@ -105,7 +114,7 @@ TEST_F(IndicatorStoreYearsTest, RecordsOutsideTheYearsAreNotRead) {
   EXPECT_EQ(listed->back().year(), 2022);
 
   // A span that includes a corrupt record fails; it is never silently short.
-  series = store_->LoadSeries("o", "revenue", YearSpan{2022, 2023});
+  series = store_->LoadSeries("o", "revenue", YearsFrom(2022, 2023));
   EXPECT_EQ(series.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(series.status().message(), HasSubstr("observation"));
   listed = store_->ListObservations("o", "revenue", 2015, 2016);
