@@ -1,5 +1,6 @@
 #include "services/analytics/domain/performance.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "services/analytics/domain/decimal.h"
@@ -85,6 +86,22 @@ IndicatorPerformance YearPerformance(const IndicatorTraits& traits, const Series
                                                     : GrowthPercent(actual, term_start);
   return out;
 }
+
+namespace {
+
+SeriesYears Ascending(SeriesYears years) {
+  std::sort(years.begin(), years.end());
+  years.erase(std::unique(years.begin(), years.end()), years.end());
+  return years;
+}
+
+}  // namespace
+
+SeriesYears YearPerformanceYears(int year, int term_start_year) {
+  return Ascending({year - 1, year, term_start_year});
+}
+
+SeriesYears CompareYearsYears(int base_year, int year) { return Ascending({base_year, year}); }
 
 IndicatorComparison CompareYears(const IndicatorTraits& traits, const Series& series, int base_year,
                                  int year) {

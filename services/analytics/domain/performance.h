@@ -52,9 +52,13 @@ IndicatorComparison::Trend ChangeTrend(Indicator::Direction direction,
 // vs year − 1 and vs term_start_year (NOT_APPLICABLE when year is the start year).
 IndicatorPerformance YearPerformance(const IndicatorTraits& traits, const Series& series, int year,
                                      int term_start_year);
+// The years YearPerformance reads: year, year − 1 and term_start_year.
+SeriesYears YearPerformanceYears(int year, int term_start_year);
 
 // One indicator between base_year and year (every field but `indicator`).
 IndicatorComparison CompareYears(const IndicatorTraits& traits, const Series& series, int base_year,
                                  int year);
+// The years CompareYears reads: base_year and year.
+SeriesYears CompareYearsYears(int base_year, int year);
 
 }  // namespace analytics

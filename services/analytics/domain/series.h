@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "dangbo/analytics/v1/indicator.pb.h"
 
@@ -39,6 +40,16 @@ struct YearData {
 
 // year -> what is recorded for it; years with nothing recorded are absent.
 using Series = std::map<int, YearData>;
+
+// The years of a series a computation reads, ascending (the store reads only those).
+using SeriesYears = std::vector<int>;
+
+// first, first + 1, ..., last.
+inline SeriesYears YearsFrom(int first, int last) {
+  SeriesYears years;
+  for (int year = first; year <= last; ++year) years.push_back(year);
+  return years;
+}
 
 struct IndicatorTraits {
   Indicator::Kind kind = Indicator::FLOW;

@@ -148,7 +148,8 @@ absl::StatusOr<Entries> RankEntries(const IndicatorStore& store,
       *entry.mutable_value() = MissingFigure(Figure::MISSING_VALUE);
     } else {
       ASSIGN_OR_RETURN(const Series series,
-                       store.LoadSeries(OrganizationIdOf(peers[i].name()), request.indicator_id()));
+                       store.LoadSeries(OrganizationIdOf(peers[i].name()), request.indicator_id(),
+                                        SeriesYears{request.year() - 1, request.year()}));
       const std::optional<Actual> actual = ActualOf(series, request.year());
       *entry.mutable_value() = ActualFigure(actual);
       const bool comparable = definitions[i]->unit() == out.reference->unit() &&
@@ -250,7 +251,10 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
         *response->mutable_term() = term;
         for (const v1::Indicator& indicator : selected) {
           v1::IndicatorPerformance* p = response->add_indicators();
-          ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(org, IdOf(indicator)));
+          ASSIGN_OR_RETURN(
+              const Series series,
+              indicators_->LoadSeries(org, IdOf(indicator),
+                                      YearPerformanceYears(request->year(), term.start_year())));
           *p = YearPerformance(TraitsOf(indicator), series, request->year(), term.start_year());
           *p->mutable_indicator() = indicator;
         }
@@ -284,7 +288,9 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::CompareYears(grpc::CallbackServe
                  for (const v1::Indicator& indicator : selected) {
                    v1::IndicatorComparison* c = response->add_comparisons();
                    ASSIGN_OR_RETURN(const Series series,
-                                    indicators_->LoadSeries(org, IdOf(indicator)));
+                                    indicators_->LoadSeries(
+                                        org, IdOf(indicator),
+                                        CompareYearsYears(request->base_year(), request->year())));
                    *c = analytics::CompareYears(TraitsOf(indicator), series, request->base_year(),
                                                 request->year());
                    *c->mutable_indicator() = indicator;
@@ -312,7 +318,10 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetTermSummary(
         response->set_through_year(through);
         for (const v1::Indicator& indicator : selected) {
           v1::IndicatorTermSummary* s = response->add_summaries();
-          ASSIGN_OR_RETURN(const Series series, indicators_->LoadSeries(org, IdOf(indicator)));
+          ASSIGN_OR_RETURN(
+              const Series series,
+              indicators_->LoadSeries(org, IdOf(indicator),
+                                      YearsFrom(request->term().start_year(), through)));
           *s = SummarizeTerm(TraitsOf(indicator), series, request->term().start_year(), through);
           *s->mutable_indicator() = indicator;
         }
@@ -346,29 +355,31 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::RankOrganizations(
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicatorSeries(
     grpc::CallbackServerContext* ctx, const v1::GetIndicatorSeriesRequest* request,
     v1::GetIndicatorSeriesResponse* response) {
-  return Serve(ctx, "GetIndicatorSeries", request, response, Mode::kNow,
-               [this, request, response](const Call& call) -> absl::Status {
-                 RETURN_IF_ERROR(Validate(*request));
-                 ASSIGN_OR_RETURN(IndicatorName name,
-                                  ParseIndicatorName(request->indicator(), "indicator"));
-                 ASSIGN_OR_RETURN(v1::Indicator indicator,
-                                  indicators_->GetIndicator(name.organization, name.indicator));
-                 ASSIGN_OR_RETURN(const Series series,
-                                  indicators_->LoadSeries(name.organization, name.indicator));
-                 *response->mutable_indicator() = indicator;
-                 for (int year = request->from_year(); year <= request->to_year(); ++year) {
-                   RETURN_IF_ERROR(call.stop->Tick());
-                   const v1::IndicatorPerformance p =
-                       YearPerformance(TraitsOf(indicator), series, year, year);
-                   v1::SeriesPoint* point = response->add_points();
-                   point->set_year(year);
-                   *point->mutable_actual() = p.actual();
-                   point->set_value_kind(p.value_kind());
-                   *point->mutable_targets() = p.targets();
-                   point->set_missing(p.actual().status() != Figure::OK && p.targets_size() == 0);
-                 }
-                 return absl::OkStatus();
-               });
+  return Serve(
+      ctx, "GetIndicatorSeries", request, response, Mode::kNow,
+      [this, request, response](const Call& call) -> absl::Status {
+        RETURN_IF_ERROR(Validate(*request));
+        ASSIGN_OR_RETURN(IndicatorName name, ParseIndicatorName(request->indicator(), "indicator"));
+        ASSIGN_OR_RETURN(v1::Indicator indicator,
+                         indicators_->GetIndicator(name.organization, name.indicator));
+        // Each year's performance also reads the year before.
+        const SeriesYears years = YearsFrom(request->from_year() - 1, request->to_year());
+        ASSIGN_OR_RETURN(const Series series,
+                         indicators_->LoadSeries(name.organization, name.indicator, years));
+        *response->mutable_indicator() = indicator;
+        for (int year = request->from_year(); year <= request->to_year(); ++year) {
+          RETURN_IF_ERROR(call.stop->Tick());
+          const v1::IndicatorPerformance p =
+              YearPerformance(TraitsOf(indicator), series, year, year);
+          v1::SeriesPoint* point = response->add_points();
+          point->set_year(year);
+          *point->mutable_actual() = p.actual();
+          point->set_value_kind(p.value_kind());
+          *point->mutable_targets() = p.targets();
+          point->set_missing(p.actual().status() != Figure::OK && p.targets_size() == 0);
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace analytics

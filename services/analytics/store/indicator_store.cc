@@ -1,6 +1,8 @@
 #include "services/analytics/store/indicator_store.h"
 
+#include <algorithm>
 #include <random>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -67,18 +69,50 @@ std::string ObservationKey(absl::string_view org, absl::string_view id, int year
   return absl::StrFormat("%s/%s/%04d", org, id, year);
 }
 
-// Calls fn(key, value) for each key under `prefix` until it returns false or fails. A read
-// error ends the scan with that error, never as if the keys had run out.
+// Calls fn(key, value) for each key under `prefix` from `first` (empty: the prefix's first)
+// up to `last` (empty: the prefix's last), in key order, until it returns false or fails. A
+// read error ends the scan with that error, never as if the keys had run out.
 template <typename Fn>
-absl::Status ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
-                        const std::string& prefix, Fn fn) {
+absl::Status ScanRange(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
+                       const std::string& prefix, const std::string& first, const std::string& last,
+                       Fn fn) {
   std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(cf);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(first.empty() ? prefix : first);
+       it->Valid() && it->key().starts_with(prefix) &&
+       (last.empty() || it->key().compare(rocksdb::Slice(last)) <= 0);
+       it->Next()) {
     absl::StatusOr<bool> more = fn(it->key().ToString(), it->value());
     if (!more.ok()) return more.status();
     if (!*more) return absl::OkStatus();
   }
   return common::FromRocksDb(it->status(), "scan stored indicators or observations");
+}
+
+template <typename Fn>
+absl::Status ScanPrefix(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
+                        const std::string& prefix, Fn fn) {
+  return ScanRange(db, cf, prefix, "", "", std::move(fn));
+}
+
+// Calls fn(observation) for the stored observations of one indicator (`id` non-empty) whose
+// year is in [from_year, to_year], reading only those keys; or of all the organization's
+// indicators (`id` empty), by indicator then year. `observation` is reused between calls.
+template <typename Fn>
+absl::Status ScanObservations(const common::Store& db, absl::string_view org, absl::string_view id,
+                              int from_year, int to_year, Fn fn) {
+  const bool one = !id.empty();
+  Observation observation;
+  return ScanRange(
+      db, db.cf(kObservationsFamily), ObservationPrefix(org, id),
+      one ? ObservationKey(org, id, std::clamp(from_year, 0, 9999)) : "",
+      one ? ObservationKey(org, id, std::clamp(to_year, 0, 9999)) : "",
+      [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+        RETURN_IF_ERROR(common::ParseStoredMessage(value, "observation", &observation));
+        if (observation.year() >= from_year && observation.year() <= to_year) {
+          RETURN_IF_ERROR(fn(observation));
+        }
+        return true;
+      });
 }
 
 }  // namespace
@@ -295,25 +329,23 @@ absl::StatusOr<std::vector<Observation>> IndicatorStore::ListObservations(absl::
                                                                           int from_year,
                                                                           int to_year) const {
   std::vector<Observation> out;
-  Observation observation;
-  RETURN_IF_ERROR(
-      ScanPrefix(*db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
-                 [&](const std::string&, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
-                   RETURN_IF_ERROR(common::ParseStoredMessage(value, "observation", &observation));
-                   if (observation.year() >= from_year && observation.year() <= to_year) {
-                     out.push_back(observation);
-                   }
-                   return true;
-                 }));
+  RETURN_IF_ERROR(ScanObservations(*db_, org, id, from_year, to_year,
+                                   [&](const Observation& observation) -> absl::Status {
+                                     out.push_back(observation);
+                                     return absl::OkStatus();
+                                   }));
   return out;
 }
 
-absl::StatusOr<Series> IndicatorStore::LoadSeries(absl::string_view org,
-                                                  absl::string_view id) const {
-  ASSIGN_OR_RETURN(std::vector<Observation> observations, ListObservations(org, id, 0, 99999));
+absl::StatusOr<Series> IndicatorStore::LoadSeries(absl::string_view org, absl::string_view id,
+                                                  const SeriesYears& years) const {
   Series series;
+  SeriesYears wanted = years;
+  std::sort(wanted.begin(), wanted.end());
+  if (wanted.empty()) return series;
+  Observation o;
   // Stored values were validated when written: one that no longer parses is corrupt.
-  auto stored = [&](const Observation& o, const dangbo::common::v1::Decimal& value,
+  auto stored = [&](const dangbo::common::v1::Decimal& value,
                     const char* what) -> absl::StatusOr<int64_t> {
     absl::StatusOr<int64_t> micros = ParseDecimal(value.value(), what);
     if (!micros.ok()) {
@@ -323,16 +355,29 @@ absl::StatusOr<Series> IndicatorStore::LoadSeries(absl::string_view org,
     }
     return micros;
   };
-  for (const Observation& o : observations) {
-    YearData& year = series[o.year()];
-    if (o.has_actual()) {
-      ASSIGN_OR_RETURN(int64_t micros, stored(o, o.actual(), "actual"));
-      year.actual = Actual{micros, o.value_kind()};
-    }
-    for (const Target& target : o.targets()) {
-      ASSIGN_OR_RETURN(year.targets[target.type()], stored(o, target.value(), "target"));
-    }
-  }
+  // One scan from the first year's key to the last's (a Next costs a fraction of a lookup by
+  // key); the years between that are not wanted are skipped by their key, unparsed.
+  RETURN_IF_ERROR(ScanRange(
+      *db_, db_->cf(kObservationsFamily), ObservationPrefix(org, id),
+      ObservationKey(org, id, wanted.front()), ObservationKey(org, id, wanted.back()),
+      [&](const std::string& key, const rocksdb::Slice& value) -> absl::StatusOr<bool> {
+        int year = 0;
+        if (key.size() < 4 ||
+            !absl::SimpleAtoi(absl::string_view(key).substr(key.size() - 4), &year)) {
+          return absl::DataLossError(absl::StrCat("a stored observation key is corrupt: ", key));
+        }
+        if (!std::binary_search(wanted.begin(), wanted.end(), year)) return true;
+        RETURN_IF_ERROR(common::ParseStoredMessage(value, "observation", &o));
+        YearData& data = series[o.year()];
+        if (o.has_actual()) {
+          ASSIGN_OR_RETURN(int64_t micros, stored(o.actual(), "actual"));
+          data.actual = Actual{micros, o.value_kind()};
+        }
+        for (const Target& target : o.targets()) {
+          ASSIGN_OR_RETURN(data.targets[target.type()], stored(target.value(), "target"));
+        }
+        return true;
+      }));
   return series;
 }
 

@@ -95,13 +95,15 @@ class IndicatorStore {
   // nullopt when absent.
   absl::StatusOr<std::optional<Observation>> GetObservation(absl::string_view org,
                                                             absl::string_view id, int year) const;
-  // Observations of one indicator (`id` non-empty) or of all the organization's indicators,
-  // by indicator then year, years in [from_year, to_year].
+  // Observations of one indicator (`id` non-empty: only the keys of those years are read) or
+  // of all the organization's indicators, by indicator then year, years in [from_year, to_year].
   absl::StatusOr<std::vector<Observation>> ListObservations(absl::string_view org,
                                                             absl::string_view id, int from_year,
                                                             int to_year) const;
-  // The indicator's series (actuals and targets) for the performance rules.
-  absl::StatusOr<Series> LoadSeries(absl::string_view org, absl::string_view id) const;
+  // The indicator's series (actuals and targets) for the performance rules, of `years` alone
+  // (one scan over the keys from the first to the last; only those years are parsed).
+  absl::StatusOr<Series> LoadSeries(absl::string_view org, absl::string_view id,
+                                    const SeriesYears& years) const;
 
   // The remembered answer to an earlier request (nullopt when there is none).
   absl::StatusOr<std::optional<dangbo::analytics::storage::v1::RequestRecord>> GetRequest(

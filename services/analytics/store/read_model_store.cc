@@ -1,8 +1,11 @@
 #include "services/analytics/store/read_model_store.h"
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -27,20 +30,80 @@ std::string StatsKey(absl::string_view org, int year) {
   return absl::StrCat(StatsPrefix(org), absl::StrFormat("%04d", year));
 }
 
-absl::StatusOr<Counters> Decode(const rocksdb::Slice& value) {
-  Counters counters{};
+// A stored rm_stats record: the year's counters and the year-end stock counts through it.
+struct StatsRecord {
+  Counters values{};
+  Counters year_end{};        // stock fields only; the others 0
+  bool has_year_end = false;  // false: written before year_end existed
+};
+
+absl::StatusOr<StatsRecord> Decode(const rocksdb::Slice& value) {
+  StatsRecord record;
   dangbo::analytics::storage::v1::Counters stored;
   RETURN_IF_ERROR(common::ParseStoredMessage(value, "party statistics record", &stored));
   for (int i = 0; i < stored.values_size() && i < kNumStatFields; ++i) {
-    counters[i] = stored.values(i);
+    record.values[i] = stored.values(i);
   }
-  return counters;
+  record.has_year_end = stored.year_end_size() > 0;
+  for (int i = 0; i < stored.year_end_size() && i < kNumStatFields; ++i) {
+    if (IsStockField(i)) record.year_end[i] = stored.year_end(i);
+  }
+  return record;
 }
 
-std::string Encode(const Counters& counters) {
+std::string Encode(const Counters& values, const Counters& year_end) {
   dangbo::analytics::storage::v1::Counters stored;
-  for (int64_t v : counters) stored.add_values(v);
+  for (int64_t v : values) stored.add_values(v);
+  for (int64_t v : year_end) stored.add_year_end(v);
   return stored.SerializeAsString();
+}
+
+// Adds the stock fields of a year's `changes` to the year-end counts `year_end`.
+void AddStocks(const Counters& changes, Counters* year_end) {
+  for (int i = 0; i < kNumStatFields; ++i) {
+    if (IsStockField(i)) (*year_end)[i] += changes[i];
+  }
+}
+
+bool AllZero(const Counters& counters) {
+  return std::all_of(counters.begin(), counters.end(), [](int64_t v) { return v == 0; });
+}
+
+// Adds `moves` (year -> difference) to the organization's records in `batch`, with the
+// year-end counts of every record that changes (a moved stock changes every later year's).
+// Reads the organization's records once; a read error fails the batch.
+absl::Status MoveStatistics(const common::Store& db, rocksdb::ColumnFamilyHandle* cf,
+                            const std::string& org, const std::map<int, const Counters*>& moves,
+                            rocksdb::WriteBatch* batch) {
+  std::map<int, StatsRecord> records;  // by year; four-digit keys sort like their years
+  const std::string prefix = StatsPrefix(org);
+  std::unique_ptr<rocksdb::Iterator> it = db.NewIterator(cf);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    int year = 0;
+    const rocksdb::Slice key = it->key();
+    if (!absl::SimpleAtoi(absl::string_view(key.data() + prefix.size(), key.size() - prefix.size()),
+                          &year)) {
+      return absl::DataLossError(absl::StrCat("corrupt party statistics key of ", org));
+    }
+    ASSIGN_OR_RETURN(records[year], Decode(it->value()));
+  }
+  RETURN_IF_ERROR(common::FromRocksDb(it->status(), "read party statistics"));
+  for (const auto& [year, difference] : moves) records.try_emplace(year);
+  Counters year_end{};
+  for (auto& [year, record] : records) {
+    auto move = moves.find(year);
+    if (move != moves.end()) {
+      for (int i = 0; i < kNumStatFields; ++i) record.values[i] += (*move->second)[i];
+    }
+    AddStocks(record.values, &year_end);
+    const bool changed = move != moves.end();
+    if (AllZero(record.values)) {
+      if (changed) batch->Delete(cf, StatsKey(org, year));
+    } else if (changed || !record.has_year_end || record.year_end != year_end) {
+      batch->Put(cf, StatsKey(org, year), Encode(record.values, year_end));
+    }
+  }
+  return absl::OkStatus();
 }
 
 Contribution ToProto(const ContributionMap& map) {
@@ -157,35 +220,13 @@ absl::Status ReadModelStore::Apply(const std::vector<ReadModelChange>& changes,
       batch.Delete(db_->cf(kOrgsFamily), OrganizationIdOf(change.resource_name));
     }
   }
-  // The counters that move, read in one MultiGet (in key order), plus their difference.
-  std::vector<std::string> stats_keys;
-  std::vector<const Counters*> moves;
+  // The counters that move, by organization then year (key order), plus their difference.
+  std::map<std::string, std::map<int, const Counters*>> moves;
   for (const auto& [key, d] : delta) {
-    if (std::all_of(d.begin(), d.end(), [](int64_t v) { return v == 0; })) continue;
-    stats_keys.push_back(StatsKey(key.first, key.second));
-    moves.push_back(&d);
+    if (!AllZero(d)) moves[key.first][key.second] = &d;
   }
-  {
-    std::vector<rocksdb::Slice> keys(stats_keys.begin(), stats_keys.end());
-    std::vector<rocksdb::PinnableSlice> values;
-    std::vector<bool> found;
-    RETURN_IF_ERROR(MultiGet(*db_, stats_cf, keys, &values, &found, "read party statistics"));
-    for (size_t i = 0; i < keys.size(); ++i) {
-      Counters counters{};
-      if (found[i]) {
-        ASSIGN_OR_RETURN(counters, Decode(values[i]));
-      }
-      bool all_zero = true;
-      for (int f = 0; f < kNumStatFields; ++f) {
-        counters[f] += (*moves[i])[f];
-        all_zero &= counters[f] == 0;
-      }
-      if (all_zero) {
-        batch.Delete(stats_cf, stats_keys[i]);
-      } else {
-        batch.Put(stats_cf, stats_keys[i], Encode(counters));
-      }
-    }
+  for (const auto& [org, years] : moves) {
+    RETURN_IF_ERROR(MoveStatistics(*db_, stats_cf, org, years, &batch));
   }
   // In key order: the memtable inserts each key next to the one before.
   std::vector<const std::pair<const std::string, ContributionMap>*> sorted;
@@ -223,8 +264,12 @@ absl::Status ReadModelStore::ReplaceAll(const std::vector<Organization>& organiz
       for (int i = 0; i < kNumStatFields; ++i) total[i] += counters[i];
     }
   }
-  for (const auto& [key, counters] : totals) {
-    batch.Put(db_->cf(kStatsFamily), StatsKey(key.first, key.second), Encode(counters));
+  Counters year_end{};
+  for (auto it = totals.begin(); it != totals.end(); ++it) {
+    if (it == totals.begin() || it->first.first != std::prev(it)->first.first) year_end = {};
+    AddStocks(it->second, &year_end);
+    batch.Put(db_->cf(kStatsFamily), StatsKey(it->first.first, it->first.second),
+              Encode(it->second, year_end));
   }
   batch.Put(db_->cf(kMetaFamily), kFollowerKey, Stamped(state));
   return db_->Write(&batch);
@@ -269,15 +314,28 @@ absl::StatusOr<bool> ReadModelStore::HasStatistics(absl::string_view org) const 
 absl::StatusOr<Counters> ReadModelStore::StatisticsFor(absl::string_view org, int year) const {
   Counters out{};
   const std::string prefix = StatsPrefix(org);
-  const std::string last = StatsKey(org, year);
+  const std::string key = StatsKey(org, year);
   std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kStatsFamily));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::string key = it->key().ToString();
-    if (key > last) break;
-    ASSIGN_OR_RETURN(const Counters counters, Decode(it->value()));
-    const bool this_year = key == last;
+  // The organization's last record up to `year`: its year-end counts are `year`'s stocks.
+  it->SeekForPrev(key);
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "read party statistics"));
+    return out;
+  }
+  ASSIGN_OR_RETURN(const StatsRecord last, Decode(it->value()));
+  if (last.has_year_end) {
+    const bool this_year = it->key() == rocksdb::Slice(key);
     for (int i = 0; i < kNumStatFields; ++i) {
-      if (IsStockField(i) || this_year) out[i] += counters[i];
+      out[i] = IsStockField(i) ? last.year_end[i] : this_year ? last.values[i] : 0;
+    }
+    return out;
+  }
+  // Records written before year_end existed: the sum of every year's changes up to `year`.
+  for (it->Seek(prefix); it->Valid() && it->key().compare(rocksdb::Slice(key)) <= 0; it->Next()) {
+    ASSIGN_OR_RETURN(const StatsRecord record, Decode(it->value()));
+    const bool this_year = it->key() == rocksdb::Slice(key);
+    for (int i = 0; i < kNumStatFields; ++i) {
+      if (IsStockField(i) || this_year) out[i] += record.values[i];
     }
   }
   RETURN_IF_ERROR(common::FromRocksDb(it->status(), "scan party statistics"));

@@ -2,7 +2,8 @@
 //
 // The read model of records on analytics' RocksDB:
 //   rm_orgs     "{org}"                 -> records' Organization (as last seen)
-//   rm_stats    "{org}\0{yyyy}"         -> Counters of that organization and year
+//   rm_stats    "{org}\0{yyyy}"         -> Counters of that organization and year, with the
+//                                         year-end stock counts through that year
 //   rm_contrib  "{resource name}"       -> Contribution of that resource (as last seen)
 //   meta        "follower"              -> FollowerState (last applied sequence, log id)
 // Every applied change writes the resource's new contribution, the counters it moves and the
@@ -81,7 +82,8 @@ class ReadModelStore {
   // True when the read model holds statistics of the organization for any year.
   absl::StatusOr<bool> HasStatistics(absl::string_view org) const;
 
-  // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`).
+  // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`), read
+  // from one record: the organization's last up to `year`.
   absl::StatusOr<Counters> StatisticsFor(absl::string_view org, int year) const;
 
  private:
