@@ -59,20 +59,29 @@ absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role) {
   }
   if (role == "inspector") {
     std::set<std::string> p = viewer;
-    p.insert({kInspectionsWrite, kPiiRead});
+    // dues.read: party-finance inspections (kiểm tra tài chính đảng) check the dues ledger.
+    p.insert({kInspectionsWrite, kPiiRead, kDuesRead});
+    return p;
+  }
+  if (role == "treasurer") {
+    // The cell's dues collector: records payments and remittances and sees what each member
+    // owes, but no personal data (no pii.read: no salary, birth date or national ID).
+    std::set<std::string> p = viewer;
+    p.insert({kDuesRead, kDuesWrite});
     return p;
   }
   if (role == "admin") {
-    return std::set<std::string>{kRecordsRead,      kRecordsWatch,  kRecordsWrite,
-                                 kInspectionsWrite, kPiiRead,       kAuditRead,
-                                 kAdminBackup,      kAnalyticsRead, kAnalyticsWrite};
+    return std::set<std::string>{kRecordsRead,    kRecordsWatch, kRecordsWrite, kInspectionsWrite,
+                                 kPiiRead,        kAuditRead,    kAdminBackup,  kAnalyticsRead,
+                                 kAnalyticsWrite, kDuesRead,     kDuesWrite,    kDuesRatesWrite};
   }
   if (role == "service") {
     // The analytics follower: reads and watches records, never personal data.
     return std::set<std::string>{kRecordsRead, kRecordsWatch, kAnalyticsRead};
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown role \"", role, "\"; roles are viewer, editor, inspector, admin, service"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role \"", role,
+                   "\"; roles are viewer, editor, inspector, treasurer, admin, service"));
 }
 
 std::string HashToken(absl::string_view token) {

@@ -42,8 +42,13 @@ inline constexpr char kAuditRead[] = "audit.read";
 inline constexpr char kAdminBackup[] = "admin.backup";
 inline constexpr char kAnalyticsRead[] = "analytics.read";
 inline constexpr char kAnalyticsWrite[] = "analytics.write";
+// Per-member dues amounts (an amount due is a fixed share of the salary), and recording
+// payments and remittances; basis amounts need pii.read besides. Rate tables: admin only.
+inline constexpr char kDuesRead[] = "dues.read";
+inline constexpr char kDuesWrite[] = "dues.write";
+inline constexpr char kDuesRatesWrite[] = "dues.rates.write";
 
-// viewer, editor, inspector, admin, service. INVALID_ARGUMENT for another name.
+// viewer, editor, inspector, treasurer, admin, service. INVALID_ARGUMENT for another name.
 absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role);
 
 // Who is calling, and what they may do. Shared and immutable once built: the token store

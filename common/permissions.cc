@@ -38,6 +38,19 @@ std::map<std::string, std::string, std::less<>> BuildTable() {
        "StartInspectionItem", "ConcludeInspectionItem", "CloseInspectionItem",
        "CancelInspectionItem", "UpdateRecommendation"},
       kInspectionsWrite);
+  // Dues: per-member amounts disclose salaries, so they have their own permissions (the
+  // treasurer role); a basis amount needs pii.read besides, checked by the handler.
+  add(kRecords,
+      {"GetDuesRateTable", "ListDuesRateTables", "GetDuesSummary", "GetMeeting", "ListMeetings",
+       "GetCellMeetingSummary"},
+      kRecordsRead);
+  add(kRecords,
+      {"ListDuesBases", "GetDuesPayment", "ListDuesPayments", "ListDuesRemittances",
+       "GetMemberDuesStatement"},
+      kDuesRead);
+  add(kRecords, {"CreateDuesBasis", "RecordDuesPayment", "RecordDuesRemittance"}, kDuesWrite);
+  add(kRecords, {"CreateDuesRateTable"}, kDuesRatesWrite);
+  add(kRecords, {"CreateMeeting", "UpdateMeeting"}, kRecordsWrite);
   add(kRecords, {"ListAuditEvents"}, kAuditRead);
   add(kRecordsAdmin, {"CreateBackup", "ListBackups", "VerifyBackup", "DeleteBackup"}, kAdminBackup);
   add(kAnalytics,

@@ -41,7 +41,7 @@ issue operator operator clientAuth
 if [[ ! -f tokens.plain ]]; then
   : > tokens.plain
   for entry in "ops-admin admin" "ops-editor editor" "ops-inspector inspector" \
-               "ops-viewer viewer" "analytics service"; do
+               "ops-treasurer treasurer" "ops-viewer viewer" "analytics service"; do
     set -- $entry
     printf '%s %s %s\n' "$1" "$2" "$(openssl rand -hex 24)" >> tokens.plain
   done

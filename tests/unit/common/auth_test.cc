@@ -282,6 +282,18 @@ TEST(PermissionsTest, EveryMethodOfEveryServiceHasAnEntry) {
   }
 }
 
+TEST(PermissionsTest, ATreasurerRecordsDuesWithoutPersonalData) {
+  const std::set<std::string> treasurer = *RolePermissions("treasurer");
+  EXPECT_TRUE(treasurer.count(kDuesWrite) && treasurer.count(kDuesRead));
+  EXPECT_FALSE(treasurer.count(kPiiRead)) << "a salary is personal data";
+  EXPECT_FALSE(treasurer.count(kRecordsWrite));
+  EXPECT_FALSE(RolePermissions("viewer")->count(kDuesRead)) << "an amount due discloses a salary";
+  EXPECT_EQ(*PermissionFor("/dangbo.records.v1.RecordsService/RecordDuesPayment"), kDuesWrite);
+  EXPECT_EQ(*PermissionFor("/dangbo.records.v1.RecordsService/GetMemberDuesStatement"), kDuesRead);
+  EXPECT_EQ(*PermissionFor("/dangbo.records.v1.RecordsService/CreateDuesRateTable"),
+            kDuesRatesWrite);
+}
+
 TEST(PermissionsTest, HealthIsOpen) {
   EXPECT_EQ(*PermissionFor("/grpc.health.v1.Health/Check"), "");
 }
