@@ -1,0 +1,78 @@
+#include "services/records/domain/meeting_rules.h"
+
+#include <map>
+#include <set>
+
+namespace records::domain {
+
+void FillAttendanceCounts(v1::Meeting* meeting) {
+  int present = 0;
+  int excused = 0;
+  int absent = 0;
+  for (const v1::MeetingAttendance& a : meeting->attendance()) {
+    switch (a.status()) {
+      case v1::MeetingAttendance::PRESENT:
+        ++present;
+        break;
+      case v1::MeetingAttendance::EXCUSED:
+        ++excused;
+        break;
+      case v1::MeetingAttendance::ABSENT:
+        ++absent;
+        break;
+      default:
+        break;
+    }
+  }
+  meeting->set_present_count(present);
+  meeting->set_excused_count(excused);
+  meeting->set_absent_count(absent);
+}
+
+int AttendanceBasisPoints(int present, int total) {
+  if (total <= 0) return 0;
+  return static_cast<int>((static_cast<int64_t>(present) * 10000 + total / 2) / total);
+}
+
+v1::CellMeetingSummary SummarizeMeetings(absl::string_view cell, int year,
+                                         absl::Span<const v1::Meeting> meetings,
+                                         int thematic_required, absl::CivilDay today) {
+  v1::CellMeetingSummary summary;
+  summary.set_cell(std::string(cell));
+  summary.set_year(year);
+  summary.set_thematic_meetings_required(thematic_required);
+  std::set<int> regular_months;
+  std::map<std::string, v1::CellMeetingSummary::MemberAttendance> members;
+  int present = 0;
+  int total = 0;
+  for (const v1::Meeting& m : meetings) {
+    if (m.date().year() != year) continue;
+    if (m.kind() == v1::Meeting::REGULAR) regular_months.insert(m.date().month());
+    if (m.kind() == v1::Meeting::THEMATIC) {
+      summary.set_thematic_meetings(summary.thematic_meetings() + 1);
+    }
+    for (const v1::MeetingAttendance& a : m.attendance()) {
+      v1::CellMeetingSummary::MemberAttendance& ma = members[a.member()];
+      ma.set_member(a.member());
+      if (a.status() == v1::MeetingAttendance::PRESENT) ma.set_present(ma.present() + 1);
+      if (a.status() == v1::MeetingAttendance::EXCUSED) ma.set_excused(ma.excused() + 1);
+      if (a.status() == v1::MeetingAttendance::ABSENT) ma.set_absent(ma.absent() + 1);
+    }
+  }
+  const absl::CivilMonth current(today);
+  for (absl::CivilMonth m(year, 1); m.year() == year && m < current; ++m) {
+    if (regular_months.count(m.month()) == 0) summary.add_months_without_regular_meeting(m.month());
+  }
+  for (auto& [name, ma] : members) {
+    const int member_total = ma.present() + ma.excused() + ma.absent();
+    ma.set_attendance_basis_points(AttendanceBasisPoints(ma.present(), member_total));
+    ma.set_flagged(ma.absent() >= kUnexcusedAbsencesFlag);
+    present += ma.present();
+    total += member_total;
+    *summary.add_members() = std::move(ma);
+  }
+  summary.set_attendance_basis_points(AttendanceBasisPoints(present, total));
+  return summary;
+}
+
+}  // namespace records::domain

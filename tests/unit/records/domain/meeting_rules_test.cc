@@ -1,0 +1,121 @@
+// Cell meetings: the third absence without reason in a calendar year flags a member (excused
+// absences never count), a month without a regular meeting is missed once it has ended, and
+// thematic meetings are counted against the number required.
+#include "services/records/domain/meeting_rules.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/records/domain/test_builders.h"
+
+namespace records::domain {
+namespace {
+
+using testing::D;
+using ::testing::ElementsAre;
+using testing::kCellA;
+using Status = v1::MeetingAttendance::Status;
+
+constexpr char kHung[] = "organizations/hq-long-an/members/hung";
+constexpr char kLan[] = "organizations/hq-long-an/members/lan";
+
+v1::Meeting Meeting(int y, int m, int d, v1::Meeting::Kind kind, Status hung, Status lan) {
+  v1::Meeting meeting;
+  meeting.set_kind(kind);
+  *meeting.mutable_date() = D(y, m, d);
+  for (const auto& [member, status] : {std::pair{kHung, hung}, std::pair{kLan, lan}}) {
+    auto* a = meeting.add_attendance();
+    a->set_member(member);
+    a->set_status(status);
+    if (status == v1::MeetingAttendance::EXCUSED) a->set_reason("Đi công tác");
+  }
+  return meeting;
+}
+
+constexpr auto kPresent = v1::MeetingAttendance::PRESENT;
+constexpr auto kExcused = v1::MeetingAttendance::EXCUSED;
+constexpr auto kAbsent = v1::MeetingAttendance::ABSENT;
+constexpr auto kRegular = v1::Meeting::REGULAR;
+
+const v1::CellMeetingSummary::MemberAttendance& Of(const v1::CellMeetingSummary& s,
+                                                   const std::string& member) {
+  for (const auto& m : s.members()) {
+    if (m.member() == member) return m;
+  }
+  static const v1::CellMeetingSummary::MemberAttendance kNone;
+  return kNone;
+}
+
+TEST(MeetingFlagTest, TheThirdAbsenceWithoutReasonFlags) {
+  std::vector<v1::Meeting> meetings = {Meeting(2026, 1, 5, kRegular, kAbsent, kPresent),
+                                       Meeting(2026, 2, 5, kRegular, kAbsent, kPresent)};
+  const absl::CivilDay today(2026, 12, 7);
+  EXPECT_FALSE(Of(SummarizeMeetings(kCellA, 2026, meetings, 4, today), kHung).flagged());
+  meetings.push_back(Meeting(2026, 3, 5, kRegular, kAbsent, kPresent));
+  const v1::CellMeetingSummary s = SummarizeMeetings(kCellA, 2026, meetings, 4, today);
+  EXPECT_EQ(Of(s, kHung).absent(), 3);
+  EXPECT_TRUE(Of(s, kHung).flagged());
+  EXPECT_FALSE(Of(s, kLan).flagged());
+}
+
+TEST(MeetingFlagTest, TwoAbsencesAndOneExcusedDoNotFlag) {
+  const std::vector<v1::Meeting> meetings = {Meeting(2026, 1, 5, kRegular, kAbsent, kPresent),
+                                             Meeting(2026, 2, 5, kRegular, kExcused, kPresent),
+                                             Meeting(2026, 3, 5, kRegular, kAbsent, kPresent)};
+  const v1::CellMeetingSummary s =
+      SummarizeMeetings(kCellA, 2026, meetings, 4, absl::CivilDay(2026, 12, 7));
+  EXPECT_EQ(Of(s, kHung).absent(), 2);
+  EXPECT_EQ(Of(s, kHung).excused(), 1);
+  EXPECT_FALSE(Of(s, kHung).flagged());
+}
+
+TEST(MeetingFlagTest, AbsencesInDecemberDoNotCarryIntoTheNextYear) {
+  const std::vector<v1::Meeting> meetings = {Meeting(2025, 12, 5, kRegular, kAbsent, kPresent),
+                                             Meeting(2026, 1, 5, kRegular, kAbsent, kPresent),
+                                             Meeting(2026, 2, 5, kRegular, kAbsent, kPresent)};
+  const absl::CivilDay today(2026, 3, 1);
+  EXPECT_FALSE(Of(SummarizeMeetings(kCellA, 2026, meetings, 4, today), kHung).flagged());
+  EXPECT_EQ(Of(SummarizeMeetings(kCellA, 2025, meetings, 4, today), kHung).absent(), 1);
+}
+
+TEST(MeetingCalendarTest, AMonthIsMissedOnlyOnceItHasEnded) {
+  const std::vector<v1::Meeting> meetings = {
+      Meeting(2026, 1, 5, kRegular, kPresent, kPresent),
+      Meeting(2026, 2, 20, v1::Meeting::THEMATIC, kPresent, kPresent),
+      Meeting(2026, 3, 31, kRegular, kPresent, kPresent)};
+  const v1::CellMeetingSummary s =
+      SummarizeMeetings(kCellA, 2026, meetings, 4, absl::CivilDay(2026, 4, 30));
+  EXPECT_THAT(s.months_without_regular_meeting(), ElementsAre(2));  // not April
+  EXPECT_EQ(s.thematic_meetings(), 1);
+  EXPECT_EQ(s.thematic_meetings_required(), 4);
+}
+
+TEST(MeetingCalendarTest, APastYearChecksAllTwelveMonths) {
+  const v1::CellMeetingSummary s =
+      SummarizeMeetings(kCellA, 2025, {Meeting(2025, 12, 1, kRegular, kPresent, kPresent)}, 4,
+                        absl::CivilDay(2026, 1, 2));
+  EXPECT_EQ(s.months_without_regular_meeting_size(), 11);
+  EXPECT_EQ(s.months_without_regular_meeting(10), 11);
+}
+
+TEST(MeetingAttendanceTest, RatesInBasisPointsRoundHalfUp) {
+  const std::vector<v1::Meeting> meetings = {Meeting(2026, 1, 5, kRegular, kPresent, kPresent),
+                                             Meeting(2026, 2, 5, kRegular, kPresent, kExcused),
+                                             Meeting(2026, 3, 5, kRegular, kAbsent, kPresent)};
+  const v1::CellMeetingSummary s =
+      SummarizeMeetings(kCellA, 2026, meetings, 4, absl::CivilDay(2026, 4, 1));
+  EXPECT_EQ(Of(s, kHung).attendance_basis_points(), 6667);  // 2 of 3
+  EXPECT_EQ(s.attendance_basis_points(), 6667);             // 4 of 6
+  EXPECT_EQ(AttendanceBasisPoints(1, 8), 1250);
+  EXPECT_EQ(AttendanceBasisPoints(0, 0), 0);
+  v1::Meeting m = meetings[1];
+  FillAttendanceCounts(&m);
+  EXPECT_EQ(m.present_count(), 1);
+  EXPECT_EQ(m.excused_count(), 1);
+  EXPECT_EQ(m.absent_count(), 0);
+}
+
+}  // namespace
+}  // namespace records::domain
