@@ -15,6 +15,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/records/domain/dues_rules.h"
 #include "services/records/domain/identifiers.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
@@ -1480,6 +1481,403 @@ const std::vector<std::string>& InspectionPlanOrderFields() {
 const std::vector<std::string>& AuditEventOrderFields() {
   static const auto& k = Words({"sequence"});
   return k;
+}
+
+// =========================================================================================
+// Party dues and cell meetings (dues.proto, meeting.proto)
+
+namespace {
+
+// The first year of Quyết định 342-QĐ/TW (in force from 1 April 2011): no earlier dues month
+// is recorded.
+constexpr int kMinDuesYear = 2011;
+constexpr int64_t kMaxDuesAmount = 1'000'000'000'000;  // whole đồng, far above any salary
+constexpr int kMaxTopicLength = 300;
+constexpr int kMaxMinutesReferenceLength = 200;
+constexpr int kMaxReceiptNumberLength = 64;
+constexpr int kMaxAttendance = 500;
+
+// "{parent}/{collection}/{id}" with the parent checked by `parent_check` and the id RFC-1034,
+// or a month "YYYY-MM" when `period_id`.
+void ChildField(absl::string_view name, const std::string& field, absl::string_view collection,
+                bool period_id,
+                void (*parent_check)(absl::string_view, const std::string&, FieldViolations*),
+                FieldViolations* v) {
+  const std::string marker = absl::StrCat("/", collection, "/");
+  const size_t at = name.rfind(marker);
+  if (name.empty()) {
+    v->Add(field, "is required");
+    return;
+  }
+  if (at == absl::string_view::npos) {
+    v->Add(field, absl::StrCat("must be {parent}", marker, "{id}, got \"", name, "\""));
+    return;
+  }
+  FieldViolations parent;
+  parent_check(name.substr(0, at), field, &parent);
+  if (!parent.empty()) {
+    for (const auto& [f, d] : parent.violations()) v->Add(f, d);
+    return;
+  }
+  const absl::string_view id = name.substr(at + marker.size());
+  if (period_id ? !ParsePeriodId(id).has_value() : !IsValidResourceId(id)) {
+    v->Add(field, absl::StrCat("the id must be ", period_id ? "a month YYYY-MM" : "RFC-1034",
+                               ", got \"", id, "\""));
+  }
+}
+void OrganizationParent(absl::string_view name, const std::string& field, FieldViolations* v) {
+  OrganizationField(name, field, v);
+}
+void CellParent(absl::string_view name, const std::string& field, FieldViolations* v) {
+  CellField(name, field, v);
+}
+void MemberParent(absl::string_view name, const std::string& field, FieldViolations* v) {
+  MemberField(name, field, v);
+}
+
+// A dues month: kMinDuesYear to `last` (inclusive).
+std::optional<absl::CivilMonth> PeriodField(const v1::DuesPeriod& p, bool present,
+                                            const std::string& field, absl::CivilMonth last,
+                                            FieldViolations* v) {
+  if (!present) {
+    v->Add(field, "is required (year, month)");
+    return std::nullopt;
+  }
+  if (p.month() < 1 || p.month() > 12) {
+    v->Add(Path(field, "month"), absl::StrCat("must be 1 to 12, got ", p.month()));
+    return std::nullopt;
+  }
+  const absl::CivilMonth month(p.year(), p.month());
+  if (p.year() < kMinDuesYear || month > last) {
+    v->Add(field, absl::StrCat("must be from ", kMinDuesYear, "-01 to ", PeriodId(last), ", got ",
+                               PeriodId(month)));
+    return std::nullopt;
+  }
+  return month;
+}
+
+void Amount(int64_t amount, const std::string& field, FieldViolations* v) {
+  if (amount < 0 || amount > kMaxDuesAmount) {
+    v->Add(field, absl::StrCat("must be 0 to ", kMaxDuesAmount, " whole đồng, got ", amount));
+  }
+}
+
+void DuesYear(int year, const std::string& field, absl::CivilDay today, FieldViolations* v) {
+  if (year < kMinDuesYear || year > today.year()) {
+    v->Add(field, absl::StrCat("must be from ", kMinDuesYear, " to this year (", today.year(),
+                               "), got ", year));
+  }
+}
+
+void RateTableBody(const v1::DuesRateTable& t, absl::CivilDay today, FieldViolations* v) {
+  const std::string f = "dues_rate_table";
+  Decision(t.regulation(), t.has_regulation(), Path(f, "regulation"), true, today, v);
+  std::optional<absl::CivilDay> from =
+      DateField(t.effective_from(), Path(f, "effective_from"), true, false, today, v);
+  if (from.has_value() && from->day() != 1) {
+    v->Add(Path(f, "effective_from"),
+           absl::StrCat("must be the first day of a month, got ", FormatDmy(*from)));
+  }
+  if (t.rates().empty()) v->Add(Path(f, "rates"), "is required (one rate per category)");
+  std::set<int> categories;
+  for (int i = 0; i < t.rates_size(); ++i) {
+    const auto& r = t.rates(i);
+    const std::string rf = absl::StrCat(f, ".rates[", i, "]");
+    EnumRequired<v1::DuesCategory>(r.category(), v1::DuesCategory_IsValid, Path(rf, "category"),
+                                   "a dues category", v);
+    if (r.category() != 0 && !categories.insert(r.category()).second) {
+      v->Add(Path(rf, "category"),
+             absl::StrCat("appears twice: ", v1::DuesCategory_Name(r.category())));
+    }
+    if ((r.basis_points() > 0) == (r.fixed_amount() > 0)) {
+      v->Add(rf, "must set exactly one of basis_points and fixed_amount (> 0)");
+    }
+    if (r.basis_points() < 0 || r.basis_points() > 10000) {
+      v->Add(Path(rf, "basis_points"), absl::StrCat("must be 0 to 10000, got ", r.basis_points()));
+    }
+    Amount(r.fixed_amount(), Path(rf, "fixed_amount"), v);
+    if (r.fixed_amount_max() != 0 && r.fixed_amount_max() < r.fixed_amount()) {
+      v->Add(Path(rf, "fixed_amount_max"), "must be 0 or at least fixed_amount");
+    }
+  }
+  std::set<int> levels;
+  for (int i = 0; i < t.shares_size(); ++i) {
+    const auto& s = t.shares(i);
+    const std::string sf = absl::StrCat(f, ".shares[", i, "]");
+    EnumRequired<v1::DuesRateTable::Level>(s.level(), v1::DuesRateTable::Level_IsValid,
+                                           Path(sf, "level"), "a level", v);
+    if (s.level() != 0 && !levels.insert(s.level()).second) {
+      v->Add(Path(sf, "level"), "appears twice");
+    }
+    if (s.kept_basis_points() < 0 || s.kept_basis_points() > 10000) {
+      v->Add(Path(sf, "kept_basis_points"),
+             absl::StrCat("must be 0 to 10000, got ", s.kept_basis_points()));
+    }
+    if (s.kept_basis_points_max() != 0 &&
+        (s.kept_basis_points_max() < s.kept_basis_points() || s.kept_basis_points_max() > 10000)) {
+      v->Add(Path(sf, "kept_basis_points_max"), "must be 0 or kept_basis_points to 10000");
+    }
+  }
+  Optional(t.source_note(), Path(f, "source_note"), kMaxReasonLength, v);
+}
+
+void MeetingBody(const v1::Meeting& m, const std::string& f, bool check_all,
+                 const google::protobuf::FieldMask& mask, absl::CivilDay today,
+                 FieldViolations* v) {
+  // On create every field; on update a field named in the mask or, with an empty mask, a
+  // populated one.
+  auto named = [&](absl::string_view path, bool populated) {
+    if (check_all) return true;
+    return mask.paths_size() == 0 ? populated : MaskNames(mask, path);
+  };
+  if (check_all) {
+    EnumRequired<v1::Meeting::Kind>(m.kind(), v1::Meeting::Kind_IsValid, Path(f, "kind"),
+                                    "REGULAR, THEMATIC or EXTRAORDINARY", v);
+    DateField(m.date(), Path(f, "date"), true, true, today, v);
+  }
+  if (named("topic", !m.topic().empty())) Required(m.topic(), Path(f, "topic"), kMaxTopicLength, v);
+  if (named("presiding_member", !m.presiding_member().empty())) {
+    MemberField(m.presiding_member(), Path(f, "presiding_member"), v);
+  }
+  if (named("minutes_reference", !m.minutes_reference().empty())) {
+    Optional(m.minutes_reference(), Path(f, "minutes_reference"), kMaxMinutesReferenceLength, v);
+  }
+  if (!named("attendance", m.attendance_size() > 0)) return;
+  if (m.attendance_size() > kMaxAttendance) {
+    v->Add(Path(f, "attendance"), absl::StrCat("must have at most ", kMaxAttendance, " entries"));
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < m.attendance_size(); ++i) {
+    const v1::MeetingAttendance& a = m.attendance(i);
+    const std::string af = absl::StrCat(f, ".attendance[", i, "]");
+    MemberField(a.member(), Path(af, "member"), v);
+    if (!a.member().empty() && !seen.insert(a.member()).second) {
+      v->Add(Path(af, "member"), absl::StrCat("appears twice: ", a.member()));
+    }
+    EnumRequired<v1::MeetingAttendance::Status>(a.status(), v1::MeetingAttendance::Status_IsValid,
+                                                Path(af, "status"), "PRESENT, EXCUSED or ABSENT",
+                                                v);
+    if (a.status() == v1::MeetingAttendance::EXCUSED) {
+      Required(a.reason(), Path(af, "reason"), kMaxReasonLength, v);
+    } else if (!a.reason().empty()) {
+      v->Add(Path(af, "reason"), "is only for EXCUSED (an absence with a reason is EXCUSED)");
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status Validate(const v1::CreateDuesRateTableRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  OrganizationField(r.parent(), "parent", &v);
+  IdField(r.dues_rate_table_id(), "dues_rate_table_id", true, &v);
+  RequestId(r.request_id(), &v);
+  if (!r.has_dues_rate_table()) {
+    v.Add("dues_rate_table", "is required");
+    return v.ToStatus();
+  }
+  RateTableBody(r.dues_rate_table(), today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetDuesRateTableRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  ChildField(r.name(), "name", "duesRateTables", false, OrganizationParent, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::ListDuesRateTablesRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  OrganizationField(r.parent(), "parent", &v);
+  PageSize(r.page_size(), &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::CreateDuesBasisRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  MemberField(r.parent(), "parent", &v);
+  RequestId(r.request_id(), &v);
+  if (!r.has_dues_basis()) {
+    v.Add("dues_basis", "is required");
+    return v.ToStatus();
+  }
+  const v1::DuesBasis& b = r.dues_basis();
+  EnumRequired<v1::DuesCategory>(b.category(), v1::DuesCategory_IsValid, "dues_basis.category",
+                                 "a dues category", &v);
+  Amount(b.basis_amount(), "dues_basis.basis_amount", &v);
+  PeriodField(b.effective_from(), b.has_effective_from(), "dues_basis.effective_from",
+              absl::CivilMonth(today) + 12, &v);
+  const int pct = b.reduction_percent();
+  if (pct != 0 && pct != 30 && pct != 50 && pct != 70 && pct != 100) {
+    v.Add("dues_basis.reduction_percent", absl::StrCat("must be 0, 30, 50, 70 or 100, got ", pct));
+  }
+  Decision(b.reduction_decision(), b.has_reduction_decision(), "dues_basis.reduction_decision",
+           pct > 0, today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::ListDuesBasesRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  MemberField(r.parent(), "parent", &v);
+  PageSize(r.page_size(), &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::RecordDuesPaymentRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  MemberField(r.parent(), "parent", &v);
+  RequestId(r.request_id(), &v);
+  if (!r.has_dues_payment()) {
+    v.Add("dues_payment", "is required");
+    return v.ToStatus();
+  }
+  const v1::DuesPayment& p = r.dues_payment();
+  // Paying in advance is allowed for up to a year (Quy định 01-QĐ/TW (2026) Điều 5).
+  PeriodField(p.period(), p.has_period(), "dues_payment.period", absl::CivilMonth(today) + 12, &v);
+  Amount(p.amount(), "dues_payment.amount", &v);
+  DateField(p.paid_date(), "dues_payment.paid_date", p.amount() > 0, true, today, &v, kMinDuesYear);
+  if (p.amount() == 0 && IsSet(p.paid_date())) {
+    v.Add("dues_payment.paid_date", "must be empty when amount is 0");
+  }
+  if (p.amount() == 0) {
+    Required(p.unpaid_reason(), "dues_payment.unpaid_reason", kMaxReasonLength, &v);
+  } else {
+    Optional(p.unpaid_reason(), "dues_payment.unpaid_reason", kMaxReasonLength, &v);
+  }
+  if (!p.collector().empty()) MemberField(p.collector(), "dues_payment.collector", &v, r.parent());
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetDuesPaymentRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  ChildField(r.name(), "name", "duesPayments", true, MemberParent, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::ListDuesPaymentsRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  if (!ParseCellName(r.parent(), "parent").ok()) MemberField(r.parent(), "parent", &v);
+  PageSize(r.page_size(), &v);
+  FilterAndOrder(r.filter(), DuesPaymentFilterSpec(), "", {}, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::RecordDuesRemittanceRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  CellField(r.parent(), "parent", &v);
+  RequestId(r.request_id(), &v);
+  if (!r.has_dues_remittance()) {
+    v.Add("dues_remittance", "is required");
+    return v.ToStatus();
+  }
+  const v1::DuesRemittance& d = r.dues_remittance();
+  std::optional<absl::CivilMonth> period = PeriodField(
+      d.period(), d.has_period(), "dues_remittance.period", absl::CivilMonth(today), &v);
+  Amount(d.remitted_amount(), "dues_remittance.remitted_amount", &v);
+  std::optional<absl::CivilDay> sent = DateField(d.remitted_date(), "dues_remittance.remitted_date",
+                                                 true, true, today, &v, kMinDuesYear);
+  if (period.has_value() && sent.has_value() && *sent < absl::CivilDay(*period)) {
+    v.Add("dues_remittance.remitted_date",
+          absl::StrCat("must not be before the period's first day (", FormatDmy(*sent),
+                       " is before ", FormatDmy(absl::CivilDay(*period)), ")"));
+  }
+  OrganizationField(d.recipient(), "dues_remittance.recipient", &v);
+  Optional(d.receipt_number(), "dues_remittance.receipt_number", kMaxReceiptNumberLength, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::ListDuesRemittancesRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  CellField(r.parent(), "parent", &v);
+  PageSize(r.page_size(), &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetMemberDuesStatementRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  MemberField(r.member(), "member", &v);
+  DuesYear(r.year(), "year", today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetDuesSummaryRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  if (!ParseCellName(r.scope(), "scope").ok()) OrganizationField(r.scope(), "scope", &v);
+  DuesYear(r.year(), "year", today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::CreateMeetingRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  CellField(r.parent(), "parent", &v);
+  IdField(r.meeting_id(), "meeting_id", true, &v);
+  RequestId(r.request_id(), &v);
+  if (!r.has_meeting()) {
+    v.Add("meeting", "is required");
+    return v.ToStatus();
+  }
+  MeetingBody(r.meeting(), "meeting", true, {}, today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetMeetingRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  ChildField(r.name(), "name", "meetings", false, CellParent, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::ListMeetingsRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  CellField(r.parent(), "parent", &v);
+  PageSize(r.page_size(), &v);
+  FilterAndOrder(r.filter(), MeetingFilterSpec(), "", {}, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::UpdateMeetingRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  RequestId(r.request_id(), &v);
+  if (!r.has_meeting()) {
+    v.Add("meeting", "is required");
+    return v.ToStatus();
+  }
+  ChildField(r.meeting().name(), "meeting.name", "meetings", false, CellParent, &v);
+  static const std::set<std::string> kUpdatable = {"*", "topic", "presiding_member",
+                                                   "minutes_reference", "attendance"};
+  for (const std::string& path : r.update_mask().paths()) {
+    if (kUpdatable.count(path) == 0) {
+      v.Add("update_mask", absl::StrCat("\"", path, "\" cannot be updated; updatable: topic, ",
+                                        "presiding_member, minutes_reference, attendance"));
+    }
+  }
+  MeetingBody(r.meeting(), "meeting", false, r.update_mask(), today, &v);
+  return v.ToStatus();
+}
+
+absl::Status Validate(const v1::GetCellMeetingSummaryRequest& r, absl::CivilDay today) {
+  FieldViolations v;
+  CellField(r.cell(), "cell", &v);
+  PlanYear(r.year(), "year", today, &v);
+  if (r.year() > today.year()) {
+    v.Add("year", absl::StrCat("must not be after this year (", today.year(), ")"));
+  }
+  return v.ToStatus();
+}
+
+const common::FilterSpec& DuesPaymentFilterSpec() {
+  static const auto* const kSpec = new common::FilterSpec{
+      Eq("period.year", FilterValue::Kind::kInteger),
+      Eq("period.month", FilterValue::Kind::kInteger),
+  };
+  return *kSpec;
+}
+
+const common::FilterSpec& MeetingFilterSpec() {
+  static const auto* const kSpec = new common::FilterSpec{
+      Eq("year", FilterValue::Kind::kInteger),
+      Eq("kind", FilterValue::Kind::kIdentifier, EnumNames(v1::Meeting::Kind_descriptor())),
+  };
+  return *kSpec;
 }
 
 }  // namespace records::domain

@@ -155,6 +155,42 @@ absl::Status Validate(const v1::CancelInspectionItemRequest& request,
 absl::Status Validate(const v1::UpdateRecommendationRequest& request,
                       absl::CivilDay today = TodayIct());
 
+// Party dues (dues.proto). Amounts are whole đồng, 0 to 10^12; months from 2011-01 (the
+// first year of Quyết định 342-QĐ/TW); a basis or a payment may start up to 12 months ahead
+// (payment in advance), a remittance not after the current month. A payment of 0 needs its
+// unpaid_reason; a positive one its paid_date. Bases, payments and remittances have "YYYY-MM"
+// ids; rate tables start on the first of a month and name each category and level once.
+absl::Status Validate(const v1::CreateDuesRateTableRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetDuesRateTableRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::ListDuesRateTablesRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::CreateDuesBasisRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::ListDuesBasesRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::RecordDuesPaymentRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetDuesPaymentRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::ListDuesPaymentsRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::RecordDuesRemittanceRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::ListDuesRemittancesRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetMemberDuesStatementRequest& request,
+                      absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetDuesSummaryRequest& request, absl::CivilDay today = TodayIct());
+
+// Cell meetings (meeting.proto): date not in the future, topic 1 to 300 characters, each
+// member at most once in the attendance, EXCUSED with a reason and only EXCUSED with one;
+// UpdateMeeting may name topic, presiding_member, minutes_reference, attendance.
+absl::Status Validate(const v1::CreateMeetingRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetMeetingRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::ListMeetingsRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::UpdateMeetingRequest& request, absl::CivilDay today = TodayIct());
+absl::Status Validate(const v1::GetCellMeetingSummaryRequest& request,
+                      absl::CivilDay today = TodayIct());
+
 // Change stream and audit.
 absl::Status Validate(const v1::WatchChangesRequest& request, absl::CivilDay today = TodayIct());
 absl::Status Validate(const v1::GetChangeLogStateRequest& request,
@@ -168,6 +204,8 @@ const common::FilterSpec& CellFilterSpec();
 const common::FilterSpec& MemberFilterSpec();
 const common::FilterSpec& InspectionPlanFilterSpec();
 const common::FilterSpec& AuditEventFilterSpec();
+const common::FilterSpec& DuesPaymentFilterSpec();          // period.year, period.month
+const common::FilterSpec& MeetingFilterSpec();              // year, kind
 const std::vector<std::string>& OrganizationOrderFields();  // name, display_name, code
 const std::vector<std::string>& CellOrderFields();          // display_name, name, established_date
 const std::vector<std::string>& MemberOrderFields();        // admission_date, party_card_number
