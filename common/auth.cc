@@ -76,8 +76,9 @@ absl::StatusOr<std::set<std::string>> RolePermissions(absl::string_view role) {
                                  kAnalyticsWrite, kDuesRead,     kDuesWrite,    kDuesRatesWrite};
   }
   if (role == "service") {
-    // The analytics follower: reads and watches records, never personal data.
-    return std::set<std::string>{kRecordsRead, kRecordsWatch, kAnalyticsRead};
+    // The analytics follower: reads and watches records, never personal data; dues.read
+    // because it counts dues due and collected from the payments it follows.
+    return std::set<std::string>{kRecordsRead, kRecordsWatch, kAnalyticsRead, kDuesRead};
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown role \"", role,

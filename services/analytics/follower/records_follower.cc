@@ -214,6 +214,12 @@ ReadModelChange RecordsFollower::ChangeFor(const ChangeEvent& event) {
     case ChangeEvent::kInspectionPlan:
       if (!deleted) change.contribution = PlanContribution(event.inspection_plan());
       break;
+    case ChangeEvent::kDuesRateTable:
+    case ChangeEvent::kDuesBasis:
+    case ChangeEvent::kDuesPayment:
+    case ChangeEvent::kDuesRemittance:
+    case ChangeEvent::kMeeting:
+      break;  // dues and meeting statistics are not folded yet: the position still moves
     case ChangeEvent::RESOURCE_NOT_SET:
       break;  // nothing to fold, but the position still moves
   }

@@ -76,4 +76,28 @@ bool WritesPersonalData(const v1::UpdateMemberRequest& request) {
   return false;
 }
 
+bool MaskPersonalData(dangbo::records::v1::DuesBasis* basis) {
+  const bool had = basis->basis_amount() != 0;
+  basis->clear_basis_amount();
+  return had;
+}
+
+bool MaskPersonalData(dangbo::records::v1::Meeting* meeting) {
+  bool had = false;
+  for (dangbo::records::v1::MeetingAttendance& a : *meeting->mutable_attendance()) {
+    had |= !a.reason().empty();
+    a.clear_reason();
+  }
+  return had;
+}
+
+bool MaskDuesAmounts(dangbo::records::v1::DuesPayment* payment) {
+  const bool had = payment->amount() != 0 || payment->amount_due() != 0;
+  payment->clear_amount();
+  payment->clear_amount_due();
+  return had;
+}
+
+bool MaskDuesAmounts(dangbo::records::v1::DuesBasis* basis) { return MaskPersonalData(basis); }
+
 }  // namespace records::domain

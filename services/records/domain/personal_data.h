@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "dangbo/records/v1/dues.pb.h"
+#include "dangbo/records/v1/meeting.pb.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "dangbo/records/v1/records_service.pb.h"
 
@@ -41,5 +43,29 @@ void MaskPersonalData(dangbo::records::v1::Member* member);
 // Whether UpdateMember would write personal data: a mask path naming it, "*", or (empty
 // mask) a populated personal-data field in the patch.
 bool WritesPersonalData(const dangbo::records::v1::UpdateMemberRequest& request);
+
+// Dues and meetings. A dues basis amount (salary, pension) and a meeting's excuse reasons
+// (they often name an illness) are personal data: masked without pii.read. A payment's
+// amounts disclose the salary they are a share of: masked without dues.read where a reader
+// may lack it (WatchChanges). Each returns whether anything was withheld.
+bool MaskPersonalData(dangbo::records::v1::DuesBasis* basis);
+bool MaskPersonalData(dangbo::records::v1::Meeting* meeting);
+bool MaskDuesAmounts(dangbo::records::v1::DuesPayment* payment);
+bool MaskDuesAmounts(dangbo::records::v1::DuesBasis* basis);
+
+// Masks the resource held by a ChangeEvent or ResourceSnapshot (the same oneof names) for a
+// reader with or without pii.read and dues.read.
+template <typename Holder>
+void MaskHeldResource(Holder* holder, bool pii_read, bool dues_read) {
+  if (!pii_read) {
+    if (holder->has_member()) MaskPersonalData(holder->mutable_member());
+    if (holder->has_dues_basis()) MaskPersonalData(holder->mutable_dues_basis());
+    if (holder->has_meeting()) MaskPersonalData(holder->mutable_meeting());
+  }
+  if (!dues_read) {
+    if (holder->has_dues_basis()) MaskDuesAmounts(holder->mutable_dues_basis());
+    if (holder->has_dues_payment()) MaskDuesAmounts(holder->mutable_dues_payment());
+  }
+}
 
 }  // namespace records::domain

@@ -1355,7 +1355,8 @@ absl::Status Validate(const v1::WatchChangesRequest& r, absl::CivilDay) {
     const int t = r.resource_types(i);
     if (t == 0 || !v1::ChangeEvent::ResourceType_IsValid(t)) {
       v.Add(absl::StrCat("resource_types[", i, "]"),
-            "must be ORGANIZATION, CELL, MEMBER or INSPECTION_PLAN");
+            "must be ORGANIZATION, CELL, MEMBER, INSPECTION_PLAN, DUES_RATE_TABLE, "
+            "DUES_BASIS, DUES_PAYMENT, DUES_REMITTANCE or MEETING");
     }
   }
   if (!r.organization().empty()) OrganizationField(r.organization(), "organization", &v);

@@ -185,12 +185,8 @@ grpc::ServerUnaryReactor* RecordsService::ListAuditEvents(grpc::CallbackServerCo
                 event.clear_before();
                 event.clear_after();
               }
-              if (event.before().has_member()) {
-                MaskReply(ctx, event.mutable_before()->mutable_member());
-              }
-              if (event.after().has_member()) {
-                MaskReply(ctx, event.mutable_after()->mutable_member());
-              }
+              domain::MaskHeldResource(event.mutable_before(), ctx.pii_read, ctx.dues_read);
+              domain::MaskHeldResource(event.mutable_after(), ctx.pii_read, ctx.dues_read);
               *response->add_audit_events() = std::move(event);
               return true;
             }));

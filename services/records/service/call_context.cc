@@ -9,6 +9,7 @@ CallContext MakeCallContext(const common::Principal& principal, absl::string_vie
   CallContext ctx;
   ctx.principal = principal.name;
   ctx.pii_read = principal.Has(common::kPiiRead);
+  ctx.dues_read = principal.Has(common::kDuesRead);
   ctx.method = std::string(method);
   ctx.request_id = std::string(request_id);
   ctx.now = absl::Now();

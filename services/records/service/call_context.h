@@ -17,6 +17,7 @@ namespace records {
 struct CallContext {
   std::string principal;   // the authenticated principal's name, e.g. "ops-editor"
   bool pii_read = false;   // the principal has the pii.read permission
+  bool dues_read = false;  // the principal has dues.read (per-member dues amounts)
   std::string method;      // "AdmitMember": the method without the service
   std::string request_id;  // the request's request_id, if any
   absl::Time now;          // when the call started

@@ -126,10 +126,10 @@ class WatchReactor final : public common::HubStream<Message> {
     if (out->has_member() && !out->member().has_statistics()) {
       domain::SetStatistics(out->mutable_member());
     }
-    // Members' personal data unmasked only while the caller has pii.read.
-    if (out->has_member() && !this->caller().Has(common::kPiiRead)) {
-      domain::MaskPersonalData(out->mutable_member());
-    }
+    // Personal data and dues amounts unmasked only while the caller has pii.read and
+    // dues.read.
+    domain::MaskHeldResource(out, this->caller().Has(common::kPiiRead),
+                             this->caller().Has(common::kDuesRead));
     return true;
   }
 

@@ -31,10 +31,13 @@
 
 namespace records {
 
-// Masks personal data in `response` when it is a Member and the caller lacks pii.read.
+// Masks personal data in `response` (a Member, a DuesBasis's amount, a Meeting's excuse
+// reasons) when the caller lacks pii.read.
 inline void MaskReply(const CallContext& ctx, google::protobuf::Message* response) {
   if (ctx.pii_read || response == nullptr) return;
   if (auto* member = dynamic_cast<v1::Member*>(response)) domain::MaskPersonalData(member);
+  if (auto* basis = dynamic_cast<v1::DuesBasis*>(response)) domain::MaskPersonalData(basis);
+  if (auto* meeting = dynamic_cast<v1::Meeting*>(response)) domain::MaskPersonalData(meeting);
 }
 
 // PERMISSION_DENIED: `what` needs pii.read, which the caller lacks.

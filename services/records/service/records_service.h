@@ -2,7 +2,8 @@
 //
 // RecordsService: the gRPC handlers of dangbo.records.v1.RecordsService, split by resource
 // over organization_handlers.cc, cell_handlers.cc, member_handlers.cc,
-// inspection_handlers.cc, change_stream.cc, audit_handlers.cc and import_export.cc. Each
+// inspection_handlers.cc, dues_handlers.cc, meeting_handlers.cc, change_stream.cc,
+// audit_handlers.cc and import_export.cc. Each
 // handler is thin: validate (domain) -> load -> rule (domain) -> commit (write_path.h) ->
 // reply. Unary handlers never block on a commit: the reply is sent from the commit
 // callback.
@@ -155,6 +156,58 @@ class RecordsService final : public v1::RecordsService::CallbackService {
   grpc::ServerUnaryReactor* UpdateRecommendation(grpc::CallbackServerContext* context,
                                                  const v1::UpdateRecommendationRequest* request,
                                                  v1::InspectionPlan* response) override;
+  // Party dues (dues_handlers.cc) and cell meetings (meeting_handlers.cc).
+  grpc::ServerUnaryReactor* CreateDuesRateTable(grpc::CallbackServerContext* context,
+                                                const v1::CreateDuesRateTableRequest* request,
+                                                v1::DuesRateTable* response) override;
+  grpc::ServerUnaryReactor* GetDuesRateTable(grpc::CallbackServerContext* context,
+                                             const v1::GetDuesRateTableRequest* request,
+                                             v1::DuesRateTable* response) override;
+  grpc::ServerUnaryReactor* ListDuesRateTables(grpc::CallbackServerContext* context,
+                                               const v1::ListDuesRateTablesRequest* request,
+                                               v1::ListDuesRateTablesResponse* response) override;
+  grpc::ServerUnaryReactor* CreateDuesBasis(grpc::CallbackServerContext* context,
+                                            const v1::CreateDuesBasisRequest* request,
+                                            v1::DuesBasis* response) override;
+  grpc::ServerUnaryReactor* ListDuesBases(grpc::CallbackServerContext* context,
+                                          const v1::ListDuesBasesRequest* request,
+                                          v1::ListDuesBasesResponse* response) override;
+  grpc::ServerUnaryReactor* RecordDuesPayment(grpc::CallbackServerContext* context,
+                                              const v1::RecordDuesPaymentRequest* request,
+                                              v1::DuesPayment* response) override;
+  grpc::ServerUnaryReactor* GetDuesPayment(grpc::CallbackServerContext* context,
+                                           const v1::GetDuesPaymentRequest* request,
+                                           v1::DuesPayment* response) override;
+  grpc::ServerUnaryReactor* ListDuesPayments(grpc::CallbackServerContext* context,
+                                             const v1::ListDuesPaymentsRequest* request,
+                                             v1::ListDuesPaymentsResponse* response) override;
+  grpc::ServerUnaryReactor* RecordDuesRemittance(grpc::CallbackServerContext* context,
+                                                 const v1::RecordDuesRemittanceRequest* request,
+                                                 v1::DuesRemittance* response) override;
+  grpc::ServerUnaryReactor* ListDuesRemittances(grpc::CallbackServerContext* context,
+                                                const v1::ListDuesRemittancesRequest* request,
+                                                v1::ListDuesRemittancesResponse* response) override;
+  grpc::ServerUnaryReactor* GetMemberDuesStatement(grpc::CallbackServerContext* context,
+                                                   const v1::GetMemberDuesStatementRequest* request,
+                                                   v1::MemberDuesStatement* response) override;
+  grpc::ServerUnaryReactor* GetDuesSummary(grpc::CallbackServerContext* context,
+                                           const v1::GetDuesSummaryRequest* request,
+                                           v1::DuesSummary* response) override;
+  grpc::ServerUnaryReactor* CreateMeeting(grpc::CallbackServerContext* context,
+                                          const v1::CreateMeetingRequest* request,
+                                          v1::Meeting* response) override;
+  grpc::ServerUnaryReactor* GetMeeting(grpc::CallbackServerContext* context,
+                                       const v1::GetMeetingRequest* request,
+                                       v1::Meeting* response) override;
+  grpc::ServerUnaryReactor* ListMeetings(grpc::CallbackServerContext* context,
+                                         const v1::ListMeetingsRequest* request,
+                                         v1::ListMeetingsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMeeting(grpc::CallbackServerContext* context,
+                                          const v1::UpdateMeetingRequest* request,
+                                          v1::Meeting* response) override;
+  grpc::ServerUnaryReactor* GetCellMeetingSummary(grpc::CallbackServerContext* context,
+                                                  const v1::GetCellMeetingSummaryRequest* request,
+                                                  v1::CellMeetingSummary* response) override;
   grpc::ServerUnaryReactor* GetChangeLogState(grpc::CallbackServerContext* context,
                                               const v1::GetChangeLogStateRequest* request,
                                               v1::GetChangeLogStateResponse* response) override;

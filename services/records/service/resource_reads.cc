@@ -23,6 +23,19 @@ absl::StatusOr<Versioned<T>> OrNotFound(absl::StatusOr<Versioned<T>> v, const st
 
 }  // namespace
 
+ChildName SplitChildName(absl::string_view name, absl::string_view collection) {
+  const std::string marker = absl::StrCat("/", collection, "/");
+  const size_t at = name.rfind(marker);
+  if (at == absl::string_view::npos) return {};
+  return {std::string(name.substr(0, at)), std::string(name.substr(at + marker.size()))};
+}
+
+absl::Status NamedNotFoundError(const std::string& name, absl::string_view kind,
+                                absl::string_view reason) {
+  return common::WithReason(absl::NotFoundError(absl::StrCat(kind, " ", name, " not found")),
+                            std::string(reason), {{"resource", name}});
+}
+
 std::string OrganizationIdOf(absl::string_view name) {
   const std::string org = domain::OrganizationOf(name);
   return LastSegment(org);

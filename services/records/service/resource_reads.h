@@ -61,6 +61,19 @@ absl::StatusOr<CellMembers> CellMembersOf(const RecordsDb& db, absl::string_view
 // Stored cell -> what a caller sees: headcount today.
 absl::Status PresentCell(const RecordsDb& db, v1::Cell* cell);
 
+// A child resource's name "{parent}/{collection}/{id}" (checked by domain::Validate) split
+// at its last "/{collection}/"; both parts empty when it has none.
+struct ChildName {
+  std::string parent;
+  std::string id;
+};
+ChildName SplitChildName(absl::string_view name, absl::string_view collection);
+
+// NOT_FOUND "{kind} {name} not found" with `reason` when `v` is NOT_FOUND; `v` otherwise.
+template <typename T>
+absl::StatusOr<Versioned<T>> NamedNotFound(absl::StatusOr<Versioned<T>> v, const std::string& name,
+                                           absl::string_view kind, absl::string_view reason);
+
 // The organization id of a cell/member/plan name ("organizations/x/..." -> "x").
 std::string OrganizationIdOf(absl::string_view name);
 // The last segment of a resource name.
@@ -143,7 +156,16 @@ absl::StatusOr<Page<T>> ScanPage(const Scan& scan, const KeyOf& key_of, std::str
 // above that").
 inline constexpr int kExactTotalLimit = 10000;
 
-// --- implementation of the template ---------------------------------------------------------
+// --- implementation of the templates --------------------------------------------------------
+absl::Status NamedNotFoundError(const std::string& name, absl::string_view kind,
+                                absl::string_view reason);
+template <typename T>
+absl::StatusOr<Versioned<T>> NamedNotFound(absl::StatusOr<Versioned<T>> v, const std::string& name,
+                                           absl::string_view kind, absl::string_view reason) {
+  if (absl::IsNotFound(v.status())) return NamedNotFoundError(name, kind, reason);
+  return v;
+}
+
 template <typename T>
 void PageCollector<T>::Keep(std::string key, T item) {
   auto worst_last = [this](const auto& a, const auto& b) { return Before(a.first, b.first); };

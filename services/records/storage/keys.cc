@@ -134,6 +134,62 @@ std::string InspectionPlanPrefix(absl::string_view organization_id) {
   return OrganizationKey(organization_id);
 }
 
+uint32_t MonthNumber(int year, int month) {
+  return static_cast<uint32_t>(year) * 100 + static_cast<uint32_t>(month);
+}
+
+namespace {
+std::string DuesScoped(DuesKind kind, absl::string_view organization_id) {
+  std::string key;
+  AppendByte(&key, static_cast<uint8_t>(kind));
+  AppendString(&key, organization_id);
+  return key;
+}
+}  // namespace
+
+std::string DuesRateTableKey(absl::string_view organization_id, absl::string_view table_id) {
+  std::string key = DuesRateTablePrefix(organization_id);
+  AppendString(&key, table_id);
+  return key;
+}
+std::string DuesRateTablePrefix(absl::string_view organization_id) {
+  return DuesScoped(DuesKind::kRateTable, organization_id);
+}
+std::string MemberMonthKey(DuesKind kind, absl::string_view organization_id,
+                           absl::string_view member_id, uint32_t month_number) {
+  std::string key = MemberMonthPrefix(kind, organization_id, member_id);
+  AppendUint32(&key, month_number);
+  return key;
+}
+std::string MemberMonthPrefix(DuesKind kind, absl::string_view organization_id,
+                              absl::string_view member_id) {
+  std::string key = DuesScoped(kind, organization_id);
+  AppendString(&key, member_id);
+  return key;
+}
+std::string DuesRemittanceKey(absl::string_view organization_id, absl::string_view cell_id,
+                              uint32_t month_number) {
+  std::string key = DuesRemittancePrefix(organization_id, cell_id);
+  AppendUint32(&key, month_number);
+  return key;
+}
+std::string DuesRemittancePrefix(absl::string_view organization_id, absl::string_view cell_id) {
+  std::string key = DuesScoped(DuesKind::kRemittance, organization_id);
+  AppendString(&key, cell_id);
+  return key;
+}
+std::string MeetingKey(absl::string_view organization_id, absl::string_view cell_id,
+                       absl::string_view meeting_id) {
+  std::string key = MeetingPrefix(organization_id, cell_id);
+  AppendString(&key, meeting_id);
+  return key;
+}
+std::string MeetingPrefix(absl::string_view organization_id, absl::string_view cell_id) {
+  std::string key = OrganizationKey(organization_id);
+  AppendString(&key, cell_id);
+  return key;
+}
+
 std::string SequenceKey(uint64_t sequence) {
   std::string key;
   AppendUint64(&key, sequence);
@@ -269,6 +325,21 @@ std::string MemberEverInCellPrefix(absl::string_view organization_id, absl::stri
 std::string MemberEverInCellKey(absl::string_view organization_id, absl::string_view cell_id,
                                 absl::string_view member_id) {
   std::string key = MemberEverInCellPrefix(organization_id, cell_id);
+  AppendString(&key, member_id);
+  return key;
+}
+
+std::string DuesPaymentByCellPrefix(absl::string_view organization_id, absl::string_view cell_id,
+                                    uint32_t month_number) {
+  std::string key = OrgScoped(Index::kDuesPaymentByCell, organization_id);
+  AppendString(&key, cell_id);
+  if (month_number != 0) AppendUint32(&key, month_number);
+  return key;
+}
+
+std::string DuesPaymentByCellKey(absl::string_view organization_id, absl::string_view cell_id,
+                                 uint32_t month_number, absl::string_view member_id) {
+  std::string key = DuesPaymentByCellPrefix(organization_id, cell_id, month_number);
   AppendString(&key, member_id);
   return key;
 }

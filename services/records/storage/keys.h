@@ -22,6 +22,10 @@ inline constexpr char kOrganizations[] = "organizations";
 inline constexpr char kCells[] = "cells";
 inline constexpr char kMembers[] = "members";
 inline constexpr char kInspectionPlans[] = "inspection_plans";
+// Party dues: rate tables, members' bases and payments, cells' remittances (one kind byte
+// first, see DuesKind).
+inline constexpr char kDues[] = "dues";
+inline constexpr char kMeetings[] = "meetings";
 inline constexpr char kIndex[] = "index";
 inline constexpr char kChanges[] = "changes";
 inline constexpr char kAudit[] = "audit";
@@ -58,6 +62,27 @@ std::string MemberKey(absl::string_view organization_id, absl::string_view membe
 std::string MemberPrefix(absl::string_view organization_id);
 std::string InspectionPlanKey(absl::string_view organization_id, absl::string_view plan_id);
 std::string InspectionPlanPrefix(absl::string_view organization_id);
+
+// Dues resources, each kind under its own first byte:
+//   rate tables (org, table id); bases and payments (org, member id, yyyymm);
+//   remittances (org, cell id, yyyymm).
+enum class DuesKind : uint8_t { kRateTable = 1, kBasis = 2, kPayment = 3, kRemittance = 4 };
+// yyyymm of a dues month.
+uint32_t MonthNumber(int year, int month);
+std::string DuesRateTableKey(absl::string_view organization_id, absl::string_view table_id);
+std::string DuesRateTablePrefix(absl::string_view organization_id);
+// kBasis or kPayment: one member's months.
+std::string MemberMonthKey(DuesKind kind, absl::string_view organization_id,
+                           absl::string_view member_id, uint32_t month_number);
+std::string MemberMonthPrefix(DuesKind kind, absl::string_view organization_id,
+                              absl::string_view member_id);
+std::string DuesRemittanceKey(absl::string_view organization_id, absl::string_view cell_id,
+                              uint32_t month_number);
+std::string DuesRemittancePrefix(absl::string_view organization_id, absl::string_view cell_id);
+// Meetings (cf "meetings"): (org, cell id, meeting id).
+std::string MeetingKey(absl::string_view organization_id, absl::string_view cell_id,
+                       absl::string_view meeting_id);
+std::string MeetingPrefix(absl::string_view organization_id, absl::string_view cell_id);
 
 // --- Logs ------------------------------------------------------------------------------
 
@@ -114,6 +139,9 @@ enum class Index : uint8_t {
   // and every to_cell an event or a correction names), so every member ever in the cell
   // (headcount as of a past date replays these members' histories). Never deleted.
   kMemberEverInCell = 12,
+  // (org, cell id, yyyymm, member id) -> the payment's key: the dues payments recorded
+  // at a cell (the cell stays the one recorded, whatever the member does later).
+  kDuesPaymentByCell = 13,
 };
 
 std::string IndexPrefix(Index index);
@@ -141,5 +169,10 @@ std::string UniqueKey(Index index, absl::string_view value);
 std::string MemberEverInCellKey(absl::string_view organization_id, absl::string_view cell_id,
                                 absl::string_view member_id);
 std::string MemberEverInCellPrefix(absl::string_view organization_id, absl::string_view cell_id);
+std::string DuesPaymentByCellKey(absl::string_view organization_id, absl::string_view cell_id,
+                                 uint32_t month_number, absl::string_view member_id);
+// The cell's entries of one month (month_number != 0) or of every month.
+std::string DuesPaymentByCellPrefix(absl::string_view organization_id, absl::string_view cell_id,
+                                    uint32_t month_number = 0);
 
 }  // namespace records::keys

@@ -83,9 +83,11 @@ absl::StatusOr<std::unique_ptr<RecordsDb>> RecordsDb::Open(const RecordsDbOption
   store_options.verify_existing = [path](const common::ExistingDatabase& db) {
     return VerifyExistingRecordsDb(path, db);
   };
-  store_options.column_families = {keys::kOrganizations,   keys::kCells,    keys::kMembers,
-                                   keys::kInspectionPlans, keys::kIndex,    keys::kChanges,
-                                   keys::kAudit,           keys::kRequests, keys::kMeta};
+  // A database from before dues and meetings gets their (empty) families on open.
+  store_options.column_families = {keys::kOrganizations,   keys::kCells,   keys::kMembers,
+                                   keys::kInspectionPlans, keys::kDues,    keys::kMeetings,
+                                   keys::kIndex,           keys::kChanges, keys::kAudit,
+                                   keys::kRequests,        keys::kMeta};
   std::unique_ptr<RecordsDb> db(new RecordsDb());
   ASSIGN_OR_RETURN(db->store_, common::Store::Open(store_options));
   RETURN_IF_ERROR(db->InitMeta(options.text_rules_version.empty() ? common::TextRulesVersion()

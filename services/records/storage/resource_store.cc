@@ -326,4 +326,105 @@ bool SortKey::ParseText(absl::string_view key, std::string* text) {
   return keys::ConsumeString(&key, text) && key.empty();
 }
 
+// --- Dues and meetings ----------------------------------------------------------------------
+
+absl::StatusOr<Versioned<v1::DuesRateTable>> ReadDuesRateTable(const RecordsDb& db,
+                                                               absl::string_view org,
+                                                               absl::string_view table_id,
+                                                               const ReadSnapshot* snapshot) {
+  return db.Read<v1::DuesRateTable>(db.cf(keys::kDues), keys::DuesRateTableKey(org, table_id),
+                                    Raw(snapshot));
+}
+
+absl::Status ScanDuesRateTables(const RecordsDb& db, absl::string_view org,
+                                const Visitor<v1::DuesRateTable>& visit,
+                                common::Cancellation* stop) {
+  return ScanResources(db, keys::kDues, keys::DuesRateTablePrefix(org), nullptr, visit, stop,
+                       "scan dues rate tables");
+}
+
+absl::StatusOr<Versioned<v1::DuesBasis>> ReadDuesBasis(const RecordsDb& db, absl::string_view org,
+                                                       absl::string_view member, int year,
+                                                       int month) {
+  return db.Read<v1::DuesBasis>(
+      db.cf(keys::kDues),
+      keys::MemberMonthKey(keys::DuesKind::kBasis, org, member, keys::MonthNumber(year, month)));
+}
+
+absl::Status ScanDuesBases(const RecordsDb& db, absl::string_view org, absl::string_view member,
+                           const Visitor<v1::DuesBasis>& visit, const ReadSnapshot* snapshot) {
+  return ScanResources(db, keys::kDues,
+                       keys::MemberMonthPrefix(keys::DuesKind::kBasis, org, member), Raw(snapshot),
+                       visit, nullptr, "scan dues bases");
+}
+
+absl::StatusOr<Versioned<v1::DuesPayment>> ReadDuesPayment(const RecordsDb& db,
+                                                           absl::string_view org,
+                                                           absl::string_view member, int year,
+                                                           int month) {
+  return db.Read<v1::DuesPayment>(
+      db.cf(keys::kDues),
+      keys::MemberMonthKey(keys::DuesKind::kPayment, org, member, keys::MonthNumber(year, month)));
+}
+
+absl::Status ScanDuesPayments(const RecordsDb& db, absl::string_view org, absl::string_view member,
+                              const Visitor<v1::DuesPayment>& visit, const ReadSnapshot* snapshot) {
+  return ScanResources(db, keys::kDues,
+                       keys::MemberMonthPrefix(keys::DuesKind::kPayment, org, member),
+                       Raw(snapshot), visit, nullptr, "scan dues payments");
+}
+
+absl::Status ScanCellDuesPayments(const RecordsDb& db, absl::string_view org,
+                                  absl::string_view cell, int year, int month,
+                                  const Visitor<v1::DuesPayment>& visit,
+                                  const ReadSnapshot* snapshot, common::Cancellation* stop) {
+  const std::string prefix = keys::DuesPaymentByCellPrefix(
+      org, cell, year != 0 && month != 0 ? keys::MonthNumber(year, month) : 0);
+  // A year is a range of months: from January's entries to December's.
+  const std::string from =
+      year != 0 && month == 0 ? keys::DuesPaymentByCellPrefix(org, cell, keys::MonthNumber(year, 1))
+                              : prefix;
+  const std::string to = year != 0 && month == 0
+                             ? keys::PrefixSuccessor(keys::DuesPaymentByCellPrefix(
+                                   org, cell, keys::MonthNumber(year, 12)))
+                             : keys::PrefixSuccessor(prefix);
+  std::unique_ptr<rocksdb::Iterator> it =
+      db.store()->NewIterator(db.cf(keys::kIndex), Raw(snapshot));
+  v1::DuesPayment payment;
+  for (it->Seek(from); it->Valid() && it->key().compare(to) < 0; it->Next()) {
+    RETURN_IF_ERROR(Tick(stop));
+    RETURN_IF_ERROR(db.ReadVersioned(db.cf(keys::kDues), it->value().ToString(), &payment, nullptr,
+                                     Raw(snapshot)));
+    RETURN_IF_ERROR(visit(payment));
+  }
+  return common::FromRocksDb(it->status(), "scan a cell's dues payments");
+}
+
+absl::StatusOr<Versioned<v1::DuesRemittance>> ReadDuesRemittance(const RecordsDb& db,
+                                                                 absl::string_view org,
+                                                                 absl::string_view cell, int year,
+                                                                 int month) {
+  return db.Read<v1::DuesRemittance>(
+      db.cf(keys::kDues), keys::DuesRemittanceKey(org, cell, keys::MonthNumber(year, month)));
+}
+
+absl::Status ScanDuesRemittances(const RecordsDb& db, absl::string_view org, absl::string_view cell,
+                                 const Visitor<v1::DuesRemittance>& visit,
+                                 const ReadSnapshot* snapshot) {
+  return ScanResources(db, keys::kDues, keys::DuesRemittancePrefix(org, cell), Raw(snapshot), visit,
+                       nullptr, "scan dues remittances");
+}
+
+absl::StatusOr<Versioned<v1::Meeting>> ReadMeeting(const RecordsDb& db, absl::string_view org,
+                                                   absl::string_view cell,
+                                                   absl::string_view meeting_id) {
+  return db.Read<v1::Meeting>(db.cf(keys::kMeetings), keys::MeetingKey(org, cell, meeting_id));
+}
+
+absl::Status ScanMeetings(const RecordsDb& db, absl::string_view org, absl::string_view cell,
+                          const Visitor<v1::Meeting>& visit, common::Cancellation* stop) {
+  return ScanResources(db, keys::kMeetings, keys::MeetingPrefix(org, cell), nullptr, visit, stop,
+                       "scan meetings");
+}
+
 }  // namespace records

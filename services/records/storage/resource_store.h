@@ -30,7 +30,9 @@
 #include "common/cancellation.h"
 #include "common/store.h"
 #include "dangbo/records/v1/cell.pb.h"
+#include "dangbo/records/v1/dues.pb.h"
 #include "dangbo/records/v1/inspection_plan.pb.h"
+#include "dangbo/records/v1/meeting.pb.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
 #include "services/records/storage/records_db.h"
@@ -170,5 +172,54 @@ class SortKey {
  private:
   std::string bytes_;
 };
+
+// --- Dues and meetings ----------------------------------------------------------------------
+// Months are calendar months (year, month 1-12). Scans of a member's or cell's months visit
+// them oldest first.
+
+absl::StatusOr<Versioned<v1::DuesRateTable>> ReadDuesRateTable(
+    const RecordsDb& db, absl::string_view organization_id, absl::string_view table_id,
+    const ReadSnapshot* snapshot = nullptr);
+// The organization's own tables, in id order.
+absl::Status ScanDuesRateTables(const RecordsDb& db, absl::string_view organization_id,
+                                const Visitor<v1::DuesRateTable>& visit,
+                                common::Cancellation* stop = nullptr);
+absl::StatusOr<Versioned<v1::DuesBasis>> ReadDuesBasis(const RecordsDb& db,
+                                                       absl::string_view organization_id,
+                                                       absl::string_view member_id, int year,
+                                                       int month);
+absl::Status ScanDuesBases(const RecordsDb& db, absl::string_view organization_id,
+                           absl::string_view member_id, const Visitor<v1::DuesBasis>& visit,
+                           const ReadSnapshot* snapshot = nullptr);
+absl::StatusOr<Versioned<v1::DuesPayment>> ReadDuesPayment(const RecordsDb& db,
+                                                           absl::string_view organization_id,
+                                                           absl::string_view member_id, int year,
+                                                           int month);
+absl::Status ScanDuesPayments(const RecordsDb& db, absl::string_view organization_id,
+                              absl::string_view member_id, const Visitor<v1::DuesPayment>& visit,
+                              const ReadSnapshot* snapshot = nullptr);
+// The payments recorded at the cell: of one month (`month` 1-12 with `year`), of one year
+// (`month` 0), or all (`year` 0); by month, then member id.
+absl::Status ScanCellDuesPayments(const RecordsDb& db, absl::string_view organization_id,
+                                  absl::string_view cell_id, int year, int month,
+                                  const Visitor<v1::DuesPayment>& visit,
+                                  const ReadSnapshot* snapshot = nullptr,
+                                  common::Cancellation* stop = nullptr);
+absl::StatusOr<Versioned<v1::DuesRemittance>> ReadDuesRemittance(const RecordsDb& db,
+                                                                 absl::string_view organization_id,
+                                                                 absl::string_view cell_id,
+                                                                 int year, int month);
+absl::Status ScanDuesRemittances(const RecordsDb& db, absl::string_view organization_id,
+                                 absl::string_view cell_id,
+                                 const Visitor<v1::DuesRemittance>& visit,
+                                 const ReadSnapshot* snapshot = nullptr);
+absl::StatusOr<Versioned<v1::Meeting>> ReadMeeting(const RecordsDb& db,
+                                                   absl::string_view organization_id,
+                                                   absl::string_view cell_id,
+                                                   absl::string_view meeting_id);
+// The cell's meetings, in id order.
+absl::Status ScanMeetings(const RecordsDb& db, absl::string_view organization_id,
+                          absl::string_view cell_id, const Visitor<v1::Meeting>& visit,
+                          common::Cancellation* stop = nullptr);
 
 }  // namespace records

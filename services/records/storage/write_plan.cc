@@ -118,6 +118,13 @@ rocksdb::ColumnFamilyHandle* ResourceFamily(const RecordsDb& db,
       return db.cf(keys::kMembers);
     case v1::ChangeEvent::INSPECTION_PLAN:
       return db.cf(keys::kInspectionPlans);
+    case v1::ChangeEvent::DUES_RATE_TABLE:
+    case v1::ChangeEvent::DUES_BASIS:
+    case v1::ChangeEvent::DUES_PAYMENT:
+    case v1::ChangeEvent::DUES_REMITTANCE:
+      return db.cf(keys::kDues);
+    case v1::ChangeEvent::MEETING:
+      return db.cf(keys::kMeetings);
     default:
       common::LogError("unknown resource type", {{"type", static_cast<int>(type)}});
       std::abort();
@@ -179,6 +186,60 @@ ResourceChange InspectionPlanChange(const std::string& org, const std::string& i
   ResourceChange c =
       NewChange(v1::ChangeEvent::INSPECTION_PLAN, keys::InspectionPlanKey(org, id), revision);
   c.after = std::make_shared<v1::InspectionPlan>(std::move(after));
+  return c;
+}
+
+ResourceChange DuesRateTableChange(const std::string& org, const std::string& id,
+                                   v1::DuesRateTable after) {
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::DUES_RATE_TABLE, keys::DuesRateTableKey(org, id), 0);
+  c.after = std::make_shared<v1::DuesRateTable>(std::move(after));
+  return c;
+}
+
+ResourceChange DuesBasisChange(const std::string& org, const std::string& member_id,
+                               uint64_t revision, v1::DuesBasis after) {
+  const uint32_t month =
+      keys::MonthNumber(after.effective_from().year(), after.effective_from().month());
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::DUES_BASIS,
+                keys::MemberMonthKey(keys::DuesKind::kBasis, org, member_id, month), revision);
+  c.after = std::make_shared<v1::DuesBasis>(std::move(after));
+  return c;
+}
+
+ResourceChange DuesPaymentChange(const std::string& org, const std::string& member_id,
+                                 uint64_t revision, v1::DuesPayment after) {
+  const uint32_t month = keys::MonthNumber(after.period().year(), after.period().month());
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::DUES_PAYMENT,
+                keys::MemberMonthKey(keys::DuesKind::kPayment, org, member_id, month), revision);
+  // The cell segment of "organizations/{o}/cells/{c}".
+  const std::string& cell = after.cell();
+  const std::string cell_id = cell.substr(cell.rfind('/') + 1);
+  IndexEntry by_cell{keys::DuesPaymentByCellKey(org, cell_id, month, member_id),
+                     WritePlanInternal::key(c)};
+  WritePlanInternal::index_after(c) = {by_cell};
+  // A correction keeps the cell, so the entry is the same before and after.
+  if (revision != 0) WritePlanInternal::index_before(c) = {by_cell};
+  c.after = std::make_shared<v1::DuesPayment>(std::move(after));
+  return c;
+}
+
+ResourceChange DuesRemittanceChange(const std::string& org, const std::string& cell_id,
+                                    v1::DuesRemittance after) {
+  const uint32_t month = keys::MonthNumber(after.period().year(), after.period().month());
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::DUES_REMITTANCE, keys::DuesRemittanceKey(org, cell_id, month), 0);
+  c.after = std::make_shared<v1::DuesRemittance>(std::move(after));
+  return c;
+}
+
+ResourceChange MeetingChange(const std::string& org, const std::string& cell_id,
+                             const std::string& meeting_id, uint64_t revision, v1::Meeting after) {
+  ResourceChange c =
+      NewChange(v1::ChangeEvent::MEETING, keys::MeetingKey(org, cell_id, meeting_id), revision);
+  c.after = std::make_shared<v1::Meeting>(std::move(after));
   return c;
 }
 

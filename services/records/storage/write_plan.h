@@ -33,7 +33,9 @@
 #include "dangbo/records/v1/audit.pb.h"
 #include "dangbo/records/v1/cell.pb.h"
 #include "dangbo/records/v1/change.pb.h"
+#include "dangbo/records/v1/dues.pb.h"
 #include "dangbo/records/v1/inspection_plan.pb.h"
+#include "dangbo/records/v1/meeting.pb.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
 #include "google/protobuf/message.h"
@@ -73,6 +75,19 @@ ResourceChange MemberChange(const std::string& organization_id, const std::strin
                             uint64_t revision, const v1::Member* before, v1::Member after);
 ResourceChange InspectionPlanChange(const std::string& organization_id, const std::string& plan_id,
                                     uint64_t revision, v1::InspectionPlan after);
+
+// Dues and meetings (dues.proto, meeting.proto). A payment is indexed under the cell it was
+// recorded at (after.cell(), which a correction keeps); months are the resources' periods.
+ResourceChange DuesRateTableChange(const std::string& organization_id, const std::string& table_id,
+                                   v1::DuesRateTable after);
+ResourceChange DuesBasisChange(const std::string& organization_id, const std::string& member_id,
+                               uint64_t revision, v1::DuesBasis after);
+ResourceChange DuesPaymentChange(const std::string& organization_id, const std::string& member_id,
+                                 uint64_t revision, v1::DuesPayment after);
+ResourceChange DuesRemittanceChange(const std::string& organization_id, const std::string& cell_id,
+                                    v1::DuesRemittance after);
+ResourceChange MeetingChange(const std::string& organization_id, const std::string& cell_id,
+                             const std::string& meeting_id, uint64_t revision, v1::Meeting after);
 
 // Guards: the write commits only if the resource is still at `revision` when it does, so
 // that a concurrent close, merge or departure cannot slip in between read and commit.

@@ -1,0 +1,454 @@
+// Party dues and cell meetings through a real records server with bearer tokens: a payment is
+// recorded with the amount due by the table in force; arrears and the three-months flag per
+// member and per cell; a viewer never sees a salary (nor a payment: per-member amounts need
+// dues.read), a treasurer records payments without reading a basis amount; meeting attendance
+// gives the three-absences flag, missed months and thematic meetings held vs required; every
+// write is on the change stream with what analytics counts.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/auth.h"
+#include "tests/integration/records_fixture.h"
+
+namespace records::testing {
+namespace {
+
+constexpr char kAdminToken[] = "admin-secret-token";
+constexpr char kViewerToken[] = "viewer-secret-token";
+constexpr char kTreasurerToken[] = "treasurer-secret-token";
+constexpr char kEditorToken[] = "editor-secret-token";
+
+constexpr char kCell[] = "organizations/hq/cells/nghiep-vu";
+constexpr int64_t kBasis = 9'360'000;  // salary subject to social insurance
+constexpr int64_t kDue = 93'600;       // 1% of it
+
+class RecordsDuesTest : public RecordsFixture {
+ protected:
+  void SetUp() override {
+    {
+      std::ofstream out(dir_.Sub("tokens"));
+      out << common::HashToken(kAdminToken) << " ops-admin admin\n"
+          << common::HashToken(kViewerToken) << " ops-viewer viewer\n"
+          << common::HashToken(kTreasurerToken) << " ops-treasurer treasurer\n"
+          << common::HashToken(kEditorToken) << " ops-editor editor\n";
+    }
+    common::SetLogLevel(common::LogLevel::kWarning);
+    RecordsConfig config;
+    config.server.service = "records";
+    config.server.listen = "127.0.0.1";
+    config.server.port = 0;
+    config.server.data_dir = dir_.Sub("db");
+    config.server.max_message_bytes = 16 << 20;
+    config.server.shutdown_grace = absl::Seconds(5);
+    config.server.keepalive_time = absl::Seconds(60);
+    config.server.keepalive_timeout = absl::Seconds(20);
+    config.server.block_cache_mb = 8;
+    config.server.sync_writes = false;
+    config.retention_interval = absl::Hours(1);
+    config.security.token_file = dir_.Sub("tokens");
+    absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens =
+        common::LoadTokens(config.security);
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    config.tokens = *tokens;
+    auto server = RecordsServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    stub_ = v1::RecordsService::NewStub(channel_);
+
+    v1::CreateOrganizationRequest org;
+    org.set_organization_id("hq");
+    org.mutable_organization()->set_code("CHQ");
+    org.mutable_organization()->set_display_name("Đảng bộ Cục Hải quan Long An");
+    *org.mutable_organization()->mutable_valid_from() = Day(2015, 1, 1);
+    v1::Organization created_org;
+    ASSERT_TRUE(stub_->CreateOrganization(As(kAdminToken).get(), org, &created_org).ok());
+    v1::CreateCellRequest cell;
+    cell.set_parent("organizations/hq");
+    cell.set_cell_id("nghiep-vu");
+    cell.mutable_cell()->set_display_name("Chi bộ Nghiệp vụ");
+    *cell.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
+    v1::Cell created_cell;
+    ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), cell, &created_cell).ok());
+    for (int n = 1; n <= 3; ++n) {
+      v1::Member m;
+      grpc::Status s = stub_->AdmitMember(
+          As(kAdminToken).get(), AdmitRequest(n, "nghiep-vu", absl::StrCat("Nguyễn Văn ", n)), &m);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+    }
+    v1::CreateDuesRateTableRequest table;
+    table.set_parent("organizations/hq");
+    table.set_dues_rate_table_id("qd-342-2010");
+    v1::DuesRateTable* t = table.mutable_dues_rate_table();
+    *t->mutable_regulation() = Decision("342-QĐ/TW", Day(2010, 12, 28));
+    *t->mutable_effective_from() = Day(2011, 4, 1);
+    auto* rate = t->add_rates();
+    rate->set_category(v1::STATE_BODY_SALARY);
+    rate->set_basis_points(100);
+    auto* share = t->add_shares();
+    share->set_level(v1::DuesRateTable::CELL_UNDER_GRASSROOTS);
+    share->set_kept_basis_points(3000);
+    v1::DuesRateTable created_table;
+    grpc::Status s = stub_->CreateDuesRateTable(As(kAdminToken).get(), table, &created_table);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    for (int n = 1; n <= 3; ++n) SetBasis(n);
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    auto c = Context();
+    c->AddMetadata("authorization", "Bearer " + token);
+    return c;
+  }
+
+  static std::string MemberOf(int n) {
+    return absl::StrFormat("organizations/hq/members/m-%04d", n);
+  }
+
+  void SetBasis(int n) {
+    v1::CreateDuesBasisRequest req;
+    req.set_parent(MemberOf(n));
+    req.mutable_dues_basis()->set_category(v1::STATE_BODY_SALARY);
+    req.mutable_dues_basis()->set_basis_amount(kBasis);
+    req.mutable_dues_basis()->mutable_effective_from()->set_year(2024);
+    req.mutable_dues_basis()->mutable_effective_from()->set_month(1);
+    v1::DuesBasis basis;
+    grpc::Status s = stub_->CreateDuesBasis(As(kAdminToken).get(), req, &basis);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  static v1::RecordDuesPaymentRequest Payment(int n, int year, int month, int64_t amount,
+                                              const std::string& reason = "") {
+    v1::RecordDuesPaymentRequest req;
+    req.set_parent(MemberOf(n));
+    v1::DuesPayment* p = req.mutable_dues_payment();
+    p->mutable_period()->set_year(year);
+    p->mutable_period()->set_month(month);
+    p->set_amount(amount);
+    if (amount > 0) *p->mutable_paid_date() = Day(year, month, 10);
+    p->set_unpaid_reason(reason);
+    return req;
+  }
+
+  grpc::Status Pay(int n, int year, int month, int64_t amount, const std::string& reason = "",
+                   v1::DuesPayment* out = nullptr) {
+    v1::DuesPayment payment;
+    return stub_->RecordDuesPayment(As(kTreasurerToken).get(),
+                                    Payment(n, year, month, amount, reason),
+                                    out == nullptr ? &payment : out);
+  }
+
+  v1::CreateMeetingRequest Meeting(const std::string& id, v1::Meeting::Kind kind, int month,
+                                   v1::MeetingAttendance::Status second) {
+    v1::CreateMeetingRequest req;
+    req.set_parent(kCell);
+    req.set_meeting_id(id);
+    v1::Meeting* m = req.mutable_meeting();
+    m->set_kind(kind);
+    *m->mutable_date() = Day(2025, month, 5);
+    m->set_topic("Sinh hoạt chi bộ thường kỳ");
+    m->set_presiding_member(MemberOf(1));
+    for (int n = 1; n <= 3; ++n) {
+      v1::MeetingAttendance* a = m->add_attendance();
+      a->set_member(MemberOf(n));
+      a->set_status(n == 2 ? second : v1::MeetingAttendance::PRESENT);
+      if (n == 2 && second == v1::MeetingAttendance::EXCUSED) a->set_reason("Nằm viện");
+    }
+    return req;
+  }
+};
+
+TEST_F(RecordsDuesTest, APaymentIsRecordedWithTheAmountDueByTheTableInForce) {
+  v1::DuesPayment payment;
+  grpc::Status s = Pay(1, 2025, 3, kDue, "", &payment);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(payment.name(), MemberOf(1) + "/duesPayments/2025-03");
+  EXPECT_EQ(payment.amount_due(), kDue);
+  EXPECT_EQ(payment.cell(), kCell);
+  EXPECT_EQ(payment.rate_table(), "organizations/hq/duesRateTables/qd-342-2010");
+  EXPECT_EQ(payment.recorded_by(), "ops-treasurer");
+  EXPECT_FALSE(payment.etag().empty());
+
+  // The month is recorded once; a correction carries the etag.
+  s = Pay(1, 2025, 3, kDue);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  v1::RecordDuesPaymentRequest fix = Payment(1, 2025, 3, kDue - 600);
+  fix.mutable_dues_payment()->set_etag(payment.etag());
+  v1::DuesPayment fixed;
+  s = stub_->RecordDuesPayment(As(kTreasurerToken).get(), fix, &fixed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(fixed.amount(), kDue - 600);
+  s = stub_->RecordDuesPayment(As(kTreasurerToken).get(), fix, &fixed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << "the etag is stale now";
+
+  // A retried request_id returns the first answer and writes nothing twice.
+  v1::RecordDuesPaymentRequest retried = Payment(1, 2025, 4, kDue);
+  retried.set_request_id("pay-m1-2025-04");
+  v1::DuesPayment first, second;
+  ASSERT_TRUE(stub_->RecordDuesPayment(As(kTreasurerToken).get(), retried, &first).ok());
+  ASSERT_TRUE(stub_->RecordDuesPayment(As(kTreasurerToken).get(), retried, &second).ok());
+  EXPECT_EQ(first.etag(), second.etag());
+
+  v1::GetDuesPaymentRequest get;
+  get.set_name(payment.name());
+  v1::DuesPayment read;
+  ASSERT_TRUE(stub_->GetDuesPayment(As(kTreasurerToken).get(), get, &read).ok());
+  EXPECT_EQ(read.amount(), kDue - 600);
+
+  v1::ListDuesPaymentsRequest list;
+  list.set_parent(kCell);
+  list.set_filter("period.year = 2025");
+  list.set_page_size(1);
+  v1::ListDuesPaymentsResponse page;
+  ASSERT_TRUE(stub_->ListDuesPayments(As(kTreasurerToken).get(), list, &page).ok());
+  ASSERT_EQ(page.dues_payments_size(), 1);
+  EXPECT_EQ(page.dues_payments(0).period().month(), 4) << "latest month first";
+  list.set_page_token(page.next_page_token());
+  ASSERT_FALSE(list.page_token().empty());
+  ASSERT_TRUE(stub_->ListDuesPayments(As(kTreasurerToken).get(), list, &page).ok());
+  ASSERT_EQ(page.dues_payments_size(), 1);
+  EXPECT_EQ(page.dues_payments(0).period().month(), 3);
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  // Without a basis in force, nothing can be due: FAILED_PRECONDITION.
+  s = Pay(1, 2023, 12, kDue);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "DUES_BASIS_MISSING");
+}
+
+TEST_F(RecordsDuesTest, ArrearsAndTheThreeMonthsFlagPerMemberAndCell) {
+  // 2025 has ended: member 1 pays every month; member 2 leaves three months unpaid without a
+  // reason; member 3 leaves two unpaid and one with a recorded reason.
+  for (int month = 1; month <= 12; ++month) {
+    ASSERT_TRUE(Pay(1, 2025, month, kDue).ok());
+    if (month < 10) {
+      ASSERT_TRUE(Pay(2, 2025, month, kDue).ok());
+      ASSERT_TRUE(Pay(3, 2025, month, kDue).ok());
+    }
+  }
+  ASSERT_TRUE(Pay(3, 2025, 12, 0, "Chi bộ cho hoãn vì ốm").ok());
+
+  v1::GetMemberDuesStatementRequest req;
+  req.set_member(MemberOf(2));
+  req.set_year(2025);
+  v1::MemberDuesStatement two;
+  ASSERT_TRUE(stub_->GetMemberDuesStatement(As(kTreasurerToken).get(), req, &two).ok());
+  EXPECT_EQ(two.months_size(), 12);
+  EXPECT_EQ(two.total_due(), 12 * kDue);
+  EXPECT_EQ(two.total_paid(), 9 * kDue);
+  EXPECT_EQ(two.total_arrears(), 3 * kDue);
+  EXPECT_EQ(two.unpaid_months_without_reason(), 3);
+  EXPECT_TRUE(two.flagged());
+
+  req.set_member(MemberOf(3));
+  v1::MemberDuesStatement three;
+  ASSERT_TRUE(stub_->GetMemberDuesStatement(As(kTreasurerToken).get(), req, &three).ok());
+  EXPECT_EQ(three.total_arrears(), 3 * kDue) << "a recorded reason still owes the amount";
+  EXPECT_EQ(three.unpaid_months_without_reason(), 2);
+  EXPECT_FALSE(three.flagged());
+
+  v1::GetDuesSummaryRequest sum;
+  sum.set_scope(kCell);
+  sum.set_year(2025);
+  v1::DuesSummary cell;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &cell).ok());
+  EXPECT_EQ(cell.year_total().due(), 36 * kDue);
+  EXPECT_EQ(cell.year_total().collected(), 30 * kDue);
+  EXPECT_EQ(cell.year_total().arrears(), 6 * kDue);
+  EXPECT_EQ(cell.flagged_members(), 1);
+  ASSERT_EQ(cell.members_in_arrears_size(), 2);
+  EXPECT_EQ(cell.months_size(), 12);
+  EXPECT_EQ(cell.months(0).collected(), 3 * kDue);
+
+  // The organization's totals are its cells'; a viewer gets the totals but not who owes.
+  sum.set_scope("organizations/hq");
+  v1::DuesSummary org;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kViewerToken).get(), sum, &org).ok());
+  EXPECT_EQ(org.year_total().collected(), 30 * kDue);
+  EXPECT_EQ(org.flagged_members(), 1);
+  EXPECT_EQ(org.members_in_arrears_size(), 0);
+
+  // The remittance of January: 30% kept by the cell, the rest sent up.
+  v1::RecordDuesRemittanceRequest rem;
+  rem.set_parent(kCell);
+  rem.mutable_dues_remittance()->mutable_period()->set_year(2025);
+  rem.mutable_dues_remittance()->mutable_period()->set_month(1);
+  rem.mutable_dues_remittance()->set_remitted_amount(3 * kDue * 7 / 10);
+  *rem.mutable_dues_remittance()->mutable_remitted_date() = Day(2025, 2, 3);
+  rem.mutable_dues_remittance()->set_recipient("organizations/hq");
+  v1::DuesRemittance remitted;
+  grpc::Status s = stub_->RecordDuesRemittance(As(kTreasurerToken).get(), rem, &remitted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(remitted.collected_amount(), 3 * kDue);
+  EXPECT_EQ(remitted.expected_kept_amount(), 3 * kDue * 3 / 10);
+  EXPECT_EQ(remitted.expected_remitted_amount(), 3 * kDue * 7 / 10);
+  sum.set_scope(kCell);
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &cell).ok());
+  EXPECT_EQ(cell.months(0).remitted(), 3 * kDue * 7 / 10);
+}
+
+TEST_F(RecordsDuesTest, AViewerNeverSeesASalaryAndATreasurerReadsNoBasisAmount) {
+  ASSERT_TRUE(Pay(1, 2025, 1, kDue).ok());
+  v1::ListDuesBasesRequest bases;
+  bases.set_parent(MemberOf(1));
+  v1::ListDuesBasesResponse listed;
+  EXPECT_EQ(stub_->ListDuesBases(As(kViewerToken).get(), bases, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->ListDuesBases(As(kTreasurerToken).get(), bases, &listed).ok());
+  ASSERT_EQ(listed.dues_bases_size(), 1);
+  EXPECT_EQ(listed.dues_bases(0).basis_amount(), 0);
+  EXPECT_EQ(listed.dues_bases(0).category(), v1::STATE_BODY_SALARY);
+  ASSERT_EQ(listed.masked_fields_size(), 1);
+  EXPECT_EQ(listed.masked_fields(0), "dues_bases.basis_amount");
+  ASSERT_TRUE(stub_->ListDuesBases(As(kAdminToken).get(), bases, &listed).ok());
+  EXPECT_EQ(listed.dues_bases(0).basis_amount(), kBasis);
+
+  // A payment discloses the salary it is 1% of: viewers may not read it.
+  v1::GetDuesPaymentRequest get;
+  get.set_name(MemberOf(1) + "/duesPayments/2025-01");
+  v1::DuesPayment payment;
+  EXPECT_EQ(stub_->GetDuesPayment(As(kViewerToken).get(), get, &payment).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetMemberDuesStatementRequest statement;
+  statement.set_member(MemberOf(1));
+  statement.set_year(2025);
+  v1::MemberDuesStatement st;
+  EXPECT_EQ(stub_->GetMemberDuesStatement(As(kViewerToken).get(), statement, &st).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The treasurer may record a category but not write a salary.
+  v1::CreateDuesBasisRequest write;
+  write.set_parent(MemberOf(2));
+  write.mutable_dues_basis()->set_category(v1::STATE_BODY_SALARY);
+  write.mutable_dues_basis()->set_basis_amount(10'000'000);
+  write.mutable_dues_basis()->mutable_effective_from()->set_year(2026);
+  write.mutable_dues_basis()->mutable_effective_from()->set_month(1);
+  v1::DuesBasis basis;
+  grpc::Status s = stub_->CreateDuesBasis(As(kTreasurerToken).get(), write, &basis);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // The change stream: a viewer sees the payment and the basis without amounts.
+  v1::WatchChangesRequest watch;
+  auto ctx = As(kViewerToken);
+  auto reader = stub_->WatchChanges(ctx.get(), watch);
+  bool saw_payment = false, saw_basis = false;
+  v1::ChangeEvent event;
+  while (!(saw_payment && saw_basis) && reader->Read(&event)) {
+    if (event.has_dues_basis()) {
+      saw_basis = true;
+      EXPECT_EQ(event.resource_type(), v1::ChangeEvent::DUES_BASIS);
+      EXPECT_EQ(event.dues_basis().basis_amount(), 0);
+    }
+    if (event.has_dues_payment()) {
+      saw_payment = true;
+      EXPECT_EQ(event.resource_type(), v1::ChangeEvent::DUES_PAYMENT);
+      EXPECT_EQ(event.dues_payment().cell(), kCell);
+      EXPECT_EQ(event.dues_payment().period().month(), 1);
+      EXPECT_EQ(event.dues_payment().amount(), 0);
+      EXPECT_EQ(event.dues_payment().amount_due(), 0);
+    }
+  }
+  ctx->TryCancel();
+  EXPECT_TRUE(saw_payment && saw_basis);
+}
+
+TEST_F(RecordsDuesTest, MeetingAttendanceFlagsMissedMonthsAndThematicMeetings) {
+  v1::Meeting created;
+  for (int month : {2, 4, 7}) {  // member 2 absent without reason three times
+    grpc::Status s =
+        stub_->CreateMeeting(As(kEditorToken).get(),
+                             Meeting(absl::StrFormat("thuong-ky-2025-%02d", month),
+                                     v1::Meeting::REGULAR, month, v1::MeetingAttendance::ABSENT),
+                             &created);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(created.present_count(), 2);
+  EXPECT_EQ(created.absent_count(), 1);
+  grpc::Status s = stub_->CreateMeeting(
+      As(kEditorToken).get(),
+      Meeting("chuyen-de-2025-05", v1::Meeting::THEMATIC, 5, v1::MeetingAttendance::EXCUSED),
+      &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  v1::GetCellMeetingSummaryRequest req;
+  req.set_cell(kCell);
+  req.set_year(2025);
+  v1::CellMeetingSummary summary;
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  EXPECT_EQ(summary.months_without_regular_meeting_size(), 9);
+  EXPECT_EQ(summary.thematic_meetings(), 1);
+  EXPECT_EQ(summary.thematic_meetings_required(), 4);
+  ASSERT_EQ(summary.members_size(), 3);
+  int flagged = 0;
+  for (const auto& m : summary.members()) {
+    if (m.member() == MemberOf(2)) {
+      EXPECT_EQ(m.absent(), 3);
+      EXPECT_EQ(m.excused(), 1);
+      EXPECT_TRUE(m.flagged());
+    }
+    flagged += m.flagged() ? 1 : 0;
+  }
+  EXPECT_EQ(flagged, 1);
+  EXPECT_EQ(summary.attendance_basis_points(), 6667) << "8 present of 12, rounded half up";
+
+  // An excuse reason is personal data: a viewer reads the meeting without it.
+  v1::GetMeetingRequest get;
+  get.set_name(std::string(kCell) + "/meetings/chuyen-de-2025-05");
+  v1::Meeting read;
+  ASSERT_TRUE(stub_->GetMeeting(As(kViewerToken).get(), get, &read).ok());
+  EXPECT_EQ(read.attendance(1).status(), v1::MeetingAttendance::EXCUSED);
+  EXPECT_TRUE(read.attendance(1).reason().empty());
+  ASSERT_TRUE(stub_->GetMeeting(As(kAdminToken).get(), get, &read).ok());
+  EXPECT_EQ(read.attendance(1).reason(), "Nằm viện");
+
+  // Update with the etag: member 2 was present after all; the flag goes.
+  v1::UpdateMeetingRequest update;
+  get.set_name(std::string(kCell) + "/meetings/thuong-ky-2025-07");
+  ASSERT_TRUE(stub_->GetMeeting(As(kAdminToken).get(), get, &read).ok());
+  *update.mutable_meeting() = read;
+  update.mutable_meeting()->mutable_attendance(1)->set_status(v1::MeetingAttendance::PRESENT);
+  update.mutable_update_mask()->add_paths("attendance");
+  v1::Meeting updated;
+  s = stub_->UpdateMeeting(As(kEditorToken).get(), update, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.absent_count(), 0);
+  EXPECT_EQ(stub_->UpdateMeeting(As(kEditorToken).get(), update, &updated).error_code(),
+            grpc::StatusCode::ABORTED)
+      << "stale etag";
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  for (const auto& m : summary.members()) EXPECT_FALSE(m.flagged()) << m.member();
+
+  // Someone never in the cell cannot attend its meeting; someone unknown is not found.
+  v1::CreateCellRequest other;
+  other.set_parent("organizations/hq");
+  other.set_cell_id("van-phong");
+  other.mutable_cell()->set_display_name("Chi bộ Văn phòng");
+  *other.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
+  v1::Cell other_cell;
+  ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), other, &other_cell).ok());
+  v1::Member outsider;
+  ASSERT_TRUE(stub_
+                  ->AdmitMember(As(kAdminToken).get(),
+                                AdmitRequest(9, "van-phong", "Trần Thị Chín"), &outsider)
+                  .ok());
+  v1::CreateMeetingRequest stranger =
+      Meeting("thuong-ky-2025-08", v1::Meeting::REGULAR, 8, v1::MeetingAttendance::PRESENT);
+  stranger.mutable_meeting()->mutable_attendance(2)->set_member(outsider.name());
+  s = stub_->CreateMeeting(As(kEditorToken).get(), stranger, &created);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "MEETING_MEMBER_NOT_IN_CELL");
+  stranger.mutable_meeting()->mutable_attendance(2)->set_member("organizations/hq/members/nobody");
+  EXPECT_EQ(stub_->CreateMeeting(As(kEditorToken).get(), stranger, &created).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListMeetingsRequest list;
+  list.set_parent(kCell);
+  list.set_filter("kind = REGULAR");
+  v1::ListMeetingsResponse meetings;
+  ASSERT_TRUE(stub_->ListMeetings(As(kViewerToken).get(), list, &meetings).ok());
+  ASSERT_EQ(meetings.meetings_size(), 3);
+  EXPECT_EQ(meetings.meetings(0).date().month(), 7) << "latest first";
+}
+
+}  // namespace
+}  // namespace records::testing
