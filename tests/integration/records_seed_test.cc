@@ -152,10 +152,55 @@ TEST_F(RecordsSeedTest, LoadingAgainChangesNothing) {
   absl::StatusOr<seed::LoadResult> again = seed::LoadLongAnSeed(stub_.get());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->already_present);
+  EXPECT_TRUE(again->dues_already_present);
   v1::GetChangeLogStateResponse after;
   ASSERT_TRUE(
       stub_->GetChangeLogState(Context().get(), v1::GetChangeLogStateRequest(), &after).ok());
   EXPECT_EQ(after.last_sequence(), before.last_sequence());
+}
+
+// The rate tables of 342-QĐ/TW and 01-QĐ/TW and the illustrative 2026 dues and meetings of
+// two cells (services/records/seed/long_an_dues.h): dv-004 leaves August to October unpaid
+// and misses three regular meetings; Tổ chức cán bộ held no regular meeting in October.
+TEST_F(RecordsSeedTest, DuesAndMeetingsOfTwoCellsAreSeeded) {
+  v1::ListDuesRateTablesRequest tables_req;
+  tables_req.set_parent("organizations/hq-long-an");
+  v1::ListDuesRateTablesResponse tables;
+  ASSERT_TRUE(stub_->ListDuesRateTables(Context().get(), tables_req, &tables).ok());
+  ASSERT_EQ(tables.dues_rate_tables_size(), 2);
+  EXPECT_EQ(tables.dues_rate_tables(0).name(), "organizations/hq-long-an/duesRateTables/qd-01-2026")
+      << "latest effective_from first";
+
+  const std::string office = "organizations/hq-long-an/cells/van-phong";
+  v1::GetDuesSummaryRequest sum_req;
+  sum_req.set_scope(office);
+  sum_req.set_year(2026);
+  v1::DuesSummary sum;
+  ASSERT_TRUE(stub_->GetDuesSummary(Context().get(), sum_req, &sum).ok());
+  EXPECT_EQ(sum.flagged_members(), 1);
+  ASSERT_GT(sum.members_in_arrears_size(), 0);
+  EXPECT_EQ(sum.members_in_arrears(0).member(), "organizations/hq-long-an/members/dv-004");
+  EXPECT_GT(sum.year_total().collected(), 0);
+  EXPECT_GT(sum.months(0).remitted(), 0) << "January's remittance";
+
+  v1::GetCellMeetingSummaryRequest meet_req;
+  meet_req.set_cell(office);
+  meet_req.set_year(2026);
+  v1::CellMeetingSummary meetings;
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(Context().get(), meet_req, &meetings).ok());
+  EXPECT_EQ(meetings.thematic_meetings(), 3);
+  int flagged = 0;
+  for (const auto& m : meetings.members()) {
+    if (m.flagged()) {
+      ++flagged;
+      EXPECT_EQ(m.member(), "organizations/hq-long-an/members/dv-004");
+    }
+  }
+  EXPECT_EQ(flagged, 1);
+  meet_req.set_cell("organizations/hq-long-an/cells/to-chuc-can-bo");
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(Context().get(), meet_req, &meetings).ok());
+  ASSERT_GT(meetings.months_without_regular_meeting_size(), 0);
+  EXPECT_EQ(meetings.months_without_regular_meeting(0), 10);
 }
 
 }  // namespace

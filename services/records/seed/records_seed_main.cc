@@ -27,9 +27,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "records_seed: %s\n", token.status().ToString().c_str());
     return 2;
   }
-  auto channel = grpc::CreateChannel(
-      absl::GetFlag(FLAGS_target), common::ClientCredentials(absl::GetFlag(FLAGS_ca_cert), "", "",
-                                                             *token));
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_target),
+                          common::ClientCredentials(absl::GetFlag(FLAGS_ca_cert), "", "", *token));
   auto stub = dangbo::records::v1::RecordsService::NewStub(channel);
   absl::StatusOr<records::seed::LoadResult> result = records::seed::LoadLongAnSeed(stub.get());
   if (!result.ok()) {
@@ -41,6 +41,14 @@ int main(int argc, char** argv) {
   } else {
     std::printf("seed: loaded organizations/hq-long-an: 12 cells, %d members (%d writes)\n",
                 result->members, result->writes);
+  }
+  if (result->dues_already_present) {
+    std::printf("seed: dues and meetings already present; nothing loaded\n");
+  } else {
+    std::printf(
+        "seed: loaded dues rate tables and illustrative 2026 dues and meetings of two "
+        "cells (%d writes)\n",
+        result->dues_writes);
   }
   return 0;
 }

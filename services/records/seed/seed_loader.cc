@@ -8,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "services/records/seed/long_an_dataset.h"
+#include "services/records/seed/long_an_dues.h"
 
 namespace records::seed {
 namespace {
@@ -25,6 +26,49 @@ absl::Status Call(absl::string_view what,
   return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
 }
 
+// Calls `rpc` for every request of `requests`, naming each failure by `what` and the request.
+template <typename Req, typename Resp>
+absl::Status CallEach(const std::vector<Req>& requests, absl::string_view what,
+                      grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Req&, Resp*),
+                      Stub* stub, int* writes) {
+  for (const Req& req : requests) {
+    Resp response;
+    absl::Status s = Call(absl::StrCat(what, " ", req.request_id()),
+                          [&](grpc::ClientContext* c) { return (stub->*rpc)(c, req, &response); });
+    if (!s.ok()) return s;
+    ++*writes;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadDuesAndMeetings(Stub* stub, LoadResult* result) {
+  const DuesAndMeetings& d = LongAnDuesAndMeetings();
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("x-dangbo-principal", "seed-loader");
+    v1::GetMeetingRequest get;
+    const v1::CreateMeetingRequest& last = d.meetings.back();
+    get.set_name(absl::StrCat(last.parent(), "/meetings/", last.meeting_id()));
+    v1::Meeting meeting;
+    grpc::Status s = stub->GetMeeting(&context, get, &meeting);
+    if (s.ok()) {
+      result->dues_already_present = true;
+      return absl::OkStatus();
+    }
+    if (s.error_code() != grpc::StatusCode::NOT_FOUND) return common::FromGrpcStatus(s);
+  }
+  int* n = &result->dues_writes;
+  absl::Status s =
+      CallEach(d.rate_tables, "CreateDuesRateTable", &Stub::CreateDuesRateTable, stub, n);
+  if (s.ok()) s = CallEach(d.bases, "CreateDuesBasis", &Stub::CreateDuesBasis, stub, n);
+  if (s.ok()) s = CallEach(d.payments, "RecordDuesPayment", &Stub::RecordDuesPayment, stub, n);
+  if (s.ok()) {
+    s = CallEach(d.remittances, "RecordDuesRemittance", &Stub::RecordDuesRemittance, stub, n);
+  }
+  if (s.ok()) s = CallEach(d.meetings, "CreateMeeting", &Stub::CreateMeeting, stub, n);
+  return s;
+}
+
 }  // namespace
 
 absl::StatusOr<LoadResult> LoadLongAnSeed(Stub* stub) {
@@ -38,6 +82,8 @@ absl::StatusOr<LoadResult> LoadLongAnSeed(Stub* stub) {
     grpc::Status s = stub->GetOrganization(&context, get, &org);
     if (s.ok()) {
       result.already_present = true;
+      absl::Status dues = LoadDuesAndMeetings(stub, &result);
+      if (!dues.ok()) return dues;
       return result;
     }
     if (s.error_code() != grpc::StatusCode::NOT_FOUND) return common::FromGrpcStatus(s);
@@ -138,6 +184,8 @@ absl::StatusOr<LoadResult> LoadLongAnSeed(Stub* stub) {
   }
   result.writes += static_cast<int>(d.notifications.size() + d.starts.size() +
                                     d.conclusions.size() + d.closings.size());
+  s = LoadDuesAndMeetings(stub, &result);
+  if (!s.ok()) return s;
   return result;
 }
 
