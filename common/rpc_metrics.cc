@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/support/status.h"
 
@@ -27,11 +29,27 @@ std::pair<std::string, std::string> SplitMethod(absl::string_view full_method) {
   return {"", std::string(full_method)};
 }
 
+using CallType = RpcMetrics::CallType;
+
+CallType TypeOf(grpc::experimental::ServerRpcInfo::Type type) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  switch (type) {
+    case Type::CLIENT_STREAMING:
+      return CallType::kClientStream;
+    case Type::SERVER_STREAMING:
+      return CallType::kServerStream;
+    case Type::BIDI_STREAMING:
+      return CallType::kBidiStream;
+    default:
+      return CallType::kUnary;
+  }
+}
+
 class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit RpcMetricsInterceptor(RpcMetrics::MethodStats* stats)
       : stats_(stats), start_(std::chrono::steady_clock::now()) {
-    stats_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    stats_->started.fetch_add(1, std::memory_order_relaxed);
   }
 
   // A call that never sent a status (the client went away first) counts as CANCELLED.
@@ -42,8 +60,14 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS) &&
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      stats_->received.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      stats_->sent.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         !recorded_) {
       Record(methods->GetSendStatus().error_code());
     }
@@ -52,10 +76,9 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
 
  private:
   // Runs before the status leaves the server, so a client that has its answer never sees
-  // its own call still counted in flight (the call object itself is freed later).
+  // its own call still counted in progress (the call object itself is freed later).
   void Record(grpc::StatusCode code) {
     recorded_ = true;
-    stats_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     const int index = static_cast<int>(code);
     stats_->codes[index >= 0 && index < 17 ? index : grpc::StatusCode::UNKNOWN].fetch_add(
         1, std::memory_order_relaxed);
@@ -76,7 +99,7 @@ class RpcMetricsInterceptorFactory : public grpc::experimental::ServerIntercepto
       grpc::experimental::ServerRpcInfo* info) override {
     const char* method = info->method();
     return new RpcMetricsInterceptor(
-        metrics_->ForMethod(method != nullptr ? method : "/unknown/unknown"));
+        metrics_->ForMethod(method != nullptr ? method : "/unknown/unknown", TypeOf(info->type())));
   }
 
  private:
@@ -106,10 +129,31 @@ const char* StatusCodeName(int code) {
   return code >= 0 && code < 17 ? kNames[code] : "UNKNOWN";
 }
 
-RpcMetrics::MethodStats::MethodStats(std::string service_name, std::string method_name)
+const char* CallTypeName(RpcMetrics::CallType type) {
+  switch (type) {
+    case CallType::kClientStream:
+      return "client_stream";
+    case CallType::kServerStream:
+      return "server_stream";
+    case CallType::kBidiStream:
+      return "bidi_stream";
+    default:
+      return "unary";
+  }
+}
+
+RpcMetrics::MethodStats::MethodStats(std::string service_name, std::string method_name,
+                                     CallType call_type)
     : service(std::move(service_name)),
       method(std::move(method_name)),
+      type(call_type),
       duration(DefaultLatencyBuckets()) {}
+
+int64_t RpcMetrics::MethodStats::InFlight() const {
+  uint64_t handled = 0;
+  for (const auto& code : codes) handled += code.load(std::memory_order_relaxed);
+  return static_cast<int64_t>(started.load(std::memory_order_relaxed) - handled);
+}
 
 RpcMetrics::RpcMetrics(MetricsRegistry* registry)
     : registration_(registry->AddCollector([this] { return Collect(); })) {}
@@ -119,7 +163,7 @@ RpcMetrics& RpcMetrics::Default() {
   return *metrics;
 }
 
-RpcMetrics::MethodStats* RpcMetrics::ForMethod(absl::string_view full_method) {
+RpcMetrics::MethodStats* RpcMetrics::ForMethod(absl::string_view full_method, CallType type) {
   Shard& shard = shards_[absl::Hash<absl::string_view>()(full_method) % shards_.size()];
   {
     absl::ReaderMutexLock lock(&shard.mu);
@@ -127,14 +171,17 @@ RpcMetrics::MethodStats* RpcMetrics::ForMethod(absl::string_view full_method) {
       return it->second.get();
     }
   }
-  if (full_method != kOther && method_count_.load(std::memory_order_relaxed) >= kMaxMethods) {
-    return ForMethod(kOther);
+  if (!absl::StartsWith(full_method, kOther) &&
+      method_count_.load(std::memory_order_relaxed) >= kMaxMethods) {
+    return ForMethod(absl::StrCat(kOther, "/", CallTypeName(type)), type);
   }
   absl::MutexLock lock(&shard.mu);
   auto [it, inserted] = shard.methods.try_emplace(full_method);
   if (inserted) {
-    auto [service, method] = SplitMethod(full_method);
-    it->second = std::make_unique<MethodStats>(std::move(service), std::move(method));
+    auto [service, method] = absl::StartsWith(full_method, kOther)
+                                 ? std::pair<std::string, std::string>("", std::string(kOther))
+                                 : SplitMethod(full_method);
+    it->second = std::make_unique<MethodStats>(std::move(service), std::move(method), type);
     method_count_.fetch_add(1, std::memory_order_relaxed);
   }
   return it->second.get();
@@ -148,7 +195,12 @@ void RpcMetrics::PrepareService(absl::string_view service_name) {
     return;
   }
   for (int i = 0; i < service->method_count(); ++i) {
-    ForMethod("/" + service->full_name() + "/" + service->method(i)->name());
+    const google::protobuf::MethodDescriptor* method = service->method(i);
+    const CallType type =
+        method->client_streaming()
+            ? (method->server_streaming() ? CallType::kBidiStream : CallType::kClientStream)
+            : (method->server_streaming() ? CallType::kServerStream : CallType::kUnary);
+    ForMethod("/" + service->full_name() + "/" + method->name(), type);
   }
 }
 
@@ -158,16 +210,22 @@ RpcMetrics::NewInterceptorFactory() {
 }
 
 std::vector<MetricFamily> RpcMetrics::Collect() const {
-  MetricFamily requests{"dangbo_grpc_requests_total",
-                        "gRPC calls finished, by service, method and status code.",
-                        MetricType::kCounter,
-                        {}};
-  MetricFamily duration{"dangbo_grpc_request_duration_seconds",
-                        "Time from the start of a gRPC call to its status, in seconds.",
+  MetricFamily started{
+      "grpc_server_started_total", "RPCs started on the server.", MetricType::kCounter, {}};
+  MetricFamily handled{"grpc_server_handled_total",
+                       "RPCs completed on the server, regardless of success or failure.",
+                       MetricType::kCounter,
+                       {}};
+  MetricFamily handling{"grpc_server_handling_seconds",
+                        "Time from the start of an RPC to its status, in seconds.",
                         MetricType::kHistogram,
                         {}};
-  MetricFamily in_flight{
-      "dangbo_grpc_requests_in_flight", "gRPC calls in progress.", MetricType::kGauge, {}};
+  MetricFamily received{"grpc_server_msg_received_total",
+                        "Messages received by the server.",
+                        MetricType::kCounter,
+                        {}};
+  MetricFamily sent{
+      "grpc_server_msg_sent_total", "Messages sent by the server.", MetricType::kCounter, {}};
   // Sorted by (service, method) so scrapes are stable.
   std::vector<const MethodStats*> all;
   for (const Shard& shard : shards_) {
@@ -177,25 +235,35 @@ std::vector<MetricFamily> RpcMetrics::Collect() const {
     }
   }
   std::sort(all.begin(), all.end(), [](const MethodStats* a, const MethodStats* b) {
-    return std::tie(a->service, a->method) < std::tie(b->service, b->method);
+    return std::tie(a->service, a->method, a->type) < std::tie(b->service, b->method, b->type);
   });
+  auto count = [](const std::atomic<uint64_t>& n) {
+    return static_cast<double>(n.load(std::memory_order_relaxed));
+  };
   for (const MethodStats* stats : all) {
-    const MetricLabels labels = {{"service", stats->service}, {"method", stats->method}};
+    const MetricLabels labels = {{"grpc_type", CallTypeName(stats->type)},
+                                 {"grpc_service", stats->service},
+                                 {"grpc_method", stats->method}};
+    started.samples.push_back({"", labels, count(stats->started)});
     for (int code = 0; code < 17; ++code) {
       const uint64_t n = stats->codes[code].load(std::memory_order_relaxed);
       if (n > 0 || code == 0) {  // OK always, so every method has a series from the start
         MetricLabels with_code = labels;
-        with_code.emplace_back("code", StatusCodeName(code));
-        requests.samples.push_back({"", std::move(with_code), static_cast<double>(n)});
+        with_code.emplace_back("grpc_code", StatusCodeName(code));
+        handled.samples.push_back({"", std::move(with_code), static_cast<double>(n)});
       }
     }
     for (MetricSample& sample : stats->duration.Samples(labels)) {
-      duration.samples.push_back(std::move(sample));
+      handling.samples.push_back(std::move(sample));
     }
-    in_flight.samples.push_back(
-        {"", labels, static_cast<double>(stats->in_flight.load(std::memory_order_relaxed))});
+    received.samples.push_back({"", labels, count(stats->received)});
+    sent.samples.push_back({"", labels, count(stats->sent)});
   }
-  return {std::move(requests), std::move(duration), std::move(in_flight)};
+  std::vector<MetricFamily> families;
+  for (MetricFamily* f : {&started, &handled, &handling, &received, &sent}) {
+    families.push_back(std::move(*f));
+  }
+  return families;
 }
 
 }  // namespace common

@@ -1,14 +1,21 @@
 // File: common/rpc_metrics.h
 //
-// gRPC request metrics, recorded by a server interceptor (ServerRunner installs it next to
-// the request log) and exported through a MetricsRegistry collector:
-//   dangbo_grpc_requests_total{service,method,code}          counter
-//   dangbo_grpc_request_duration_seconds{service,method}     histogram (DefaultLatencyBuckets)
-//   dangbo_grpc_requests_in_flight{service,method}           gauge
-// service is the full proto name ("dangbo.records.v1.RecordsService"), method the method name
-// ("GetMember"), code the canonical code name ("OK", "NOT_FOUND"...). A call that ends without
-// sending a status (the client went away) counts as CANCELLED. Duration runs from the start of
-// the call to its status (streams: the whole stream).
+// gRPC server metrics under the names stock gRPC dashboards and alerts read (go-grpc-prometheus;
+// OpenTelemetry's rpc conventions carry the same labels), recorded by a server interceptor
+// (ServerRunner installs it next to the request log) and exported through a MetricsRegistry
+// collector:
+//   grpc_server_started_total{grpc_type,grpc_service,grpc_method}             counter
+//   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}   counter
+//   grpc_server_handling_seconds{grpc_type,grpc_service,grpc_method}          histogram
+//   grpc_server_msg_received_total{grpc_type,grpc_service,grpc_method}        counter
+//   grpc_server_msg_sent_total{grpc_type,grpc_service,grpc_method}            counter
+// grpc_type is unary, client_stream, server_stream or bidi_stream, so a dashboard's unary
+// latency is not skewed by streams that last minutes; grpc_service is the full proto name
+// ("dangbo.records.v1.RecordsService"), grpc_method the method name ("GetMember"), grpc_code
+// the canonical code name ("OK", "NOT_FOUND"...). A call that ends without sending a status
+// (the client went away) counts as CANCELLED. Handling time runs from the start of the call
+// to its status (streams: the whole stream; histogram buckets DefaultLatencyBuckets). Calls
+// in progress: started minus handled (a call leaves it when its status is sent).
 //
 // Thread-safety: lock-light. Each method's counters are atomics; finding a method's stats
 // takes a reader lock on one of 16 shards (a writer lock only the first time a method is
@@ -43,17 +50,26 @@ class RpcMetrics {
   // The process-wide instance, on MetricsRegistry::Default(). Never destroyed.
   static RpcMetrics& Default();
 
+  // The grpc_type label.
+  enum class CallType { kUnary, kClientStream, kServerStream, kBidiStream };
+
   struct MethodStats {
-    MethodStats(std::string service, std::string method);
+    MethodStats(std::string service, std::string method, CallType type);
     const std::string service;
     const std::string method;
-    std::array<std::atomic<uint64_t>, 17> codes{};  // by grpc::StatusCode (0..16)
+    const CallType type;
+    std::atomic<uint64_t> started{0};
+    std::array<std::atomic<uint64_t>, 17> codes{};  // handled, by grpc::StatusCode (0..16)
     Histogram duration;
-    std::atomic<int64_t> in_flight{0};
+    std::atomic<uint64_t> received{0};
+    std::atomic<uint64_t> sent{0};
+    // Calls started and not yet handled.
+    int64_t InFlight() const;
   };
 
-  // The stats of "/package.Service/Method", created on first use.
-  MethodStats* ForMethod(absl::string_view full_method);
+  // The stats of "/package.Service/Method", created on first use with `type` (a method's
+  // type never changes). Beyond kMaxMethods, method "other" of the same type.
+  MethodStats* ForMethod(absl::string_view full_method, CallType type = CallType::kUnary);
   // Makes every method of the service (full proto name, looked up in the generated
   // descriptor pool) appear at zero. Unknown names are ignored.
   void PrepareService(absl::string_view service_name);
@@ -76,5 +92,8 @@ class RpcMetrics {
 
 // "OK", "NOT_FOUND", ... for a grpc::StatusCode value; "UNKNOWN" for values out of range.
 const char* StatusCodeName(int code);
+
+// "unary", "client_stream", "server_stream", "bidi_stream".
+const char* CallTypeName(RpcMetrics::CallType type);
 
 }  // namespace common

@@ -227,6 +227,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.max_total_wal_size = int64_t{256} << 20;
   db_options.info_log = std::make_shared<ServiceLogger>(options.path);
   db_options.listeners.push_back(std::make_shared<NoSpaceRecovery>());
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  db_options.stats_persist_period_sec = 0;  // /metrics exports them; no history kept here
 
   // Open every family already on disk (a newer version may have added some) plus the ones
   // asked for.
@@ -264,6 +267,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   std::unique_ptr<Store> store(new Store());
   store->path_ = options.path;
   store->sync_writes_ = options.sync_writes;
+  store->statistics_ = db_options.statistics;
   rocksdb::DB* raw = nullptr;
   rocksdb::Options open_options(db_options, cf_options);
   rocksdb::Status s =

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "rocksdb/db.h"
+#include "rocksdb/statistics.h"
 
 namespace common {
 namespace {
@@ -12,6 +13,46 @@ struct Property {
   const char* metric;
   const char* help;
   const std::string& property;
+};
+
+struct Ticker {
+  const char* metric;
+  const char* help;
+  rocksdb::Tickers ticker;
+  double scale;  // STALL_MICROS is in microseconds; the metric in seconds
+};
+
+constexpr Ticker kTickers[] = {
+    {"dangbo_rocksdb_block_cache_hits_total", "Block cache lookups that found the block.",
+     rocksdb::BLOCK_CACHE_HIT, 1},
+    {"dangbo_rocksdb_block_cache_misses_total",
+     "Block cache lookups that missed: the block was read from disk (the page cache).",
+     rocksdb::BLOCK_CACHE_MISS, 1},
+    {"dangbo_rocksdb_block_cache_data_misses_total",
+     "Block cache misses of data blocks (index and filter blocks excluded).",
+     rocksdb::BLOCK_CACHE_DATA_MISS, 1},
+    {"dangbo_rocksdb_bloom_filter_useful_total",
+     "Point reads a bloom filter answered without reading a data block.",
+     rocksdb::BLOOM_FILTER_USEFUL, 1},
+    {"dangbo_rocksdb_read_bytes_total", "Bytes of values returned by point lookups.",
+     rocksdb::BYTES_READ, 1},
+    {"dangbo_rocksdb_iterator_read_bytes_total", "Bytes of keys and values read by iterators.",
+     rocksdb::ITER_BYTES_READ, 1},
+    {"dangbo_rocksdb_written_bytes_total", "Bytes of keys and values written.",
+     rocksdb::BYTES_WRITTEN, 1},
+    {"dangbo_rocksdb_wal_written_bytes_total", "Bytes written to the write-ahead log.",
+     rocksdb::WAL_FILE_BYTES, 1},
+    {"dangbo_rocksdb_wal_syncs_total", "Write-ahead log syncs (fsync).", rocksdb::WAL_FILE_SYNCED,
+     1},
+    {"dangbo_rocksdb_flush_written_bytes_total", "Bytes written by memtable flushes.",
+     rocksdb::FLUSH_WRITE_BYTES, 1},
+    {"dangbo_rocksdb_compaction_read_bytes_total", "Bytes read by compactions.",
+     rocksdb::COMPACT_READ_BYTES, 1},
+    {"dangbo_rocksdb_compaction_written_bytes_total", "Bytes written by compactions.",
+     rocksdb::COMPACT_WRITE_BYTES, 1},
+    {"dangbo_rocksdb_stall_seconds_total",
+     "Time writes were delayed or stopped because compaction or flushes fell behind.",
+     rocksdb::STALL_MICROS, 1e-6},
 };
 
 }  // namespace
@@ -76,6 +117,16 @@ std::vector<MetricFamily> CollectStoreMetrics(const Store& store, const std::str
                           p.help,
                           MetricType::kGauge,
                           {{"", {{"db", db_label}}, static_cast<double>(value)}}});
+    }
+  }
+  if (const rocksdb::Statistics* statistics = store.statistics(); statistics != nullptr) {
+    for (const Ticker& t : kTickers) {
+      families.push_back({t.metric,
+                          t.help,
+                          MetricType::kCounter,
+                          {{"",
+                            {{"db", db_label}},
+                            static_cast<double>(statistics->getTickerCount(t.ticker)) * t.scale}}});
     }
   }
   return families;

@@ -1,7 +1,8 @@
 // File: common/store_metrics.h
 //
-// RocksDB statistics of a common::Store as Prometheus gauges, read from the database's
-// properties at scrape time (nothing is counted on the write path):
+// RocksDB statistics of a common::Store as Prometheus metrics, read at scrape time: gauges
+// from the database's properties, counters from its Statistics tickers (which RocksDB keeps
+// in per-core counters; see Store::statistics()):
 //
 //   per column family, label {db, cf}:
 //     dangbo_rocksdb_sst_files_bytes                   rocksdb.total-sst-files-size
@@ -17,6 +18,20 @@
 //     dangbo_rocksdb_running_flushes                   rocksdb.num-running-flushes
 //     dangbo_rocksdb_background_errors                 rocksdb.background-errors (e.g. disk full)
 //     dangbo_rocksdb_write_stopped                     rocksdb.is-write-stopped (1: writes stall)
+//   RocksDB Statistics (Store::statistics()), counters since open, label {db}:
+//     dangbo_rocksdb_block_cache_hits_total            BLOCK_CACHE_HIT
+//     dangbo_rocksdb_block_cache_misses_total          BLOCK_CACHE_MISS (a block read from disk)
+//     dangbo_rocksdb_block_cache_data_misses_total     BLOCK_CACHE_DATA_MISS (data blocks only)
+//     dangbo_rocksdb_bloom_filter_useful_total         BLOOM_FILTER_USEFUL (reads a filter saved)
+//     dangbo_rocksdb_read_bytes_total                  BYTES_READ (point lookups' values)
+//     dangbo_rocksdb_iterator_read_bytes_total         ITER_BYTES_READ (scans' keys and values)
+//     dangbo_rocksdb_written_bytes_total               BYTES_WRITTEN (writes' payload)
+//     dangbo_rocksdb_wal_written_bytes_total           WAL_FILE_BYTES
+//     dangbo_rocksdb_wal_syncs_total                   WAL_FILE_SYNCED
+//     dangbo_rocksdb_flush_written_bytes_total         FLUSH_WRITE_BYTES
+//     dangbo_rocksdb_compaction_read_bytes_total       COMPACT_READ_BYTES
+//     dangbo_rocksdb_compaction_written_bytes_total    COMPACT_WRITE_BYTES
+//     dangbo_rocksdb_stall_seconds_total               STALL_MICROS / 1e6 (writes delayed)
 //
 //   common::MetricsRegistration m = common::RegisterStoreMetrics(store, "records");
 //   ...

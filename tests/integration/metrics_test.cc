@@ -47,14 +47,13 @@ double Value(const std::string& body, const std::string& series) {
   return testing_support::SampleValue(body, series);
 }
 
-const char kChecksOk[] =
-    "dangbo_grpc_requests_total{service=\"grpc.health.v1.Health\",method=\"Check\",code=\"OK\"}";
+#define HEALTH_CHECK_LABELS \
+  "grpc_type=\"unary\",grpc_service=\"grpc.health.v1.Health\",grpc_method=\"Check\""
+const char kChecksStarted[] = "grpc_server_started_total{" HEALTH_CHECK_LABELS "}";
+const char kChecksOk[] = "grpc_server_handled_total{" HEALTH_CHECK_LABELS ",grpc_code=\"OK\"}";
 const char kChecksNotFound[] =
-    "dangbo_grpc_requests_total{service=\"grpc.health.v1.Health\",method=\"Check\","
-    "code=\"NOT_FOUND\"}";
-const char kCheckLatencyCount[] =
-    "dangbo_grpc_request_duration_seconds_count{service=\"grpc.health.v1.Health\","
-    "method=\"Check\"}";
+    "grpc_server_handled_total{" HEALTH_CHECK_LABELS ",grpc_code=\"NOT_FOUND\"}";
+const char kCheckLatencyCount[] = "grpc_server_handling_seconds_count{" HEALTH_CHECK_LABELS "}";
 
 // A TCP connection to 127.0.0.1:port (-1 on failure); closed by the caller.
 int ConnectTo(int port) {
@@ -143,10 +142,14 @@ TEST_P(MetricsEndpointTest, RequestCountersMoveWithTheCallsMade) {
   EXPECT_EQ(Value(after.body, kChecksOk), 3) << after.body;
   EXPECT_EQ(Value(after.body, kChecksNotFound), 1);
   EXPECT_EQ(Value(after.body, kCheckLatencyCount), 4);
+  // Every call started has been handled: none in progress.
+  EXPECT_EQ(Value(after.body, kChecksStarted), 4);
+  // A server stream has its own grpc_type, so it stays out of the unary latency.
   EXPECT_EQ(Value(after.body,
-                  "dangbo_grpc_requests_in_flight{service=\"grpc.health.v1.Health\","
-                  "method=\"Check\"}"),
+                  "grpc_server_handling_seconds_count{grpc_type=\"server_stream\",grpc_service="
+                  "\"grpc.health.v1.Health\",grpc_method=\"Watch\"}"),
             0);
+  EXPECT_EQ(Value(after.body, "grpc_server_msg_received_total{" HEALTH_CHECK_LABELS "}"), 4);
 }
 
 TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
@@ -155,8 +158,9 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   const Scrape scrape = Get(port, "/metrics");
   ASSERT_EQ(scrape.status, 200);
   EXPECT_THAT(scrape.content_type, HasSubstr("text/plain; version=0.0.4"));
-  EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_grpc_requests_total counter\n"));
-  EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_grpc_request_duration_seconds histogram\n"));
+  EXPECT_THAT(scrape.body, HasSubstr("# TYPE grpc_server_started_total counter\n"));
+  EXPECT_THAT(scrape.body, HasSubstr("# TYPE grpc_server_handled_total counter\n"));
+  EXPECT_THAT(scrape.body, HasSubstr("# TYPE grpc_server_handling_seconds histogram\n"));
   EXPECT_GT(Value(scrape.body, "process_resident_memory_bytes"), 1 << 20);
   EXPECT_GT(Value(scrape.body, "process_open_fds"), 2);
   EXPECT_GT(Value(scrape.body, "process_start_time_seconds"), 1.6e9);
@@ -176,7 +180,8 @@ TEST_P(MetricsEndpointTest, ServesTheTextFormatWithProcessMetricsAndBuildInfo) {
   EXPECT_THAT(scrape.body,
               HasSubstr("dangbo_build_info{service=\"" + std::string(GetParam().name) + "\""));
   // The service's own methods are listed from the start.
-  EXPECT_THAT(scrape.body, HasSubstr("service=\"dangbo." + std::string(GetParam().name) + ".v1."));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("grpc_service=\"dangbo." + std::string(GetParam().name) + ".v1."));
   EXPECT_EQ(Get(port, "/nothing-here").status, 404);
 }
 
@@ -199,6 +204,14 @@ TEST_P(MetricsEndpointTest, ReportsTheRocksDbStatisticsOfItsStore) {
         "dangbo_rocksdb_pending_compaction_bytes", "dangbo_rocksdb_memtable_bytes"}) {
     EXPECT_THAT(scrape.body, HasSubstr("# TYPE " + std::string(family) + " gauge\n"));
     EXPECT_GE(Value(scrape.body, family + default_cf), 0) << family;
+  }
+  // Statistics counters, read at scrape time.
+  for (const char* counter :
+       {"dangbo_rocksdb_block_cache_hits_total", "dangbo_rocksdb_block_cache_misses_total",
+        "dangbo_rocksdb_read_bytes_total", "dangbo_rocksdb_written_bytes_total",
+        "dangbo_rocksdb_stall_seconds_total", "dangbo_rocksdb_compaction_written_bytes_total"}) {
+    EXPECT_THAT(scrape.body, HasSubstr("# TYPE " + std::string(counter) + " counter\n"));
+    EXPECT_GE(Value(scrape.body, counter + db), 0) << counter;
   }
 }
 
@@ -244,7 +257,7 @@ TEST_P(MetricsEndpointTest, IdleAndSlowConnectionsNeitherStarveAScrapeNorStayOpe
                                 std::chrono::steady_clock::now() - start)
                                 .count();
     EXPECT_EQ(scrape.status, 200);
-    EXPECT_THAT(scrape.body, HasSubstr("# TYPE dangbo_grpc_requests_total counter\n"));
+    EXPECT_THAT(scrape.body, HasSubstr("# TYPE grpc_server_handled_total counter\n"));
     EXPECT_LT(took_ms, 2000) << "the scrape took " << took_ms << " ms";
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }

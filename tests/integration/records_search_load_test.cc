@@ -50,7 +50,7 @@ double ProcessCpuSeconds() {
 int64_t InFlight(absl::string_view method) {
   return common::RpcMetrics::Default()
       .ForMethod(absl::StrCat("/dangbo.records.v1.RecordsService/", method))
-      ->in_flight.load();
+      ->InFlight();
 }
 
 // dangbo_calls_stopped_total{reason=...} (0 before the first stop).

@@ -22,14 +22,18 @@ TEST(RpcMetricsTest, PreparedServiceHasZeroSeriesForEveryMethod) {
   metrics.PrepareService("grpc.health.v1.Health");
   metrics.PrepareService("no.such.Service");  // ignored
   const std::string text = registry.Render();
-  EXPECT_THAT(text, HasSubstr("dangbo_grpc_requests_total{service=\"grpc.health.v1.Health\","
-                              "method=\"Check\",code=\"OK\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("dangbo_grpc_requests_total{service=\"grpc.health.v1.Health\","
-                              "method=\"Watch\",code=\"OK\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("dangbo_grpc_request_duration_seconds_count{service=\"grpc.health."
-                              "v1.Health\",method=\"Check\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("dangbo_grpc_requests_in_flight{service=\"grpc.health.v1.Health\","
-                              "method=\"Check\"} 0\n"));
+  // The type comes from the descriptor: Watch is a server stream.
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"grpc."
+                              "health.v1.Health\",grpc_method=\"Check\",grpc_code=\"OK\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{grpc_type=\"server_stream\",grpc_service="
+                              "\"grpc.health.v1.Health\",grpc_method=\"Watch\",grpc_code=\"OK\"} "
+                              "0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_type=\"unary\",grpc_service"
+                              "=\"grpc.health.v1.Health\",grpc_method=\"Check\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_type=\"unary\",grpc_service=\"grpc."
+                              "health.v1.Health\",grpc_method=\"Check\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_msg_received_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_msg_sent_total counter\n"));
 }
 
 TEST(RpcMetricsTest, SplitsServiceAndMethodAndCountsByCode) {
@@ -39,13 +43,36 @@ TEST(RpcMetricsTest, SplitsServiceAndMethodAndCountsByCode) {
   EXPECT_EQ(stats->service, "dangbo.records.v1.RecordsService");
   EXPECT_EQ(stats->method, "GetMember");
   EXPECT_EQ(metrics.ForMethod("/dangbo.records.v1.RecordsService/GetMember"), stats);
+  stats->started += 3;
   stats->codes[grpc::StatusCode::NOT_FOUND] += 2;
   stats->duration.Observe(0.003);
+  EXPECT_EQ(stats->InFlight(), 1);
   const std::string text = registry.Render();
-  EXPECT_THAT(text, HasSubstr("method=\"GetMember\",code=\"NOT_FOUND\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("method=\"GetMember\",code=\"OK\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("method=\"GetMember\",le=\"0.0025\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("method=\"GetMember\",le=\"0.005\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"GetMember\",grpc_code=\"NOT_FOUND\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"GetMember\",grpc_code=\"OK\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"GetMember\",le=\"0.0025\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"GetMember\",le=\"0.005\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_type=\"unary\",grpc_service=\""
+                              "dangbo.records.v1.RecordsService\",grpc_method=\"GetMember\"} 3\n"));
+}
+
+// A stream's minutes-long handling time lands in its own series, never in the unary ones.
+TEST(RpcMetricsTest, StreamsAndUnaryCallsKeepSeparateLatencySeries) {
+  MetricsRegistry registry;
+  RpcMetrics metrics(&registry);
+  metrics.ForMethod("/s.S/Get", RpcMetrics::CallType::kUnary)->duration.Observe(0.001);
+  metrics.ForMethod("/s.S/Watch", RpcMetrics::CallType::kServerStream)->duration.Observe(600);
+  metrics.ForMethod("/s.S/Import", RpcMetrics::CallType::kClientStream)->duration.Observe(60);
+  metrics.ForMethod("/s.S/Chat", RpcMetrics::CallType::kBidiStream)->duration.Observe(60);
+  const std::string text = registry.Render();
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_sum{grpc_type=\"unary\","
+                              "grpc_service=\"s.S\",grpc_method=\"Get\"} 0.001\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_sum{grpc_type=\"server_stream\","
+                              "grpc_service=\"s.S\",grpc_method=\"Watch\"} 600\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_type=\"client_stream\",grpc_service=\"s.S\","
+                              "grpc_method=\"Import\""));
+  EXPECT_THAT(text, HasSubstr("grpc_type=\"bidi_stream\",grpc_service=\"s.S\","
+                              "grpc_method=\"Chat\""));
 }
 
 TEST(RpcMetricsTest, CardinalityIsBoundedWhateverMethodNamesArrive) {
@@ -56,8 +83,15 @@ TEST(RpcMetricsTest, CardinalityIsBoundedWhateverMethodNamesArrive) {
   }
   RpcMetrics::MethodStats* overflow = metrics.ForMethod("/x.S/OneMore");
   EXPECT_EQ(overflow->method, "other");
-  EXPECT_EQ(metrics.Collect()[2].samples.size(),  // in-flight: one series per method
-            static_cast<size_t>(RpcMetrics::kMaxMethods) + 1);
+  EXPECT_EQ(metrics.ForMethod("/x.S/AndAnother"), overflow);
+  // Streams overflow into their own "other", apart from the unary calls.
+  RpcMetrics::MethodStats* stream_overflow =
+      metrics.ForMethod("/x.S/AStream", RpcMetrics::CallType::kServerStream);
+  EXPECT_EQ(stream_overflow->method, "other");
+  EXPECT_EQ(stream_overflow->type, RpcMetrics::CallType::kServerStream);
+  EXPECT_NE(stream_overflow, overflow);
+  EXPECT_EQ(metrics.Collect()[0].samples.size(),  // started: one series per method
+            static_cast<size_t>(RpcMetrics::kMaxMethods) + 2);
 }
 
 TEST(RpcMetricsTest, ConcurrentCallsAreCountedExactly) {
@@ -81,10 +115,10 @@ TEST(RpcMetricsTest, ConcurrentCallsAreCountedExactly) {
     t.join();
   }
   const std::string text = registry.Render();
-  EXPECT_THAT(text, HasSubstr("method=\"Hot\",code=\"OK\"} 20000\n"));
-  EXPECT_THAT(text, HasSubstr("dangbo_grpc_request_duration_seconds_count{service=\"s.S\","
-                              "method=\"Hot\"} 20000\n"));
-  EXPECT_THAT(text, HasSubstr("method=\"M0\",code=\"OK\"} 5000\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"Hot\",grpc_code=\"OK\"} 20000\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_count{grpc_type=\"unary\","
+                              "grpc_service=\"s.S\",grpc_method=\"Hot\"} 20000\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"M0\",grpc_code=\"OK\"} 5000\n"));
 }
 
 TEST(StatusCodeNameTest, NamesEveryCanonicalCode) {
@@ -92,6 +126,13 @@ TEST(StatusCodeNameTest, NamesEveryCanonicalCode) {
   EXPECT_STREQ(StatusCodeName(5), "NOT_FOUND");
   EXPECT_STREQ(StatusCodeName(16), "UNAUTHENTICATED");
   EXPECT_STREQ(StatusCodeName(99), "UNKNOWN");
+}
+
+TEST(CallTypeNameTest, NamesEveryTypeAsGoGrpcPrometheusDoes) {
+  EXPECT_STREQ(CallTypeName(RpcMetrics::CallType::kUnary), "unary");
+  EXPECT_STREQ(CallTypeName(RpcMetrics::CallType::kClientStream), "client_stream");
+  EXPECT_STREQ(CallTypeName(RpcMetrics::CallType::kServerStream), "server_stream");
+  EXPECT_STREQ(CallTypeName(RpcMetrics::CallType::kBidiStream), "bidi_stream");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // RocksDB properties of a Store as Prometheus gauges: present per column family and per
-// database, and they follow the data (memtable, then SST files after a flush).
+// database, and they follow the data (memtable, then SST files after a flush). Its Statistics
+// tickers as counters: they count the reads and writes made.
 #include "common/store_metrics.h"
 
 #include <cstdlib>
@@ -35,10 +36,11 @@ class StoreMetricsTest : public ::testing::Test {
   }
 
   // The value of name{labels} in a fresh collection, or -1 when absent.
-  double Value(const std::string& name, const MetricLabels& labels) {
+  double Value(const std::string& name, const MetricLabels& labels,
+               MetricType type = MetricType::kGauge) {
     for (const MetricFamily& family : CollectStoreMetrics(*store_, "records")) {
       if (family.name != name) continue;
-      EXPECT_EQ(family.type, MetricType::kGauge);
+      EXPECT_EQ(family.type, type) << name;
       for (const MetricSample& sample : family.samples) {
         if (sample.labels == labels) return sample.value;
       }
@@ -87,12 +89,54 @@ TEST_F(StoreMetricsTest, SizesFollowTheData) {
   EXPECT_GT(Value("dangbo_rocksdb_live_data_bytes", kMembers), 0);
 }
 
+TEST_F(StoreMetricsTest, StatisticsCountTheReadsAndWritesMade) {
+  auto counter = [this](const std::string& name) { return Value(name, kDb, MetricType::kCounter); };
+  for (const char* name :
+       {"dangbo_rocksdb_block_cache_hits_total", "dangbo_rocksdb_block_cache_misses_total",
+        "dangbo_rocksdb_block_cache_data_misses_total", "dangbo_rocksdb_bloom_filter_useful_total",
+        "dangbo_rocksdb_read_bytes_total", "dangbo_rocksdb_iterator_read_bytes_total",
+        "dangbo_rocksdb_written_bytes_total", "dangbo_rocksdb_wal_written_bytes_total",
+        "dangbo_rocksdb_wal_syncs_total", "dangbo_rocksdb_flush_written_bytes_total",
+        "dangbo_rocksdb_compaction_read_bytes_total",
+        "dangbo_rocksdb_compaction_written_bytes_total", "dangbo_rocksdb_stall_seconds_total"}) {
+    EXPECT_GE(counter(name), 0) << name;
+  }
+  const double written_before = counter("dangbo_rocksdb_written_bytes_total");
+  rocksdb::WriteBatch batch;
+  for (int i = 0; i < 100; ++i) {
+    batch.Put(store_->cf("members"), "member-" + std::to_string(i), std::string(1000, 'x'));
+  }
+  ASSERT_TRUE(store_->Write(&batch).ok());
+  EXPECT_GE(counter("dangbo_rocksdb_written_bytes_total"), written_before + 100 * 1000);
+  EXPECT_GE(counter("dangbo_rocksdb_wal_written_bytes_total"), 100 * 1000);
+  EXPECT_GE(counter("dangbo_rocksdb_wal_syncs_total"), 1);  // synced writes
+
+  ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions(), store_->cf("members")).ok());
+  EXPECT_GT(counter("dangbo_rocksdb_flush_written_bytes_total"), 0);
+  // The first read of a block misses the cache, the second finds it.
+  const double misses = counter("dangbo_rocksdb_block_cache_data_misses_total");
+  ASSERT_TRUE(store_->Get(store_->cf("members"), "member-7").ok());
+  EXPECT_GT(counter("dangbo_rocksdb_block_cache_data_misses_total"), misses);
+  EXPECT_GE(counter("dangbo_rocksdb_block_cache_misses_total"),
+            counter("dangbo_rocksdb_block_cache_data_misses_total"));
+  const double hits = counter("dangbo_rocksdb_block_cache_hits_total");
+  ASSERT_TRUE(store_->Get(store_->cf("members"), "member-7").ok());
+  EXPECT_GT(counter("dangbo_rocksdb_block_cache_hits_total"), hits);
+  EXPECT_GE(counter("dangbo_rocksdb_read_bytes_total"), 2 * 1000);
+  // An absent key within the file's range: its bloom filter answers.
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(store_->cf("members"), "member-5x").status()));
+  EXPECT_GE(counter("dangbo_rocksdb_bloom_filter_useful_total"), 1);
+  EXPECT_EQ(counter("dangbo_rocksdb_stall_seconds_total"), 0);
+}
+
 TEST_F(StoreMetricsTest, RegistrationRendersWhileItLives) {
   MetricsRegistry registry;
   {
     MetricsRegistration registration = RegisterStoreMetrics(store_.get(), "records", &registry);
     EXPECT_THAT(registry.Render(),
                 HasSubstr("dangbo_rocksdb_block_cache_capacity_bytes{db=\"records\"} 8388608\n"));
+    EXPECT_THAT(registry.Render(),
+                HasSubstr("# TYPE dangbo_rocksdb_block_cache_hits_total counter\n"));
   }
   EXPECT_THAT(registry.Render(), Not(HasSubstr("dangbo_rocksdb_")));
 }
