@@ -32,10 +32,15 @@
 // namespaces labelled dangbo.gov.vn/client-namespace=true (one peer with both selectors).
 // A CronJob that calls CreateBackup needs records to delete old backups (DANGBO_BACKUP_KEEP,
 // DANGBO_BACKUP_MAX_AGE), or the backups volume fills.
+// Monitoring (deploy/k8s/components/monitoring), when rendered: the PodMonitor scrapes every
+// server pod (not the backup's) on a container port each of them has, with the job label the
+// alerts select (the pod's app.kubernetes.io/name); every alert of the PrometheusRule has a
+// severity and a runbook annotation naming a section of deploy/OPERATIONS.md.
 // Prints each violated invariant and "N passed, M failed"; exits 1 on any failure.
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { posix } from "node:path";
+import { dirname, join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, loadManifests } from "./manifests.mjs";
 
 // The servers by workload name. binary: whose flags its DANGBO_* keys must name. role: the
@@ -598,6 +603,52 @@ function checkNetworkPolicies(c) {
   }
 }
 
+// The PodMonitor and PrometheusRule of the monitoring component, when the rendering has them.
+function checkMonitoring(c) {
+  for (const pm of c.find("PodMonitor")) {
+    const who = describe(pm);
+    const selector = pm.spec?.selector?.matchLabels;
+    for (const service of Object.keys(SERVICES)) {
+      const w = c.find(SERVICES[service].workload, service)[0];
+      const labels = w?.spec?.template?.metadata?.labels;
+      if (!labels) continue;
+      c.check(`${who}: selects the ${service} pods`, selects(selector, labels));
+      c.check(`${who}: job label of ${service} is "${service}" (alerts select job="${service}")`,
+              labels[pm.spec?.jobLabel] === service, `jobLabel=${pm.spec?.jobLabel}`);
+      const ports = (w.spec.template.spec?.containers ?? [])
+          .flatMap((ct) => (ct.ports ?? []).map((p) => p.name));
+      for (const ep of pm.spec?.podMetricsEndpoints ?? []) {
+        c.check(`${who}: port ${ep.port} is a container port of the ${service} pods`,
+                ports.includes(ep.port), `ports: ${ports.join(",")}`);
+      }
+    }
+    for (const job of c.find("CronJob")) {
+      c.check(`${who}: does not select ${describe(job)}'s pods`,
+              !selects(selector, job.spec?.jobTemplate?.spec?.template?.metadata?.labels));
+    }
+  }
+  const rules = c.find("PrometheusRule");
+  if (rules.length === 0) return;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const runbook = readFileSync(join(here, "..", "..", "deploy", "OPERATIONS.md"), "utf8");
+  const headings = new Set(runbook.split("\n").filter((l) => /^#+ /.test(l))
+      .map((l) => l.replace(/^#+ /, "").trim()));
+  for (const pr of rules) {
+    for (const group of pr.spec?.groups ?? []) {
+      for (const rule of (group.rules ?? []).filter((r) => r.alert)) {
+        const who = `${describe(pr)} alert ${rule.alert}`;
+        c.check(`${who}: severity critical or warning`,
+                ["critical", "warning"].includes(rule.labels?.severity),
+                `severity=${rule.labels?.severity}`);
+        const named = rule.annotations?.runbook ?? "";
+        const m = /^deploy\/OPERATIONS\.md: ([^(]+?)(?: \(.*\))?$/.exec(named);
+        c.check(`${who}: runbook names a section of deploy/OPERATIONS.md`,
+                m !== null && headings.has(m[1]), `runbook=${named}`);
+      }
+    }
+  }
+}
+
 function main(argv) {
   const flags = {};
   const files = [];
@@ -645,6 +696,7 @@ function main(argv) {
     }
   }
   checkNetworkPolicies(c);
+  checkMonitoring(c);
   const secrets = secretsFile ? loadManifests([secretsFile]).map((d) => d.doc) : undefined;
   checkPageTokenKeys(c, production, secrets);
   if (secrets) checkSecrets(c, secrets);

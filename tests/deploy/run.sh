@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The deploy test (ctest label "deploy"): renders every overlay under deploy/k8s/overlays with
+# The deploy test (ctest label "deploy"): renders every overlay under deploy/k8s/overlays, and
+# those under tests/deploy/overlays (prod with the monitoring component), with
 # `kubectl kustomize`, validates each object against the Kubernetes schema strictly
 # (validate.mjs), checks the manifests' invariants (invariants.mjs) — for prod also against
 # the Secrets deploy/k8s/make-secrets.sh creates — and checks that every broken fixture under
@@ -29,19 +30,7 @@ for tool in kubectl node npm openssl; do
   fi
 done
 
-# A lock (mkdir is atomic) in case two builds run the test at once on one checkout.
-if [[ ! -f "$here/node_modules/.package-lock.json" ]]; then
-  lock="$here/.npm-install.lock"
-  for _ in $(seq 1 600); do mkdir "$lock" 2>/dev/null && break; sleep 0.5; done
-  trap 'rmdir "$lock" 2>/dev/null || true' EXIT
-  if [[ ! -f "$here/node_modules/.package-lock.json" ]]; then
-    echo "installing the validator (npm ci, pinned by package-lock.json)..."
-    (cd "$here" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || {
-      echo "run.sh: FAILED: npm ci in $here did not succeed" >&2; exit 1; }
-  fi
-  rmdir "$lock" 2>/dev/null || true
-  trap - EXIT
-fi
+. "$here/npm-ci.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -61,18 +50,18 @@ for service in "${!binaries[@]}"; do
 done
 
 overlays=0
-for dir in "$root"/deploy/k8s/overlays/*/; do
+for dir in "$root"/deploy/k8s/overlays/*/ "$here"/overlays/*/; do
   name=$(basename "$dir")
   out="$work/$name.yaml"
   overlays=$((overlays + 1))
   echo "== overlay $name"
   if ! kubectl kustomize "$dir" > "$out"; then
-    fail "kubectl kustomize deploy/k8s/overlays/$name"
+    fail "kubectl kustomize ${dir#"$root"/}"
     continue
   fi
   node "$here/validate.mjs" "$out" || fail "schema validation of overlay $name"
   secret_args=()
-  if [[ $name == prod ]]; then
+  if [[ $name == prod* ]]; then
     # The Secrets prod mounts, as deploy/k8s/make-secrets.sh creates them (and schema-valid).
     ns=$(sed -n 's/^namespace: *//p' "$dir/kustomization.yaml")
     if "$root/deploy/k8s/make-secrets.sh" "$ns" "$work/secrets" >/dev/null; then
@@ -84,7 +73,7 @@ for dir in "$root"/deploy/k8s/overlays/*/; do
   fi
   node "$here/invariants.mjs" "${flag_args[@]}" "${secret_args[@]}" "$out" || fail "invariants of overlay $name"
 done
-[[ $overlays -ge 2 ]] || fail "expected the dev and prod overlays, found $overlays overlay(s)"
+[[ $overlays -ge 3 ]] || fail "expected the dev, prod and prod-monitoring overlays, found $overlays overlay(s)"
 
 fixtures=0
 for dir in "$here"/fixtures/*/; do

@@ -6,7 +6,10 @@
 //   2. strict: every key must be a field of the matching @kubernetes/client-node model (an
 //      unknown or misspelled field such as `livenessProbe.grpcc` is an error; the API server
 //      would silently drop it).
-// An apiVersion/kind neither package knows (e.g. a CRD) is a failure, not a skip.
+// The Prometheus Operator's PodMonitor and PrometheusRule (deploy/k8s/components/monitoring) are
+// checked the same way: schema by @kubernetes-models/prometheus-operator, strictness against
+// the fields listed in CRD_FIELDS below (the CRD models accept unknown keys).
+// Any other apiVersion/kind (another CRD) is a failure, not a skip.
 //
 //   node validate.mjs rendered.yaml [more.yaml ...]   -> "N passed, M failed"; exit 1 on failure
 import * as clientModels from "@kubernetes/client-node/dist/gen/models/all.js";
@@ -17,11 +20,63 @@ async function schemaModel(apiVersion, kind) {
   if (typeof apiVersion !== "string" || typeof kind !== "string" || !/^\w+$/.test(kind)) {
     return null;
   }
+  const where = apiVersion.startsWith("monitoring.coreos.com/")
+    ? `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`
+    : `kubernetes-models/${apiVersion}/${kind}`;
   try {
-    const module = await import(`kubernetes-models/${apiVersion}/${kind}`);
+    const module = await import(where);
     return module[kind] ?? null;
   } catch {
     return null;
+  }
+}
+
+// The fields of the custom resources dangbo uses, as the Prometheus Operator's CRDs define
+// them (v0.7x), for the strict check: an object maps a key to its shape, [shape] is a list of
+// it, ANY is a value not looked into. metadata is checked as V1ObjectMeta.
+const ANY = null;
+const RELABEL = [{ sourceLabels: ANY, separator: ANY, targetLabel: ANY, regex: ANY, modulus: ANY,
+                   replacement: ANY, action: ANY }];
+const CRD_FIELDS = {
+  "monitoring.coreos.com/v1/PodMonitor": {
+    spec: {
+      jobLabel: ANY, podTargetLabels: ANY, selector: "V1LabelSelector", namespaceSelector: ANY,
+      sampleLimit: ANY, targetLimit: ANY, labelLimit: ANY, attachMetadata: ANY,
+      podMetricsEndpoints: [{
+        port: ANY, targetPort: ANY, path: ANY, scheme: ANY, params: ANY, interval: ANY,
+        scrapeTimeout: ANY, honorLabels: ANY, honorTimestamps: ANY, relabelings: RELABEL,
+        metricRelabelings: RELABEL, tlsConfig: ANY, bearerTokenSecret: ANY, basicAuth: ANY,
+        authorization: ANY, oauth2: ANY, followRedirects: ANY, enableHttp2: ANY,
+        filterRunning: ANY, proxyUrl: ANY,
+      }],
+    },
+  },
+  "monitoring.coreos.com/v1/PrometheusRule": {
+    spec: {
+      groups: [{
+        name: ANY, interval: ANY, limit: ANY, partial_response_strategy: ANY,
+        rules: [{ alert: ANY, record: ANY, expr: ANY, for: ANY, keep_firing_for: ANY,
+                  labels: ANY, annotations: ANY }],
+      }],
+    },
+  },
+};
+
+// Appends "path: unknown field" for every key of `value` outside `shape` (see CRD_FIELDS).
+function checkCrdFields(value, shape, path, errors) {
+  if (shape === ANY || value === null || typeof value !== "object") return;
+  if (typeof shape === "string") {
+    checkUnknownFields(value, shape, path, errors);
+  } else if (Array.isArray(shape)) {
+    if (Array.isArray(value)) value.forEach((v, i) => checkCrdFields(v, shape[0], `${path}[${i}]`, errors));
+  } else if (!Array.isArray(value)) {
+    for (const [key, v] of Object.entries(value)) {
+      if (!(key in shape)) {
+        errors.push(`${path}.${key}: unknown field`);
+      } else {
+        checkCrdFields(v, shape[key], `${path}.${key}`, errors);
+      }
+    }
   }
 }
 
@@ -74,8 +129,9 @@ export async function validateObject(doc) {
   if (typeof doc !== "object" || Array.isArray(doc)) return ["document is not an object"];
   const { apiVersion, kind } = doc;
   const Model = await schemaModel(apiVersion, kind);
+  const crd = CRD_FIELDS[`${apiVersion}/${kind}`];
   const strictName = typeof apiVersion === "string" ? strictModelName(apiVersion, kind) : null;
-  if (!Model || !strictName) {
+  if (!Model || (!strictName && !crd)) {
     return [`unknown apiVersion/kind ${apiVersion}/${kind} (no schema for it)`];
   }
   try {
@@ -88,7 +144,11 @@ export async function validateObject(doc) {
       errors.push(`${where}: ${err.message}${extra}`);
     }
   }
-  checkUnknownFields(doc, strictName, "", errors);
+  if (crd) {
+    checkCrdFields(doc, { apiVersion: ANY, kind: ANY, metadata: "V1ObjectMeta", ...crd }, "", errors);
+  } else {
+    checkUnknownFields(doc, strictName, "", errors);
+  }
   return errors;
 }
 
