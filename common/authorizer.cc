@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/correlation.h"
 #include "common/errors.h"
 #include "common/permissions.h"
 #include "common/request_text.h"
@@ -82,8 +83,10 @@ absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::AuthorizeStream(
           "TLS_REQUIRED");
     }
   }
-  return AuthorizeHeader(Metadata(context, "authorization"),
-                         Metadata(context, "x-dangbo-principal"), method);
+  absl::StatusOr<std::shared_ptr<const Principal>> caller = AuthorizeHeader(
+      Metadata(context, "authorization"), Metadata(context, "x-dangbo-principal"), method);
+  if (caller.ok()) NoteCallPrincipal(context, **caller);  // for the call's rpc log line
+  return caller;
 }
 
 absl::StatusOr<std::shared_ptr<const Principal>> Authorizer::AuthorizeHeader(

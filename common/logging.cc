@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "common/echo_bounds.h"
 #include "common/log_buffer.h"
 #include "common/vi_text.h"
+#include "grpc/support/log.h"
 
 namespace common {
 namespace {
@@ -234,6 +236,31 @@ void Log(LogLevel level, absl::string_view msg, std::initializer_list<LogField> 
   } else {
     WriteToStderr(line);  // one write(2) keeps concurrent lines whole
   }
+}
+
+namespace {
+
+void GrpcLog(gpr_log_func_args* args) {
+  LogLevel level = LogLevel::kError;
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) {
+    level = LogLevel::kDebug;
+  } else if (args->severity == GPR_LOG_SEVERITY_INFO) {
+    level = LogLevel::kInfo;
+  }
+  if (level < GetLogLevel()) return;
+  absl::string_view file = args->file != nullptr ? args->file : "";
+  if (const size_t slash = file.rfind('/'); slash != file.npos) file.remove_prefix(slash + 1);
+  Log(level, "grpc",
+      {{"file", file},
+       {"line", args->line},
+       {"detail", args->message != nullptr ? args->message : ""}});
+}
+
+}  // namespace
+
+void InstallGrpcLogHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] { gpr_set_log_function(&GrpcLog); });
 }
 
 }  // namespace common

@@ -68,6 +68,14 @@ void BufferLogs();
 // Writes the buffered lines; returns once they are out. Nothing to do when not buffering.
 void FlushLogs();
 
+// Routes gRPC core's own log lines (gpr_log: transport errors, failed binds, and whatever
+// GRPC_VERBOSITY / GRPC_TRACE turn on) into these JSON lines:
+//   {"time":...,"level":"ERROR","msg":"grpc","file":"chttp2_server.cc","line":123,
+//    "detail":"..."}
+// instead of gRPC's own plain-text format on stderr. gRPC's DEBUG and INFO lines map to
+// DEBUG and INFO, its ERROR lines to ERROR. Idempotent; ServerRunner calls it.
+void InstallGrpcLogHandler();
+
 // Formats one log line (without the trailing newline); exposed for tests.
 std::string FormatLogLine(LogLevel level, absl::string_view msg,
                           std::initializer_list<LogField> fields);

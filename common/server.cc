@@ -52,6 +52,7 @@ ServerRunner::ServerRunner(ServerConfig config, std::string version)
     : config_(std::move(config)),
       version_(std::move(version)),
       credentials_(grpc::InsecureServerCredentials()) {
+  InstallGrpcLogHandler();  // gRPC's own log lines as JSON, from the first one on
   SetErrorDomain(absl::StrCat(config_.service, ".dangbo.gov.vn"));
 }
 

@@ -20,5 +20,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   common::SetLogLevel(config->server.log_level);
+  common::InstallGrpcLogHandler();  // before anything starts gRPC
   return records::RunRecordsServer(*config);
 }

@@ -8,8 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/correlation.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
+#include "common/logging.h"
 #include "dangbo/analytics/v1/analytics_service.pb.h"
 #include "dangbo/records/v1/change.pb.h"
 #include "grpcpp/create_channel.h"
@@ -108,11 +110,13 @@ void StreamLoop<Event>::Start() {
 }
 
 template <typename Event>
-void StreamLoop<Event>::PrepareContext(grpc::ClientContext* context, absl::Duration timeout) const {
+std::string StreamLoop<Event>::PrepareContext(grpc::ClientContext* context,
+                                              absl::Duration timeout) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   if (!options_.bearer_token.empty()) {
     context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
   }
+  return common::StartCorrelation(context);
 }
 
 template <typename Event>
@@ -153,8 +157,11 @@ absl::Status StreamLoop<Event>::FollowOnce(bool* delivered) {
   if (!prepared.ok()) return prepared.status();
   FollowerState position = *std::move(prepared);
   grpc::ClientContext context;
-  PrepareContext(&context, options_.stream_deadline);
+  const std::string request_id = PrepareContext(&context, options_.stream_deadline);
   if (!thread_.Activate(&context)) return absl::CancelledError("stopping");
+  // The source logs the stream's rpc line with the same request id when it ends.
+  common::LogInfo("follower: stream opened",
+                  {{"target", options_.records_target}, {"request_id", request_id}});
   std::unique_ptr<grpc::ClientReaderInterface<Event>> reader = stream_->Open(&context, position);
 
   // Events received and not yet applied; `position` includes the batch being applied and

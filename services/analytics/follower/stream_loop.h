@@ -120,8 +120,9 @@ class StreamLoop {
   void Run();
   // One connection: `delivered` when a message arrived.
   absl::Status FollowOnce(bool* delivered);
-  // Deadline and credentials metadata of every call.
-  void PrepareContext(grpc::ClientContext* context, absl::Duration timeout) const;
+  // Deadline, credentials and correlation metadata (a new x-request-id and traceparent,
+  // common/correlation.h) of every call; returns the request id.
+  std::string PrepareContext(grpc::ClientContext* context, absl::Duration timeout) const;
 
   FollowedStream<Event>* stream_;
   const FollowerOptions options_;

@@ -129,8 +129,10 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
                                   const Request* request, Response* response, How how,
                                   Handler handler);
-  // A replica's write: sent to the writer with the caller's authorization header and deadline;
-  // the writer's answer, once this replica applied it (at most kReadYourWriteWait).
+  // A replica's write: sent to the writer on a child of the call (ClientContext::
+  // FromCallbackServerContext: its deadline and cancellation) with the caller's authorization
+  // header and the call's request id and trace (common/correlation.h); the writer's answer,
+  // once this replica applied it (at most kReadYourWriteWait).
   void PrepareForward(const grpc::CallbackServerContext& ctx, grpc::ClientContext* client) const;
   grpc::Status ForwardedStatus(absl::string_view method, const grpc::ClientContext& client,
                                grpc::Status status) const;

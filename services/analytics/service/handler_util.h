@@ -46,10 +46,12 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::Serve(grpc::CallbackServerContex
   }
   if constexpr (std::is_member_function_pointer_v<How>) {  // a write
     if (replication_.replica()) {
-      grpc::ClientContext client;
-      PrepareForward(*ctx, &client);
-      grpc::Status status = (replication_.writer->*how)(&client, *request, response);
-      reactor->Finish(ForwardedStatus(method, client, std::move(status)));
+      // A child of this call: its deadline and cancellation pass on to the writer.
+      std::unique_ptr<grpc::ClientContext> client =
+          grpc::ClientContext::FromCallbackServerContext(*ctx);
+      PrepareForward(*ctx, client.get());
+      grpc::Status status = (replication_.writer->*how)(client.get(), *request, response);
+      reactor->Finish(ForwardedStatus(method, *client, std::move(status)));
       return reactor;
     }
     common::Cancellation stop(ctx);

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/correlation.h"
 #include "common/errors.h"
 #include "common/logging.h"
 #include "services/analytics/service/analytics_service.h"
@@ -62,12 +63,14 @@ grpc::ServerWriteReactor<v1::IndicatorChange>* AnalyticsServiceImpl::WatchIndica
 void AnalyticsServiceImpl::PrepareForward(const grpc::CallbackServerContext& ctx,
                                           grpc::ClientContext* client) const {
   // The writer decides (validation, idempotency, etags); this thread waits for it, which is
-  // fine for yearly figures written a few times a year.
+  // fine for yearly figures written a few times a year. The caller's deadline and
+  // cancellation come with `client` (a child of the call); this bounds the wait further.
   client->set_deadline(std::min(ctx.deadline(), absl::ToChronoTime(absl::Now() + kForwardTimeout)));
   auto auth = ctx.client_metadata().find("authorization");
   if (auth != ctx.client_metadata().end()) {
     client->AddMetadata("authorization", std::string(auth->second.data(), auth->second.size()));
   }
+  common::PropagateCorrelation(ctx, client);  // the writer logs the same request id
 }
 
 grpc::Status AnalyticsServiceImpl::ForwardedStatus(absl::string_view method,
