@@ -55,8 +55,8 @@ std::map<std::string, std::string, std::less<>> BuildTable() {
   add(kRecordsAdmin, {"CreateBackup", "ListBackups", "VerifyBackup", "DeleteBackup"}, kAdminBackup);
   add(kAnalytics,
       {"GetIndicator", "ListIndicators", "ListObservations", "GetYearlyPerformance", "CompareYears",
-       "GetTermSummary", "RankOrganizations", "GetIndicatorSeries", "GetPartyStatistics",
-       "ListPartyStatistics", "GetFollowerStatus", "WatchIndicatorChanges"},
+       "GetTermSummary", "RankOrganizations", "GetIndicatorSeries", "GenerateReport",
+       "GetPartyStatistics", "ListPartyStatistics", "GetFollowerStatus", "WatchIndicatorChanges"},
       kAnalyticsRead);
   add(kAnalytics, {"CreateIndicator", "UpdateIndicator", "DeleteIndicator", "RecordObservations"},
       kAnalyticsWrite);

@@ -118,6 +118,9 @@ Analytics examples:
   # Rank in the Mekong Delta by 2019 revenue:
   grpcurl "\${A[@]}" -d '{"region":"Đồng bằng sông Cửu Long","indicator_id":"state-budget-revenue","year":2019,"by":"VALUE","organization":"organizations/hq-long-an"}' \\
     127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/RankOrganizations
+  # The term report 2015–2020 through 2019, in Vietnamese (Markdown: add | jq -r .markdown):
+  grpcurl "\${A[@]}" -d '{"organization":"organizations/hq-long-an","term":{"start_year":2015,"end_year":2020},"through_year":2019}' \\
+    127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/GenerateReport
   grpcurl "\${A[@]}" 127.0.0.1:$ANALYTICS_PORT dangbo.analytics.v1.AnalyticsService/GetFollowerStatus
 TEXT
 echo

@@ -303,6 +303,31 @@ absl::Status Validate(const v1::GetIndicatorSeriesRequest& request) {
   return absl::OkStatus();
 }
 
+absl::Status Validate(const v1::GenerateReportRequest& request) {
+  RETURN_IF_ERROR(ParseOrganizationName(request.organization(), "organization").status());
+  switch (request.period_case()) {
+    case v1::GenerateReportRequest::kYear:
+      RETURN_IF_ERROR(ValidateYear(request.year(), "year"));
+      if (request.has_through_year()) {
+        return common::InvalidField("through_year", "is for term reports only; omit it with year");
+      }
+      return absl::OkStatus();
+    case v1::GenerateReportRequest::kTerm:
+      RETURN_IF_ERROR(ValidateTerm(request.term(), "term"));
+      if (request.has_through_year() && (request.through_year() <= request.term().start_year() ||
+                                         request.through_year() > request.term().end_year())) {
+        return common::InvalidField(
+            "through_year",
+            absl::StrCat("must be after the term's start_year ", request.term().start_year(),
+                         " and at most its end_year ", request.term().end_year()));
+      }
+      return absl::OkStatus();
+    default:
+      return common::InvalidField(
+          "year", "give a year (yearly report, e.g. 2019) or a term (term report, e.g. 2015–2020)");
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Party statistics
 

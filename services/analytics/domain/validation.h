@@ -58,6 +58,9 @@ absl::Status Validate(const dangbo::analytics::v1::GetTermSummaryRequest& reques
 absl::Status Validate(const dangbo::analytics::v1::RankOrganizationsRequest& request);
 absl::Status Validate(const dangbo::analytics::v1::GetIndicatorSeriesRequest& request);
 
+// Reports: exactly one of year and term; through_year only with a term, inside it.
+absl::Status Validate(const dangbo::analytics::v1::GenerateReportRequest& request);
+
 // Party statistics: a year from kMinYear to `today`'s year.
 absl::Status Validate(const dangbo::analytics::v1::GetPartyStatisticsRequest& request,
                       absl::CivilDay today);

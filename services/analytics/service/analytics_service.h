@@ -2,11 +2,12 @@
 //
 // The AnalyticsService handlers (gRPC callback API), split by resource as records' are:
 // indicator_handlers.cc, observation_handlers.cc, performance_handlers.cc (yearly
-// performance, year comparison, term summary, series, ranking), party_statistics_handlers.cc
-// and replication_handlers.cc (follower status, the indicator stream, a replica's forwarded
-// writes). Every unary handler has one shape (Serve, handler_util.h): authorize, validate the
-// request (domain/validation.h), read or write the stores, apply the domain rules (domain/),
-// reply. Errors are absl::Status values converted once, with common::ToGrpcStatus.
+// performance, year comparison, term summary, series, ranking, the yearly and term report),
+// party_statistics_handlers.cc and replication_handlers.cc (follower status, the indicator
+// stream, a replica's forwarded writes). Every unary handler has one shape (Serve,
+// handler_util.h): authorize, validate the request (domain/validation.h), read or write the
+// stores, apply the domain rules (domain/), reply. Errors are absl::Status values converted
+// once, with common::ToGrpcStatus.
 //
 // Indicator replication (Replication below): a writer commits indicator writes, returns the
 // indicator log's head in the trailing metadata "dangbo-indicator-sequence" and serves
@@ -52,7 +53,8 @@ struct Replication {
 class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService {
  public:
   // `scan_pool` (not owned, may be null: inline) runs the queries whose cost grows with the
-  // data (RankOrganizations reads every organization) off gRPC's callback threads.
+  // data (RankOrganizations and GenerateReport read every organization) off gRPC's callback
+  // threads.
   AnalyticsServiceImpl(IndicatorStore* indicators, ReadModelStore* read_model,
                        RecordsFollower* follower, const common::Authorizer* authorizer,
                        Replication replication = {}, common::WorkPool* scan_pool = nullptr);
@@ -93,6 +95,9 @@ class AnalyticsServiceImpl final : public v1::AnalyticsService::CallbackService 
   grpc::ServerUnaryReactor* GetIndicatorSeries(grpc::CallbackServerContext* ctx,
                                                const v1::GetIndicatorSeriesRequest* request,
                                                v1::GetIndicatorSeriesResponse* response) override;
+  grpc::ServerUnaryReactor* GenerateReport(grpc::CallbackServerContext* ctx,
+                                           const v1::GenerateReportRequest* request,
+                                           v1::GenerateReportResponse* response) override;
   grpc::ServerUnaryReactor* GetPartyStatistics(grpc::CallbackServerContext* ctx,
                                                const v1::GetPartyStatisticsRequest* request,
                                                v1::PartyStatistics* response) override;

@@ -1,6 +1,6 @@
 // Performance queries: an organization's year (GetYearlyPerformance), two years compared,
-// a term summarized, one indicator's series, and the organizations of a region or parent
-// ranked by one indicator.
+// a term summarized, one indicator's series, the organizations of a region or parent
+// ranked by one indicator, and the yearly or term report worded from those same figures.
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -15,6 +15,7 @@
 #include "services/analytics/domain/figures.h"
 #include "services/analytics/domain/performance.h"
 #include "services/analytics/domain/ranking.h"
+#include "services/analytics/domain/report.h"
 #include "services/analytics/domain/resource_names.h"
 #include "services/analytics/domain/term.h"
 #include "services/analytics/domain/term_summary.h"
@@ -223,6 +224,99 @@ absl::Status RankedPage(const v1::RankOrganizationsRequest& request, const Entri
   return absl::OkStatus();
 }
 
+// Where the organization stands on `indicator`'s value among its region's organizations in
+// `rank_request`'s year (RankOrganizations' rules: peers, comparability, competition ranking).
+absl::StatusOr<RegionRank> RankInRegion(const IndicatorStore& store,
+                                        v1::RankOrganizationsRequest rank_request,
+                                        const std::vector<Organization>& peers,
+                                        const v1::Indicator& indicator,
+                                        common::Cancellation* stop) {
+  rank_request.set_indicator_id(IdOf(indicator));
+  ASSIGN_OR_RETURN(Entries entries, RankEntries(store, rank_request, peers, stop));
+  v1::RankOrganizationsResponse ranked;
+  RETURN_IF_ERROR(RankedPage(rank_request, entries, "", 1,
+                             common::ListScope{"GenerateReport", "", "", ""}, &ranked));
+  RegionRank out;
+  out.region = rank_request.region();
+  out.metric = ranked.located().metric();
+  if (ranked.located().has_rank()) out.rank = ranked.located().rank();
+  out.tied = ranked.located().tied();
+  out.total_ranked = ranked.total_ranked();
+  return out;
+}
+
+// The figures of a report, computed by the rules of the other queries: YearPerformance for
+// the report's last year against the term's start, SummarizeTerm for a term, the region's
+// ranking by value, and the read model's party statistics of that year.
+absl::StatusOr<ReportInput> ReportFigures(const IndicatorStore& store,
+                                          const ReadModelStore& read_model,
+                                          const v1::GenerateReportRequest& request,
+                                          common::Cancellation* stop) {
+  ASSIGN_OR_RETURN(std::string org, ParseOrganizationName(request.organization(), "organization"));
+  ReportInput in;
+  in.organization = request.organization();
+  if (request.has_term()) {
+    in.kind = v1::GenerateReportResponse::TERM;
+    in.term = request.term();
+    in.year = request.has_through_year() ? request.through_year() : request.term().end_year();
+  } else {
+    in.kind = v1::GenerateReportResponse::YEAR;
+    in.year = request.year();
+    in.term = DefaultTerm(request.year());
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Indicator> indicators, store.ListIndicators(org));
+  ASSIGN_OR_RETURN(std::optional<Organization> organization, read_model.GetOrganization(org));
+  bool known = organization.has_value();
+  if (!known) {
+    ASSIGN_OR_RETURN(known, read_model.HasStatistics(org));
+  }
+  if (indicators.empty() && !known) return NoIndicators(org);
+  if (organization.has_value()) in.display_name = organization->display_name();
+  // The region's peers, when the organization has a region and existed in the year.
+  v1::RankOrganizationsRequest rank_request;
+  std::vector<Organization> peers;
+  if (organization.has_value() && !organization->region().empty()) {
+    rank_request.set_region(organization->region());
+    rank_request.set_year(in.year);
+    rank_request.set_by(v1::RankOrganizationsRequest::VALUE);
+    rank_request.set_organization(request.organization());
+    absl::StatusOr<std::vector<Organization>> group = PeerGroup(read_model, rank_request, stop);
+    if (group.ok()) {
+      peers = *std::move(group);
+    } else if (!absl::IsNotFound(group.status())) {
+      return group.status();
+    }
+  }
+  for (const v1::Indicator& indicator : indicators) {
+    RETURN_IF_ERROR(stop->Tick());
+    ReportIndicator figures;
+    figures.indicator = indicator;
+    // The years the year's figures read, and for a term every year of it.
+    SeriesYears years = YearPerformanceYears(in.year, in.term.start_year());
+    if (in.kind == v1::GenerateReportResponse::TERM) {
+      const SeriesYears term = YearsFrom(in.term.start_year(), in.year);
+      years.insert(years.end(), term.begin(), term.end());
+      std::sort(years.begin(), years.end());
+      years.erase(std::unique(years.begin(), years.end()), years.end());
+    }
+    ASSIGN_OR_RETURN(const Series series, store.LoadSeries(org, IdOf(indicator), years));
+    figures.year = YearPerformance(TraitsOf(indicator), series, in.year, in.term.start_year());
+    if (in.kind == v1::GenerateReportResponse::TERM) {
+      figures.term = SummarizeTerm(TraitsOf(indicator), series, in.term.start_year(), in.year);
+    }
+    if (!peers.empty()) {
+      ASSIGN_OR_RETURN(figures.rank, RankInRegion(store, rank_request, peers, indicator, stop));
+    }
+    in.indicators.push_back(std::move(figures));
+  }
+  const absl::CivilDay today = TodayInVietnam();
+  if (known && in.year <= today.year()) {
+    ASSIGN_OR_RETURN(const Counters counters, read_model.StatisticsFor(org, in.year));
+    in.party = BuildPartyStatistics(request.organization(), in.year, counters, today);
+  }
+  return in;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetYearlyPerformance(
@@ -380,6 +474,20 @@ grpc::ServerUnaryReactor* AnalyticsServiceImpl::GetIndicatorSeries(
         }
         return absl::OkStatus();
       });
+}
+
+grpc::ServerUnaryReactor* AnalyticsServiceImpl::GenerateReport(
+    grpc::CallbackServerContext* ctx, const v1::GenerateReportRequest* request,
+    v1::GenerateReportResponse* response) {
+  return Serve(ctx, "GenerateReport", request, response, Mode::kOnPool,
+               [this, request, response](const Call& call) -> absl::Status {
+                 RETURN_IF_ERROR(Validate(*request));
+                 ASSIGN_OR_RETURN(const ReportInput figures,
+                                  ReportFigures(*indicators_, *read_model_, *request, call.stop));
+                 *response = BuildReport(figures);
+                 *response->mutable_freshness() = follower_->GetFreshness();
+                 return absl::OkStatus();
+               });
 }
 
 }  // namespace analytics

@@ -300,6 +300,43 @@ TEST(TermSummaryValidation, ThroughYearIsAfterTheStartAndAtMostTheEnd) {
   }
 }
 
+TEST(GenerateReportValidation, ExactlyOneOfYearAndTerm) {
+  v1::GenerateReportRequest r;
+  r.set_organization(kOrg);
+  EXPECT_THAT(Fields(Validate(r)), ElementsAre("year"));
+  r.set_year(2019);
+  EXPECT_TRUE(Validate(r).ok());
+  r.set_year(kMaxYear + 1);
+  EXPECT_THAT(Fields(Validate(r)), ElementsAre("year"));
+  r.set_year(2019);
+  r.set_through_year(2019);
+  EXPECT_THAT(Fields(Validate(r)), ElementsAre("through_year"));
+  // Setting the term replaces the year (one period).
+  r.mutable_term()->set_start_year(2015);
+  r.mutable_term()->set_end_year(2020);
+  EXPECT_FALSE(r.has_year());
+  EXPECT_TRUE(Validate(r).ok());
+  r.set_organization("hq-long-an");
+  EXPECT_THAT(Fields(Validate(r)), ElementsAre("organization"));
+}
+
+TEST(GenerateReportValidation, TermAndThroughYearAtTheirBoundaries) {
+  v1::GenerateReportRequest r;
+  r.set_organization(kOrg);
+  r.mutable_term()->set_start_year(2015);
+  r.mutable_term()->set_end_year(2015);
+  EXPECT_THAT(Fields(Validate(r)), ElementsAre("term.end_year"));
+  r.mutable_term()->set_end_year(2020);
+  for (int through : {2016, 2020}) {
+    r.set_through_year(through);
+    EXPECT_TRUE(Validate(r).ok()) << through;
+  }
+  for (int through : {2015, 2021}) {
+    r.set_through_year(through);
+    EXPECT_THAT(Fields(Validate(r)), ElementsAre("through_year")) << through;
+  }
+}
+
 TEST(RankOrganizationsValidation, ReportsEveryViolation) {
   v1::RankOrganizationsRequest r;
   r.set_organization("hq-long-an");
