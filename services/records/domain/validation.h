@@ -66,8 +66,9 @@ inline constexpr int kMaxManagedProvinces = 64;
 // and rarely more than 6 words. (Whole filter and order_by: common/list_query.h.)
 inline constexpr int kMaxNameQueryLength = kMaxNameLength;
 inline constexpr int kMaxNameQueryWords = 10;
-// WatchChanges resource_types: each of the 4 types at most once is 4; duplicates are harmless.
-inline constexpr int kMaxWatchResourceTypes = 8;
+// WatchChanges resource_types: every type once (ChangeEvent.ResourceType has 9), with room for
+// types to come; duplicates are harmless.
+inline constexpr int kMaxWatchResourceTypes = 16;
 inline constexpr int kAdmissionMinAgeMonths = 18 * 12;
 inline constexpr int kAdmissionMaxAgeMonths = 60 * 12;  // above this: over_age_approval
 

@@ -426,6 +426,14 @@ TEST(ValidateWatchChangesTest, HeartbeatBetweenOneAndSixtySeconds) {
   EXPECT_THAT(Fields(Validate(r, kToday)), Contains("resource_types[0]"));
 }
 
+TEST(ValidateWatchChangesTest, AFilterMayNameEveryResourceType) {
+  v1::WatchChangesRequest r;
+  for (int t = v1::ChangeEvent::ResourceType_MIN + 1; t <= v1::ChangeEvent::ResourceType_MAX; ++t) {
+    r.add_resource_types(static_cast<v1::ChangeEvent::ResourceType>(t));
+  }
+  EXPECT_TRUE(Validate(r, kToday).ok()) << Validate(r, kToday);
+}
+
 TEST(ValidateWatchChangesTest, ALongListOfResourceTypesIsOneViolation) {
   v1::WatchChangesRequest r;
   for (int i = 0; i < kMaxWatchResourceTypes; ++i) r.add_resource_types(v1::ChangeEvent::MEMBER);
@@ -435,7 +443,7 @@ TEST(ValidateWatchChangesTest, ALongListOfResourceTypesIsOneViolation) {
   const absl::Status status = Validate(r, kToday);
   EXPECT_EQ(common::FieldViolationsOf(status).size(), 1u) << "not one violation per entry";
   EXPECT_THAT(Description(status, "resource_types"),
-              HasSubstr("has 1000008 entries; at most 8 are allowed"));
+              HasSubstr("has 1000016 entries; at most 16 are allowed"));
 }
 
 // --- Organizations and cells -----------------------------------------------------------------
