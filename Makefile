@@ -7,6 +7,7 @@
 #   make fuzz   long fuzz runs: FUZZ_SECONDS per target (default 600), corpus in build-fuzz/corpus
 #   make bench  the benchmark at national scale (BENCH_MEMBERS, default 5.5 M);
 #               make bench-quick: 10k members, short runs (< 3 minutes). Results in BENCH_OUT.
+#   make image-test  build both images with podman and run them as the manifests do
 
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -29,7 +30,7 @@ APT_LISTS := deploy/apt-packages-build.txt deploy/apt-packages-runtime.txt \
 PACKAGES := $(shell sed -e 's/\#.*//' $(APT_LISTS) | xargs)
 
 .PHONY: all deps configure build test run clean format help fuzz-build fuzz-smoke fuzz \
-	bench-deps bench-build bench bench-quick
+	bench-deps bench-build bench bench-quick image-deps image-test
 
 all: build
 
@@ -39,6 +40,7 @@ help:
 	@echo "make build  - build only;  make deps - install missing Debian packages"
 	@echo "make fuzz   - long libFuzzer runs (FUZZ_SECONDS per target; fuzz-smoke: short ones)"
 	@echo "make bench  - benchmark vs a bare gRPC server, etcd and PostgreSQL (bench-quick: < 3 minutes)"
+	@echo "make image-test - build the images with podman, run them as the manifests do (CI runs it)"
 
 # Installs only what is missing; apt-get update first when something is.
 deps:
@@ -137,3 +139,23 @@ bench: bench-build
 bench-quick: bench-build
 	python3 tests/bench/harness/run_bench.py --quick --build_dir $(BUILD_DIR) \
 	  --out_dir $(BENCH_OUT)-quick
+
+# The images (tests/image/README.md): podman builds both from deploy/docker/Dockerfile on a
+# local Debian base and runs them as the manifests do; the host build provides the clients
+# (seed tools, reflection_call). Its packages (deploy/apt-packages-image.txt) are installed
+# when missing. `.ci/run` runs it after `make test`.
+IMAGE_PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages-image.txt | xargs)
+
+image-deps:
+	@missing=$$(for p in $(IMAGE_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install packages" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+image-test: image-deps build
+	tests/image/image_test.sh $(BUILD_DIR)
