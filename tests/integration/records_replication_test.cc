@@ -3,6 +3,11 @@
 // loopback. Every wait is bounded by a generous deadline (a loaded 2-core machine stalls
 // threads for a while); the only timing asserted is the issue's: a new leader within 5 s
 // of the old one's death.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -92,13 +98,31 @@ class RecordingMachine : public StateMachine {
   int restores_ = 0;
 };
 
+// A port free on 127.0.0.1 below Linux's ephemeral range (32768 and up): a stopped node
+// comes back on its port, and there no outgoing connection — of this test's nodes
+// reconnecting, or of anything else on the machine — can have taken it meanwhile.
+int RaftPort() {
+  static std::mt19937 random(std::random_device{}());
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = std::uniform_int_distribution<int>(20000, 32000)(random);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  return testing_support::FreePort();
+}
+
 // A cluster of `size` voters on loopback; node i (0-based) has id i + 1.
 class Cluster {
  public:
   explicit Cluster(int size, unsigned snapshot_threshold = 0) {
     for (int i = 0; i < size; ++i) {
-      peers_.push_back(
-          {static_cast<uint64_t>(i + 1), absl::StrCat("127.0.0.1:", testing_support::FreePort())});
+      peers_.push_back({static_cast<uint64_t>(i + 1), absl::StrCat("127.0.0.1:", RaftPort())});
       machines_.push_back(std::make_unique<RecordingMachine>());
       nodes_.emplace_back();
     }
@@ -172,8 +196,8 @@ class Cluster {
   unsigned snapshot_threshold_ = 0;
 };
 
-// A started cluster; FreePort's ports may be taken before libraft binds them, so a cluster
-// that cannot start is made again on new ports.
+// A started cluster; a port may be taken before libraft binds it, so a cluster that cannot
+// start is made again on new ports.
 std::unique_ptr<Cluster> StartCluster(int size, unsigned snapshot_threshold = 0) {
   absl::Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -390,6 +414,21 @@ TEST(RecordsReplicationTest, AFollowerFarBehindCatchesUpFromASnapshot) {
   leader = cluster->WaitForLeader(kWait);
   ASSERT_TRUE(leader.has_value());
   EXPECT_GT(cluster->machine(*leader)->snapshots_taken(), 0);
+  // libraft stores a snapshot in the background and only then drops the log behind it
+  // (all but the 4 trailing entries): wait until both running nodes have stored one, so that
+  // whichever leads no longer has the entries the returning node lacks. (The first comes at
+  // 16; another only once 16 more entries are applied after it was stored.)
+  absl::Time deadline = absl::Now() + kWait;
+  for (size_t i = 0; i < cluster->size(); ++i) {
+    if (i == away) continue;
+    absl::StatusOr<NodeState> state = cluster->node(i)->State();
+    while (state.ok() && state->snapshot_index < 16 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));  // polling, not a timing assumption
+      state = cluster->node(i)->State();
+    }
+    ASSERT_TRUE(state.ok()) << state.status();
+    ASSERT_GE(state->snapshot_index, 16u) << "node " << i + 1;
+  }
 
   ASSERT_TRUE(cluster->Start(away, /*fresh_machine=*/true).ok());
   std::string why;

@@ -377,6 +377,7 @@ absl::StatusOr<NodeState> RaftNode::State(absl::Duration timeout) {
       state.term = loop->r.current_term;
       state.commit_index = loop->r.commit_index;
       state.last_applied = raft_last_applied(&loop->r);
+      state.snapshot_index = loop->r.log.snapshot.last_index;
     }
     promise->set_value(std::move(state));
   });

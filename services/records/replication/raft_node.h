@@ -52,6 +52,8 @@ struct NodeState {
   std::string leader_address;
   uint64_t commit_index = 0;
   uint64_t last_applied = 0;
+  // The last snapshot stored (0: none); the log before it, less the trailing entries, is gone.
+  uint64_t snapshot_index = 0;
 };
 
 class RaftNode {
