@@ -7,8 +7,9 @@
 // Threading: the node owns one thread running a libuv loop; libraft, its disk and network
 // I/O and every StateMachine call run there. Other threads talk to it through a queue the
 // loop drains when woken (uv_async), so every public method may be called from any thread.
-// Propose callbacks also run on the loop thread: they must be short and never wait for
-// another proposal (proposing from one is fine).
+// Propose callbacks also run on the loop thread (on the caller's, when refused before being
+// queued: empty, or the node stopped): they must be short and never wait for another
+// proposal (proposing from one is fine).
 //
 // Proposals: Propose() asks the leader to append the bytes as one log entry. The callback
 // gets the entry's index once a majority has stored it (each replica writes its log with
