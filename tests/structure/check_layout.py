@@ -11,9 +11,9 @@ the sources, and checks:
                  target directly (the target's target_link_libraries is its dependency list).
   [layering]     the dependency list follows the allowed order (ALLOWED below): common's
                  dangbo_base < dangbo_common < dangbo_server; in a service
-                 domain < storage|store < follower < service < the service's own folder (the
-                 assembled server); seed/ links common and the contracts only; nothing in common
-                 links a service.
+                 domain|replication < storage|store < follower < service < the service's own
+                 folder (the assembled server); seed/ links common and the contracts only;
+                 nothing in common links a service.
   [cycle]        no cycle between targets, nor between folders through includes.
   [grpc-link]    targets marked DANGBO_WITHOUT_GRPC (every domain/ target and dangbo_base must
                  be) have no gRPC library in their link closure.
@@ -43,7 +43,9 @@ ROOTS = ("common", "services")
 # for an executable, a library of its own folder), common's targets, and the generated
 # contracts. seed/ is a client of the public API: it links no other folder of its service.
 COMMON_ORDER = ["dangbo_base", "dangbo_common", "dangbo_server"]
-SERVICE_LAYERS = {"domain": 0, "storage": 1, "store": 1, "follower": 2, "service": 3, "": 4}
+# replication/ (records' Raft member) ranks with domain/: it links neither, storage/ may link it.
+SERVICE_LAYERS = {"domain": 0, "replication": 0, "storage": 1, "store": 1, "follower": 2,
+                  "service": 3, "": 4}
 SEED = "seed"
 
 # Targets whose link closure and headers must stay free of gRPC, besides every domain/ one.
