@@ -345,5 +345,29 @@ grpc::ServerUnaryReactor* FakeRecords::ListInspectionPlans(
     }
   });
 }
+grpc::ServerUnaryReactor* FakeRecords::ListDuesRemittances(
+    grpc::CallbackServerContext* ctx, const records::ListDuesRemittancesRequest* request,
+    records::ListDuesRemittancesResponse* response) {
+  return ListUnder<records::ListDuesRemittancesResponse>(ctx, [&] {
+    absl::MutexLock lock(&log_mu_);
+    for (const auto& [name, e] : latest_) {
+      if (e.has_dues_remittance() && Under(name, request->parent(), "duesRemittances")) {
+        *response->add_dues_remittances() = e.dues_remittance();
+      }
+    }
+  });
+}
+grpc::ServerUnaryReactor* FakeRecords::ListMeetings(grpc::CallbackServerContext* ctx,
+                                                    const records::ListMeetingsRequest* request,
+                                                    records::ListMeetingsResponse* response) {
+  return ListUnder<records::ListMeetingsResponse>(ctx, [&] {
+    absl::MutexLock lock(&log_mu_);
+    for (const auto& [name, e] : latest_) {
+      if (e.has_meeting() && Under(name, request->parent(), "meetings")) {
+        *response->add_meetings() = e.meeting();
+      }
+    }
+  });
+}
 
 }  // namespace analytics_testing

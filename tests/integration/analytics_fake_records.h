@@ -70,6 +70,13 @@ class FakeRecords final : public records::RecordsService::CallbackService {
   grpc::ServerUnaryReactor* ListInspectionPlans(
       grpc::CallbackServerContext* ctx, const records::ListInspectionPlansRequest* request,
       records::ListInspectionPlansResponse* response) override;
+  // Empty unless events put them (the follower lists them on a rebuild).
+  grpc::ServerUnaryReactor* ListDuesRemittances(
+      grpc::CallbackServerContext* ctx, const records::ListDuesRemittancesRequest* request,
+      records::ListDuesRemittancesResponse* response) override;
+  grpc::ServerUnaryReactor* ListMeetings(grpc::CallbackServerContext* ctx,
+                                         const records::ListMeetingsRequest* request,
+                                         records::ListMeetingsResponse* response) override;
 
   class Watch;
   template <typename Message>

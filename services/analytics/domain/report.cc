@@ -185,13 +185,22 @@ ReportSection IndicatorSection(const ReportInput& in, const ReportIndicator& ri)
   return s;
 }
 
-// Dues and meeting attendance: not in PartyStatistics yet (records is gaining them); missing
-// until it carries them. The one place to read them from the statistics.
-Figure DuesCollected(const PartyStatistics* /*statistics*/) {
-  return MissingFigure(Figure::MISSING_VALUE);
+// Dues and meeting attendance, the one place to read them from the statistics: missing when
+// no cell closed a month of the year (no remittance) or no attendance was recorded, since
+// a committee collects dues and holds meetings every month: their absence is data not
+// entered, not a zero.
+Figure DuesCollected(const PartyStatistics* statistics) {
+  if (statistics == nullptr || statistics->dues().cell_months() == 0) {
+    return MissingFigure(Figure::MISSING_VALUE);
+  }
+  return Count(statistics->dues().collected());
 }
-Figure MeetingAttendance(const PartyStatistics* /*statistics*/) {
-  return MissingFigure(Figure::MISSING_VALUE);
+Figure MeetingAttendance(const PartyStatistics* statistics) {
+  if (statistics == nullptr) return MissingFigure(Figure::MISSING_VALUE);
+  const PartyStatistics::Meetings& m = statistics->meetings();
+  const int64_t recorded = int64_t{m.present()} + m.excused() + m.absent();
+  if (recorded == 0) return MissingFigure(Figure::MISSING_VALUE);
+  return RatioPercent(m.present(), recorded, false);
 }
 
 std::string DayText(const PartyStatistics& st) {

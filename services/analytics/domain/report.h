@@ -7,9 +7,9 @@
 // them (vi_format.h): it decides nothing about attainment, growth, terms or ranks, and writes
 // a figure without a value as the reason it is missing ("chưa có số liệu"), never as zero.
 //
-// Party statistics that the read model does not carry yet — dues collected and meeting
-// attendance — are rows whose figure is MISSING_VALUE; report.cc's DuesCollected() and
-// MeetingAttendance() are the one place that fills them in once PartyStatistics has them. Ratings
+// Dues collected and meeting attendance come from PartyStatistics.dues and .meetings
+// (report.cc's DuesCollected() and MeetingAttendance()); a year without any remittance, or
+// without any recorded attendance, is MISSING_VALUE. Ratings
 // and inspections with nothing recorded for the year (nobody rated, no plan) are MISSING_VALUE too:
 // a committee rates its members and plans its inspections every year, so their absence is data not
 // entered, not a zero.

@@ -46,10 +46,29 @@ enum StatField : int {
   kTemporarilyAwayChange,
   kTemporarilyHostedChange,
   kCellsChange,
+  // Dues: sums of the cells' monthly closings (records' DuesRemittance) in the year.
+  kDuesDue,
+  kDuesCollected,
+  kDuesArrears,
+  kDuesRemitted,
+  kDuesCellMonths,
+  // Meetings dated in the year and their attendance.
+  kRegularHeld,
+  kThematicHeld,
+  kExtraordinaryHeld,
+  kAttendancePresent,
+  kAttendanceExcused,
+  kAttendanceAbsent,
+  // Stocks: the meetings records' rules require of the cells in a year, as changes.
+  kRegularRequiredChange,
+  kThematicRequiredChange,
   kNumStatFields
 };
 
-constexpr bool IsStockField(int field) { return field >= kProbationaryChange; }
+constexpr bool IsStockField(int field) {
+  return (field >= kProbationaryChange && field <= kCellsChange) ||
+         field == kRegularRequiredChange || field == kThematicRequiredChange;
+}
 
 using Counters = std::array<int64_t, kNumStatFields>;
 

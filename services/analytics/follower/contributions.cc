@@ -2,13 +2,15 @@
 
 #include <algorithm>
 
-
 namespace analytics {
 namespace {
 
 using ::dangbo::records::v1::Cell;
+using ::dangbo::records::v1::DuesRemittance;
 using ::dangbo::records::v1::InspectionItem;
 using ::dangbo::records::v1::InspectionPlan;
+using ::dangbo::records::v1::Meeting;
+using ::dangbo::records::v1::MeetingRequirement;
 using ::dangbo::records::v1::Member;
 using ::dangbo::records::v1::MemberStatistics;
 using ::dangbo::records::v1::YearlyRating;
@@ -130,6 +132,53 @@ ContributionMap CellContribution(const Cell& cell) {
       Add(&out, org, rating.year(), field);
     }
   }
+  // What records requires from each entry's year on, as changes of a stock.
+  int64_t regular = 0;
+  int64_t thematic = 0;
+  for (const MeetingRequirement& r : cell.meeting_requirements()) {
+    Add(&out, org, r.year(), kRegularRequiredChange, r.regular_meetings() - regular);
+    Add(&out, org, r.year(), kThematicRequiredChange, r.thematic_meetings() - thematic);
+    regular = r.regular_meetings();
+    thematic = r.thematic_meetings();
+  }
+  DropZeros(&out);
+  return out;
+}
+
+ContributionMap RemittanceContribution(const DuesRemittance& remittance) {
+  ContributionMap out;
+  const std::string org = OrganizationIdOf(remittance.name());
+  const int year = remittance.period().year();
+  if (org.empty() || year == 0) return out;
+  Add(&out, org, year, kDuesDue, remittance.due_amount());
+  Add(&out, org, year, kDuesCollected, remittance.collected_amount());
+  Add(&out, org, year, kDuesArrears, remittance.arrears_amount());
+  Add(&out, org, year, kDuesRemitted, remittance.remitted_amount());
+  Add(&out, org, year, kDuesCellMonths);
+  return out;
+}
+
+ContributionMap MeetingContribution(const Meeting& meeting) {
+  ContributionMap out;
+  const std::string org = OrganizationIdOf(meeting.name());
+  const int year = meeting.date().year();
+  if (org.empty() || year == 0) return out;
+  switch (meeting.kind()) {
+    case Meeting::REGULAR:
+      Add(&out, org, year, kRegularHeld);
+      break;
+    case Meeting::THEMATIC:
+      Add(&out, org, year, kThematicHeld);
+      break;
+    case Meeting::EXTRAORDINARY:
+      Add(&out, org, year, kExtraordinaryHeld);
+      break;
+    default:
+      break;
+  }
+  Add(&out, org, year, kAttendancePresent, meeting.present_count());
+  Add(&out, org, year, kAttendanceExcused, meeting.excused_count());
+  Add(&out, org, year, kAttendanceAbsent, meeting.absent_count());
   DropZeros(&out);
   return out;
 }

@@ -57,6 +57,25 @@ PartyStatistics BuildPartyStatistics(const std::string& organization_name, int y
   };
   fill(s.mutable_member_ratings(), kMemberExcellent, s.members_total());
   fill(s.mutable_cell_ratings(), kCellExcellent, s.cells());
+  auto* dues = s.mutable_dues();
+  dues->set_due(c[kDuesDue]);
+  dues->set_collected(c[kDuesCollected]);
+  dues->set_arrears(c[kDuesArrears]);
+  dues->set_remitted(c[kDuesRemitted]);
+  dues->set_cell_months(i32(c[kDuesCellMonths]));
+  auto* meetings = s.mutable_meetings();
+  meetings->set_regular_held(i32(c[kRegularHeld]));
+  meetings->set_regular_required(i32(c[kRegularRequiredChange]));
+  meetings->set_thematic_held(i32(c[kThematicHeld]));
+  meetings->set_thematic_required(i32(c[kThematicRequiredChange]));
+  meetings->set_extraordinary_held(i32(c[kExtraordinaryHeld]));
+  meetings->set_present(i32(c[kAttendancePresent]));
+  meetings->set_excused(i32(c[kAttendanceExcused]));
+  meetings->set_absent(i32(c[kAttendanceAbsent]));
+  const int64_t recorded = c[kAttendancePresent] + c[kAttendanceExcused] + c[kAttendanceAbsent];
+  // Rounded half up, as records rounds a cell's attendance.
+  meetings->set_attendance_basis_points(
+      recorded > 0 ? i32((c[kAttendancePresent] * 10000 + recorded / 2) / recorded) : 0);
   return s;
 }
 

@@ -214,12 +214,18 @@ ReadModelChange RecordsFollower::ChangeFor(const ChangeEvent& event) {
     case ChangeEvent::kInspectionPlan:
       if (!deleted) change.contribution = PlanContribution(event.inspection_plan());
       break;
+    case ChangeEvent::kDuesRemittance:
+      if (!deleted) change.contribution = RemittanceContribution(event.dues_remittance());
+      break;
+    case ChangeEvent::kMeeting:
+      if (!deleted) change.contribution = MeetingContribution(event.meeting());
+      break;
     case ChangeEvent::kDuesRateTable:
     case ChangeEvent::kDuesBasis:
     case ChangeEvent::kDuesPayment:
-    case ChangeEvent::kDuesRemittance:
-    case ChangeEvent::kMeeting:
-      break;  // dues and meeting statistics are not folded yet: the position still moves
+      // Counted through the remittances, whose closing records recomputes (and republishes)
+      // when a payment or basis changes it: the position still moves.
+      break;
     case ChangeEvent::RESOURCE_NOT_SET:
       break;  // nothing to fold, but the position still moves
   }
@@ -264,6 +270,7 @@ absl::Status RecordsFollower::Rebuild() {
   });
   if (!s.ok()) return s;
   std::map<std::string, ContributionMap> contributions;
+  std::vector<std::string> cells;
   for (const records::Organization& organization : organizations) {
     s = ForEachPage([&](const std::string& token, std::string* next) {
       records::ListCellsRequest request;
@@ -274,6 +281,7 @@ absl::Status RecordsFollower::Rebuild() {
       RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListCells, request, &response));
       for (const auto& cell : response.cells()) {
         contributions[cell.name()] = CellContribution(cell);
+        cells.push_back(cell.name());
       }
       *next = response.next_page_token();
       return absl::OkStatus();
@@ -304,6 +312,38 @@ absl::Status RecordsFollower::Rebuild() {
           call(&records::RecordsService::Stub::ListInspectionPlans, request, &response));
       for (const auto& plan : response.inspection_plans()) {
         contributions[plan.name()] = PlanContribution(plan);
+      }
+      *next = response.next_page_token();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  }
+  // Each cell's remittances and meetings.
+  for (const std::string& cell : cells) {
+    s = ForEachPage([&](const std::string& token, std::string* next) {
+      records::ListDuesRemittancesRequest request;
+      request.set_parent(cell);
+      request.set_page_size(loop_.options().list_page_size);
+      request.set_page_token(token);
+      records::ListDuesRemittancesResponse response;
+      RETURN_IF_ERROR(
+          call(&records::RecordsService::Stub::ListDuesRemittances, request, &response));
+      for (const auto& remittance : response.dues_remittances()) {
+        contributions[remittance.name()] = RemittanceContribution(remittance);
+      }
+      *next = response.next_page_token();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    s = ForEachPage([&](const std::string& token, std::string* next) {
+      records::ListMeetingsRequest request;
+      request.set_parent(cell);
+      request.set_page_size(loop_.options().list_page_size);
+      request.set_page_token(token);
+      records::ListMeetingsResponse response;
+      RETURN_IF_ERROR(call(&records::RecordsService::Stub::ListMeetings, request, &response));
+      for (const auto& meeting : response.meetings()) {
+        contributions[meeting.name()] = MeetingContribution(meeting);
       }
       *next = response.next_page_token();
       return absl::OkStatus();

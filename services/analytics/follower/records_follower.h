@@ -7,7 +7,8 @@
 //   - resumes from the last applied sequence (stored in the same WriteBatch as the
 //     statistics it changed), passing the log_id it was built from;
 //   - on OUT_OF_RANGE (log trimmed, ahead, or replaced) it rebuilds: GetChangeLogState,
-//     list every organization, cell, member (FULL view) and inspection plan, recompute,
+//     list every organization, cell, member (FULL view), inspection plan, and each cell's
+//     dues remittances and meetings, recompute,
 //     replace the read model in one WriteBatch, then watch from that state's last_sequence
 //     (events after it re-apply idempotently: contributions are per resource, as last seen);
 //     it rebuilds the same way, once, a read model counted under older rules (NeedsRecount);

@@ -32,8 +32,9 @@ using ::dangbo::analytics::storage::v1::FollowerState;
 
 // How stored contributions were computed (FollowerState.counting_rules, stamped on every
 // write of the position): 1: members folded from their histories here; 2: members counted
-// from records' Member.statistics. A read model of older rules is rebuilt by the follower.
-inline constexpr int kCountingRules = 2;
+// from records' Member.statistics; 3: dues remittances, meetings and cells' meeting
+// requirements counted too. A read model of older rules is rebuilt by the follower.
+inline constexpr int kCountingRules = 3;
 
 // True when `position` is of a read model whose contributions follow older counting rules.
 inline bool NeedsRecount(const FollowerState& position) {

@@ -178,6 +178,25 @@ int64_t ArrearsBetween(absl::Span<const v1::DuesBasis> bases,
   return arrears;
 }
 
+CellMonthClosing CloseCellMonth(absl::string_view cell, absl::CivilMonth month,
+                                absl::Span<const MemberDuesRecords> members,
+                                absl::Span<const v1::DuesRateTable> tables) {
+  CellMonthClosing closing;
+  for (const MemberDuesRecords& member : members) {
+    absl::StatusOr<MonthDue> due = DueInMonth(member.bases, tables, month);
+    const int64_t owed = due.ok() ? due->amount : 0;
+    int64_t paid = 0;
+    for (const v1::DuesPayment& p : member.payments) {
+      if (ToCivilMonth(p.period()) != month) continue;
+      paid += p.amount();
+      if (p.cell() == cell) closing.collected += p.amount();
+    }
+    closing.due += owed;
+    closing.arrears += std::max<int64_t>(0, owed - paid);
+  }
+  return closing;
+}
+
 v1::DuesSummary SummarizeDues(absl::string_view scope, int year,
                               absl::Span<const v1::MemberDuesStatement> statements,
                               absl::Span<const v1::DuesRemittance> remittances) {

@@ -110,6 +110,27 @@ v1::DuesSummary SummarizeDues(absl::string_view scope, int year,
                               absl::Span<const v1::MemberDuesStatement> statements,
                               absl::Span<const v1::DuesRemittance> remittances);
 
+// A member's dues records: every basis and payment of theirs (any months).
+struct MemberDuesRecords {
+  std::vector<v1::DuesBasis> bases;
+  std::vector<v1::DuesPayment> payments;
+};
+
+// A cell's month at its closing (the DuesRemittance's outputs).
+struct CellMonthClosing {
+  int64_t due = 0;        // sum of the members' amounts due (0 without basis or rate)
+  int64_t collected = 0;  // payments for the month recorded at `cell`
+  int64_t arrears = 0;    // sum of max(0, due − paid), whether or not the month has ended
+};
+
+// The closing of `month` at `cell` over `members`: the members whose dues the cell keeps
+// that month (the caller's choice: its members on the lists and those whose payment for
+// the month the cell recorded). A member's paid amount is their payment for the month,
+// wherever recorded; collected counts only payments recorded at `cell`.
+CellMonthClosing CloseCellMonth(absl::string_view cell, absl::CivilMonth month,
+                                absl::Span<const MemberDuesRecords> members,
+                                absl::Span<const v1::DuesRateTable> tables);
+
 // What one level keeps of what it received and what it passes up.
 struct ShareSplit {
   v1::DuesRateTable::Level level = v1::DuesRateTable::LEVEL_UNSPECIFIED;

@@ -29,6 +29,41 @@ void FillAttendanceCounts(v1::Meeting* meeting) {
   meeting->set_absent_count(absent);
 }
 
+std::vector<v1::MeetingRequirement> MeetingRequirements(const v1::Cell& cell) {
+  std::vector<v1::MeetingRequirement> out;
+  const google::type::Date& from = cell.established_date();
+  if (from.year() == 0) return out;
+  const absl::CivilDay established(from.year(), from.month(), from.day());
+  const bool ends = cell.end_date().year() != 0;
+  const absl::CivilDay end(cell.end_date().year(), cell.end_date().month(), cell.end_date().day());
+  auto active_on = [&](absl::CivilDay day) { return established <= day && (!ends || day < end); };
+  // After the year it ends (or, open-ended, the first whole year) nothing changes any more.
+  const int64_t last = ends ? end.year() + 1 : established.year() + 1;
+  for (int64_t year = established.year(); year <= last; ++year) {
+    int months = 0;
+    for (absl::CivilMonth m(year, 1); m.year() == year; ++m) {
+      if (active_on(absl::CivilDay(m + 1) - 1)) ++months;
+    }
+    const int thematic = (kDefaultThematicMeetingsPerYear * months + 6) / 12;
+    if (!out.empty() && out.back().regular_meetings() == months &&
+        out.back().thematic_meetings() == thematic) {
+      continue;
+    }
+    v1::MeetingRequirement& r = out.emplace_back();
+    r.set_year(static_cast<int32_t>(year));
+    r.set_regular_meetings(months);
+    r.set_thematic_meetings(thematic);
+  }
+  return out;
+}
+
+void SetMeetingRequirements(v1::Cell* cell) {
+  cell->clear_meeting_requirements();
+  for (v1::MeetingRequirement& r : MeetingRequirements(*cell)) {
+    *cell->add_meeting_requirements() = std::move(r);
+  }
+}
+
 int AttendanceBasisPoints(int present, int total) {
   if (total <= 0) return 0;
   return static_cast<int>((static_cast<int64_t>(present) * 10000 + total / 2) / total);

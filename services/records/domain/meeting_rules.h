@@ -12,10 +12,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
+#include "dangbo/records/v1/cell.pb.h"
 #include "dangbo/records/v1/meeting.pb.h"
 
 namespace records::domain {
@@ -29,6 +31,19 @@ inline constexpr int kUnexcusedAbsencesFlag = 3;
 // quarter. Unverified: read from the cell-meeting guidance (HD 12-HD/BTCTW) as commonly
 // summarised; the seed can set another number per year.
 inline constexpr int kDefaultThematicMeetingsPerYear = 4;
+
+// What the rules require of a cell in each year it exists (Cell.meeting_requirements), from
+// its established_date and end_date (active on a day D while established <= D < end_date):
+// a REGULAR meeting for each month of the year the cell is active on the month's last day,
+// and kDefaultThematicMeetingsPerYear THEMATIC meetings prorated to those months
+// (× months / 12, rounded half up: 4 for a whole year, 2 for six months). Entries only where
+// the requirement changes: the first year, the first whole year, the year it ends and {0, 0}
+// the year after. None without an established_date.
+std::vector<v1::MeetingRequirement> MeetingRequirements(const v1::Cell& cell);
+
+// Sets cell->meeting_requirements (OUTPUT_ONLY) from the cell's dates; every write and read
+// path of a cell calls it, so a stored or logged cell always carries what its dates decide.
+void SetMeetingRequirements(v1::Cell* cell);
 
 // The meeting's present / excused / absent counts (OUTPUT_ONLY fields) from its attendance.
 void FillAttendanceCounts(v1::Meeting* meeting);

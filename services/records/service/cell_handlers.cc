@@ -7,6 +7,7 @@
 #include "common/vi_text.h"
 #include "services/records/domain/cell_rules.h"
 #include "services/records/domain/dates.h"
+#include "services/records/domain/meeting_rules.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
@@ -44,6 +45,7 @@ absl::StatusOr<CellTarget> LoadCellTarget(const RecordsDb& db, absl::string_view
 }
 
 WritePlan CellPlan(const RecordsDb& db, const CellTarget& t, v1::Cell after, std::string summary) {
+  domain::SetMeetingRequirements(&after);
   WritePlan plan;
   plan.before = std::make_shared<v1::Cell>(t.cell.value);
   plan.changes.push_back(CellChange(t.name.organization, t.name.cell, t.cell.revision,
@@ -80,6 +82,7 @@ grpc::ServerUnaryReactor* RecordsService::CreateCell(grpc::CallbackServerContext
               "CELL_ALREADY_EXISTS", {{"resource", name}});
         }
         ASSIGN_OR_RETURN(v1::Cell cell, domain::NewCell(req, org.value, ToTimestamp(ctx.now)));
+        domain::SetMeetingRequirements(&cell);
         WritePlan plan;
         plan.changes.push_back(
             CellChange(parent.organization, req.cell_id(), 0, nullptr, std::move(cell)));

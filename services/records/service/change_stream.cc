@@ -9,6 +9,7 @@
 #include "common/grpc_status.h"
 #include "common/hub_stream.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/records/domain/meeting_rules.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/personal_data.h"
 #include "services/records/domain/validation.h"
@@ -125,6 +126,10 @@ class WatchReactor final : public common::HubStream<Message> {
     // Entries logged before Member.statistics existed get it from the member's history.
     if (out->has_member() && !out->member().has_statistics()) {
       domain::SetStatistics(out->mutable_member());
+    }
+    // And cells logged before Cell.meeting_requirements existed get them from their dates.
+    if (out->has_cell() && out->cell().meeting_requirements().empty()) {
+      domain::SetMeetingRequirements(out->mutable_cell());
     }
     // Personal data and dues amounts unmasked only while the caller has pii.read and
     // dues.read.

@@ -1,8 +1,10 @@
 // Party dues: rate tables, members' bases and payments, cells' remittances, statements and
 // summaries. The amounts are computed by domain/dues_rules.h; storage reads are in
 // storage/resource_store.h.
+#include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -51,10 +53,7 @@ absl::StatusOr<std::vector<v1::DuesRateTable>> TablesFor(const RecordsDb& db,
 }
 
 // What a member's dues are computed from.
-struct MemberDues {
-  std::vector<v1::DuesBasis> bases;
-  std::vector<v1::DuesPayment> payments;
-};
+using MemberDues = domain::MemberDuesRecords;
 
 absl::StatusOr<MemberDues> LoadMemberDues(const RecordsDb& db, absl::string_view organization_id,
                                           absl::string_view member_id) {
@@ -70,6 +69,148 @@ absl::StatusOr<v1::MemberDuesStatement> StatementOf(const RecordsDb& db,
   ASSIGN_OR_RETURN(MemberDues d, LoadMemberDues(db, member.organization, member.member));
   return domain::DuesStatement(member.Format(), year, d.bases, tables, d.payments,
                                domain::TodayIct());
+}
+
+// A remittance is a cell's month closing: its outputs are recomputed when a later write
+// changes them. A basis recorded later recomputes at most this many remittances (the latest
+// of the months it covers), so that one write stays bounded: each costs two scans per member
+// of the cell. Older ones keep their figures (documented in dues.proto).
+constexpr size_t kMaxRemittancesRecomputed = 24;
+
+// The record the write being planned adds or replaces, which the database does not hold yet.
+struct PendingDues {
+  const v1::DuesPayment* payment = nullptr;
+  const v1::DuesBasis* basis = nullptr;
+};
+
+// The member a payment or basis belongs to: "organizations/o/members/m/duesPayments/2026-03"
+// -> "organizations/o/members/m".
+std::string OwnerOf(const std::string& name) {
+  const size_t collection = name.rfind('/', name.rfind('/') - 1);
+  return name.substr(0, collection);
+}
+
+// Replaces the element named like `pending` in `items` (or adds it).
+template <typename T>
+void Overlay(const T& pending, std::vector<T>* items) {
+  for (T& item : *items) {
+    if (item.name() == pending.name()) {
+      item = pending;
+      return;
+    }
+  }
+  items->push_back(pending);
+}
+
+// The closing of `month` at `cell` (domain::CloseCellMonth) over the members whose dues the
+// cell keeps that month: those on its lists now and those whose payment for the month it
+// recorded, `pending` included.
+absl::StatusOr<domain::CellMonthClosing> CloseMonth(const RecordsDb& db,
+                                                    const domain::CellName& cell,
+                                                    absl::CivilMonth month,
+                                                    const std::vector<v1::DuesRateTable>& tables,
+                                                    const PendingDues& pending) {
+  std::set<std::string> names;
+  RETURN_IF_ERROR(ScanCellMembers(db, cell.organization, cell.cell,
+                                  [&](v1::Member::State state, absl::string_view id) {
+                                    if (domain::IsCounted(state)) {
+                                      names.insert(domain::MemberNameOf(cell.organization, id));
+                                    }
+                                  }));
+  RETURN_IF_ERROR(ScanCellDuesPayments(db, cell.organization, cell.cell,
+                                       static_cast<int>(month.year()), month.month(),
+                                       [&](v1::DuesPayment& p) {
+                                         names.insert(OwnerOf(p.name()));
+                                         return absl::OkStatus();
+                                       }));
+  if (pending.payment != nullptr && pending.payment->cell() == cell.Format() &&
+      domain::ToCivilMonth(pending.payment->period()) == month) {
+    names.insert(OwnerOf(pending.payment->name()));
+  }
+  std::vector<MemberDues> members;
+  members.reserve(names.size());
+  for (const std::string& name : names) {
+    ASSIGN_OR_RETURN(domain::MemberName member, domain::ParseMemberName(name, "member"));
+    ASSIGN_OR_RETURN(MemberDues d, LoadMemberDues(db, member.organization, member.member));
+    if (pending.payment != nullptr && OwnerOf(pending.payment->name()) == name) {
+      Overlay(*pending.payment, &d.payments);
+    }
+    if (pending.basis != nullptr && OwnerOf(pending.basis->name()) == name) {
+      Overlay(*pending.basis, &d.bases);
+    }
+    members.push_back(std::move(d));
+  }
+  return domain::CloseCellMonth(cell.Format(), month, members, tables);
+}
+
+// Sets the remittance's outputs from the month's closing and the table in force.
+absl::Status SetClosing(const domain::CellMonthClosing& closing,
+                        const std::vector<v1::DuesRateTable>& tables, v1::DuesRemittance* r) {
+  const absl::CivilMonth month = domain::ToCivilMonth(r->period());
+  const v1::DuesRateTable* table = domain::TableInForce(tables, month);
+  if (table == nullptr) {
+    return common::RuleViolation(domain::kDuesRateTableMissing, domain::PeriodId(month),
+                                 absl::StrCat("no dues rate table is in force in ",
+                                              domain::PeriodId(month), " for ", r->name()));
+  }
+  ASSIGN_OR_RETURN(
+      std::vector<domain::ShareSplit> split,
+      domain::SplitShares(closing.collected, *table, {v1::DuesRateTable::CELL_UNDER_GRASSROOTS}));
+  r->set_collected_amount(closing.collected);
+  r->set_expected_kept_amount(split.empty() ? 0 : split[0].kept);
+  r->set_expected_remitted_amount(split.empty() ? closing.collected : split[0].passed_up);
+  r->set_due_amount(closing.due);
+  r->set_arrears_amount(closing.arrears);
+  return absl::OkStatus();
+}
+
+// Adds to `w` the recorded remittance of `cell` and `month`, recomputed with `pending`
+// (nothing when the month has no remittance).
+absl::Status RecloseRemittance(const RecordsDb& db, const domain::CellName& cell,
+                               absl::CivilMonth month, const std::vector<v1::DuesRateTable>& tables,
+                               const PendingDues& pending, WritePlan* w) {
+  absl::StatusOr<Versioned<v1::DuesRemittance>> r = ReadDuesRemittance(
+      db, cell.organization, cell.cell, static_cast<int>(month.year()), month.month());
+  if (absl::IsNotFound(r.status())) return absl::OkStatus();
+  if (!r.ok()) return r.status();
+  ASSIGN_OR_RETURN(domain::CellMonthClosing closing, CloseMonth(db, cell, month, tables, pending));
+  RETURN_IF_ERROR(SetClosing(closing, tables, &r->value));
+  w->changes.push_back(
+      DuesRemittanceChange(cell.organization, cell.cell, r->revision, std::move(r->value)));
+  return absl::OkStatus();
+}
+
+// Adds to `w` the remittances of the member's current cell whose closing `basis` changes:
+// the months from its effective_from up to the next basis of the member (the latest
+// kMaxRemittancesRecomputed of them).
+absl::Status RecloseForBasis(const RecordsDb& db, const v1::Member& member,
+                             const v1::DuesBasis& basis, WritePlan* w) {
+  if (member.cell().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(domain::CellName cell, domain::ParseCellName(member.cell(), "cell"));
+  ASSIGN_OR_RETURN(domain::MemberName name, domain::ParseMemberName(member.name(), "member"));
+  const absl::CivilMonth from = domain::ToCivilMonth(basis.effective_from());
+  std::optional<absl::CivilMonth> next;  // the member's next basis, if any
+  RETURN_IF_ERROR(ScanDuesBases(db, name.organization, name.member, [&](v1::DuesBasis& b) {
+    const absl::CivilMonth m = domain::ToCivilMonth(b.effective_from());
+    if (m > from && (!next.has_value() || m < *next)) next = m;
+    return absl::OkStatus();
+  }));
+  std::vector<absl::CivilMonth> months;
+  RETURN_IF_ERROR(ScanDuesRemittances(db, cell.organization, cell.cell, [&](v1::DuesRemittance& r) {
+    const absl::CivilMonth m = domain::ToCivilMonth(r.period());
+    if (m >= from && (!next.has_value() || m < *next)) months.push_back(m);
+    return absl::OkStatus();
+  }));
+  std::sort(months.begin(), months.end(), std::greater<>());
+  if (months.size() > kMaxRemittancesRecomputed) months.resize(kMaxRemittancesRecomputed);
+  if (months.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables, TablesFor(db, cell.organization));
+  PendingDues pending;
+  pending.basis = &basis;
+  for (absl::CivilMonth month : months) {
+    RETURN_IF_ERROR(RecloseRemittance(db, cell, month, tables, pending, w));
+  }
+  return absl::OkStatus();
 }
 
 // The sort key of a month, latest first, then the resource name.
@@ -300,9 +441,12 @@ grpc::ServerUnaryReactor* RecordsService::CreateDuesBasis(grpc::CallbackServerCo
           *basis.mutable_create_time() = existing->value.create_time();
           w.before = std::make_shared<v1::DuesBasis>(existing->value);
         }
+        WritePlan reclosed;
+        RETURN_IF_ERROR(RecloseForBasis(*db, m.value, basis, &reclosed));
         w.changes.push_back(DuesBasisChange(member.organization, member.member,
                                             existing.ok() ? existing->revision : 0,
                                             std::move(basis)));
+        for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
         w.preconditions.push_back(MemberGuard(*db, member.organization, member.member, m.revision));
         w.summary = absl::StrCat("CreateDuesBasis ", name);
         return w;
@@ -410,9 +554,18 @@ grpc::ServerUnaryReactor* RecordsService::RecordDuesPayment(
           *payment.mutable_create_time() = existing->value.create_time();
           w.before = std::make_shared<v1::DuesPayment>(existing->value);
         }
+        // A payment after the month's remittance changes the closing: republished with it.
+        WritePlan reclosed;
+        ASSIGN_OR_RETURN(domain::CellName at, domain::ParseCellName(cell, "cell"));
+        ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> cell_tables,
+                         TablesFor(*db, at.organization));
+        PendingDues pending;
+        pending.payment = &payment;
+        RETURN_IF_ERROR(RecloseRemittance(*db, at, month, cell_tables, pending, &reclosed));
         w.changes.push_back(DuesPaymentChange(member.organization, member.member,
                                               existing.ok() ? existing->revision : 0,
                                               std::move(payment)));
+        for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
         w.summary = absl::StrCat("RecordDuesPayment ", name);
         return w;
       },
@@ -503,23 +656,9 @@ grpc::ServerUnaryReactor* RecordsService::RecordDuesRemittance(
         }
         if (!absl::IsNotFound(existing.status())) return existing.status();
         RETURN_IF_ERROR(LoadOrganization(*db, OrganizationIdOf(in.recipient())).status());
-        int64_t collected = 0;
-        RETURN_IF_ERROR(ScanCellDuesPayments(*db, cell.organization, cell.cell, in.period().year(),
-                                             in.period().month(), [&](v1::DuesPayment& p) {
-                                               collected += p.amount();
-                                               return absl::OkStatus();
-                                             }));
         ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables, TablesFor(*db, cell.organization));
-        const v1::DuesRateTable* table = domain::TableInForce(tables, month);
-        if (table == nullptr) {
-          return common::RuleViolation(
-              domain::kDuesRateTableMissing, domain::PeriodId(month),
-              absl::StrCat("no dues rate table is in force in ", domain::PeriodId(month), " for ",
-                           cell.Format()));
-        }
-        ASSIGN_OR_RETURN(
-            std::vector<domain::ShareSplit> split,
-            domain::SplitShares(collected, *table, {v1::DuesRateTable::CELL_UNDER_GRASSROOTS}));
+        ASSIGN_OR_RETURN(domain::CellMonthClosing closing,
+                         CloseMonth(*db, cell, month, tables, PendingDues()));
         v1::DuesRemittance r;
         r.set_name(name);
         *r.mutable_period() = in.period();
@@ -527,12 +666,10 @@ grpc::ServerUnaryReactor* RecordsService::RecordDuesRemittance(
         *r.mutable_remitted_date() = in.remitted_date();
         r.set_recipient(in.recipient());
         r.set_receipt_number(in.receipt_number());
-        r.set_collected_amount(collected);
-        r.set_expected_kept_amount(split.empty() ? 0 : split[0].kept);
-        r.set_expected_remitted_amount(split.empty() ? collected : split[0].passed_up);
+        RETURN_IF_ERROR(SetClosing(closing, tables, &r));
         r.set_recorded_by(ctx.principal);
         WritePlan w;
-        w.changes.push_back(DuesRemittanceChange(cell.organization, cell.cell, std::move(r)));
+        w.changes.push_back(DuesRemittanceChange(cell.organization, cell.cell, 0, std::move(r)));
         w.preconditions.push_back(CellGuard(*db, cell.organization, cell.cell, c.revision));
         w.summary = absl::StrCat("RecordDuesRemittance ", name);
         return w;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "services/records/domain/cell_rules.h"
+#include "services/records/domain/meeting_rules.h"
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
 #include "services/records/service/resource_reads.h"
@@ -44,6 +45,7 @@ absl::Status AddCommitteeCleanup(const RecordsDb& db, const v1::Member& before,
   ASSIGN_OR_RETURN(Versioned<v1::Cell> cell, LoadCell(db, cell_name.organization, cell_name.cell));
   v1::Cell updated = cell.value;
   if (!domain::RemoveFromCommittee(&updated, before.name())) return absl::OkStatus();
+  domain::SetMeetingRequirements(&updated);
   plan->changes.push_back(CellChange(cell_name.organization, cell_name.cell, cell.revision,
                                      &cell.value, std::move(updated)));
   return absl::OkStatus();

@@ -4,6 +4,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "services/records/domain/dates.h"
+#include "services/records/domain/meeting_rules.h"
 #include "services/records/domain/member_rules.h"
 #include "services/records/domain/names.h"
 
@@ -114,6 +115,8 @@ absl::Status PresentCell(const RecordsDb& db, v1::Cell* cell) {
   absl::StatusOr<CellMembers> members = CellMembersOf(db, name->organization, name->cell);
   if (!members.ok()) return members.status();
   cell->set_headcount(members->counted);
+  // Cells stored before Cell.meeting_requirements existed get theirs from their dates.
+  domain::SetMeetingRequirements(cell);
   return absl::OkStatus();
 }
 

@@ -227,10 +227,10 @@ ResourceChange DuesPaymentChange(const std::string& org, const std::string& memb
 }
 
 ResourceChange DuesRemittanceChange(const std::string& org, const std::string& cell_id,
-                                    v1::DuesRemittance after) {
+                                    uint64_t revision, v1::DuesRemittance after) {
   const uint32_t month = keys::MonthNumber(after.period().year(), after.period().month());
-  ResourceChange c =
-      NewChange(v1::ChangeEvent::DUES_REMITTANCE, keys::DuesRemittanceKey(org, cell_id, month), 0);
+  ResourceChange c = NewChange(v1::ChangeEvent::DUES_REMITTANCE,
+                               keys::DuesRemittanceKey(org, cell_id, month), revision);
   c.after = std::make_shared<v1::DuesRemittance>(std::move(after));
   return c;
 }

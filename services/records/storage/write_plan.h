@@ -84,8 +84,9 @@ ResourceChange DuesBasisChange(const std::string& organization_id, const std::st
                                uint64_t revision, v1::DuesBasis after);
 ResourceChange DuesPaymentChange(const std::string& organization_id, const std::string& member_id,
                                  uint64_t revision, v1::DuesPayment after);
+// A remittance is recorded once (revision 0) and rewritten only with recomputed outputs.
 ResourceChange DuesRemittanceChange(const std::string& organization_id, const std::string& cell_id,
-                                    v1::DuesRemittance after);
+                                    uint64_t revision, v1::DuesRemittance after);
 ResourceChange MeetingChange(const std::string& organization_id, const std::string& cell_id,
                              const std::string& meeting_id, uint64_t revision, v1::Meeting after);
 

@@ -244,6 +244,31 @@ TEST(ReportTest, DuesAndMeetingAttendanceAreMissingUntilTheStatisticsCarryThem) 
             "có số liệu.");
 }
 
+TEST(ReportTest, DuesCollectedAndAttendanceComeFromTheStatistics) {
+  ReportInput in = TermInput(RevenueSeries());
+  in.party = Statistics();
+  in.party->mutable_dues()->set_cell_months(24);
+  in.party->mutable_dues()->set_collected(45'360'000);
+  in.party->mutable_meetings()->set_present(191);
+  in.party->mutable_meetings()->set_excused(6);
+  in.party->mutable_meetings()->set_absent(3);
+  const GenerateReportResponse r = BuildReport(in);
+  const auto& s = Section(r, "party/dues_and_meetings");
+  EXPECT_EQ(RowOf(s, "dues_collected").status(), Figure::OK);
+  EXPECT_EQ(RowOf(s, "dues_collected").text(), "45.360.000 đồng");
+  EXPECT_EQ(RowOf(s, "meeting_attendance").text(), "95,5%");
+  EXPECT_EQ(s.summary(),
+            "Năm 2019: đảng phí đã thu 45.360.000 đồng; tỷ lệ đảng viên dự sinh hoạt chi bộ "
+            "95,5%.");
+  // Closings without a đồng collected are a real zero; no attendance recorded is missing.
+  in.party->mutable_dues()->set_collected(0);
+  in.party->clear_meetings();
+  const GenerateReportResponse zero = BuildReport(in);
+  const auto& z = Section(zero, "party/dues_and_meetings");
+  EXPECT_EQ(RowOf(z, "dues_collected").text(), "0 đồng");
+  EXPECT_EQ(RowOf(z, "meeting_attendance").status(), Figure::MISSING_VALUE);
+}
+
 TEST(ReportTest, NothingRatedOrPlannedIsMissingDataNotZero) {
   ReportInput in = TermInput(RevenueSeries());
   in.party = Statistics();

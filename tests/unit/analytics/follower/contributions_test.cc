@@ -7,9 +7,11 @@ namespace analytics {
 namespace {
 
 using ::dangbo::records::v1::Cell;
+using ::dangbo::records::v1::DuesRemittance;
 using ::dangbo::records::v1::InspectionItem;
 using ::dangbo::records::v1::InspectionPlan;
 using ::dangbo::records::v1::LifecycleEvent;
+using ::dangbo::records::v1::Meeting;
 using ::dangbo::records::v1::Member;
 using ::dangbo::records::v1::MemberStatistics;
 using ::dangbo::records::v1::YearlyRating;
@@ -120,6 +122,75 @@ TEST(CellContributionTest, ActiveAtYearEndUntilItsEndDate) {
   EXPECT_EQ(At(c, 2016, kCellsChange), 1);
   EXPECT_EQ(At(c, 2020, kCellsChange), -1);
   EXPECT_EQ(At(c, 2018, kCellExcellent), 1);
+}
+
+TEST(CellContributionTest, MeetingRequirementsAreStockChangesFromEachEntrysYear) {
+  Cell cell;
+  cell.set_name("organizations/hq/cells/c");
+  cell.mutable_established_date()->set_year(2015);
+  cell.mutable_end_date()->set_year(2020);
+  // As records publishes them: 6 in the first year, 12 from the next, 3 in the last.
+  const struct {
+    int year, regular, thematic;
+  } entries[] = {{2015, 6, 2}, {2016, 12, 4}, {2020, 3, 1}, {2021, 0, 0}};
+  for (const auto& e : entries) {
+    auto* r = cell.add_meeting_requirements();
+    r->set_year(e.year);
+    r->set_regular_meetings(e.regular);
+    r->set_thematic_meetings(e.thematic);
+  }
+  ContributionMap c = CellContribution(cell);
+  EXPECT_EQ(At(c, 2015, kRegularRequiredChange), 6);
+  EXPECT_EQ(At(c, 2016, kRegularRequiredChange), 6);
+  EXPECT_EQ(At(c, 2017, kRegularRequiredChange), 0);
+  EXPECT_EQ(At(c, 2020, kRegularRequiredChange), -9);
+  EXPECT_EQ(At(c, 2021, kRegularRequiredChange), -3);
+  EXPECT_EQ(At(c, 2016, kThematicRequiredChange), 2);
+  EXPECT_EQ(At(c, 2021, kThematicRequiredChange), -1);
+  EXPECT_TRUE(IsStockField(kRegularRequiredChange));
+  EXPECT_FALSE(IsStockField(kRegularHeld));
+  EXPECT_FALSE(IsStockField(kDuesDue));
+}
+
+TEST(RemittanceContributionTest, TheClosingCountsInThePeriodsYear) {
+  DuesRemittance r;
+  r.set_name("organizations/hq/cells/c/duesRemittances/2025-12");
+  r.mutable_period()->set_year(2025);
+  r.mutable_period()->set_month(12);
+  r.set_due_amount(300);
+  r.set_collected_amount(200);
+  r.set_arrears_amount(100);
+  r.set_remitted_amount(140);
+  ContributionMap c = RemittanceContribution(r);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(At(c, 2025, kDuesDue), 300);
+  EXPECT_EQ(At(c, 2025, kDuesCollected), 200);
+  EXPECT_EQ(At(c, 2025, kDuesArrears), 100);
+  EXPECT_EQ(At(c, 2025, kDuesRemitted), 140);
+  EXPECT_EQ(At(c, 2025, kDuesCellMonths), 1);
+  // A month with nothing due or paid is still a month reported.
+  DuesRemittance empty;
+  empty.set_name("organizations/hq/cells/c/duesRemittances/2025-11");
+  empty.mutable_period()->set_year(2025);
+  EXPECT_EQ(At(RemittanceContribution(empty), 2025, kDuesCellMonths), 1);
+}
+
+TEST(MeetingContributionTest, OneHeldOfItsKindAndItsAttendanceInTheYearOfItsDate) {
+  Meeting m;
+  m.set_name("organizations/hq/cells/c/meetings/chuyen-de");
+  m.set_kind(Meeting::THEMATIC);
+  m.mutable_date()->set_year(2024);
+  m.set_present_count(7);
+  m.set_excused_count(1);
+  m.set_absent_count(2);
+  ContributionMap c = MeetingContribution(m);
+  EXPECT_EQ(At(c, 2024, kThematicHeld), 1);
+  EXPECT_EQ(At(c, 2024, kRegularHeld), 0);
+  EXPECT_EQ(At(c, 2024, kAttendancePresent), 7);
+  EXPECT_EQ(At(c, 2024, kAttendanceExcused), 1);
+  EXPECT_EQ(At(c, 2024, kAttendanceAbsent), 2);
+  m.set_kind(Meeting::EXTRAORDINARY);
+  EXPECT_EQ(At(MeetingContribution(m), 2024, kExtraordinaryHeld), 1);
 }
 
 TEST(PlanContributionTest, ItemsByCurrentState) {

@@ -256,5 +256,66 @@ TEST(DuesPeriodTest, IdsAreYearDashMonth) {
   EXPECT_FALSE(ParsePeriodId("2026-3").has_value());
 }
 
+// A cell's month closing (DuesRemittance outputs): what its members owed, what the cell
+// collected, and what was still owed, the month ended or not.
+constexpr char kClosingCell[] = "organizations/hq-long-an/cells/cb-a";
+
+v1::DuesPayment PaidAt(const char* cell, int year, int month, int64_t amount) {
+  v1::DuesPayment p = Paid(year, month, amount);
+  p.set_cell(cell);
+  return p;
+}
+
+TEST(DuesClosingTest, DueCollectedAndArrearsOfTheCellsMembers) {
+  // 1% of 10,000,000 = 100,000 in 2025 (the old table).
+  const absl::CivilMonth march(2025, 3);
+  std::vector<MemberDuesRecords> members(3);
+  members[0].bases = kSalary;
+  members[0].payments = {PaidAt(kClosingCell, 2025, 3, 100'000),
+                         PaidAt(kClosingCell, 2025, 2, 100'000)};
+  members[1].bases = kSalary;
+  members[1].payments = {PaidAt(kClosingCell, 2025, 3, 40'000)};  // short by 60,000
+  members[2].bases = kSalary;                                     // nothing paid
+  const CellMonthClosing c = CloseCellMonth(kClosingCell, march, members, Tables());
+  EXPECT_EQ(c.due, 300'000);
+  EXPECT_EQ(c.collected, 140'000) << "February's payment is not March's";
+  EXPECT_EQ(c.arrears, 160'000);
+}
+
+TEST(DuesClosingTest, APaymentRecordedAtAnotherCellPaysTheMemberButIsNotCollectedHere) {
+  std::vector<MemberDuesRecords> members(1);
+  members[0].bases = kSalary;
+  members[0].payments = {PaidAt("organizations/hq-long-an/cells/cb-b", 2025, 3, 100'000)};
+  const CellMonthClosing c =
+      CloseCellMonth(kClosingCell, absl::CivilMonth(2025, 3), members, Tables());
+  EXPECT_EQ(c.due, 100'000);
+  EXPECT_EQ(c.collected, 0);
+  EXPECT_EQ(c.arrears, 0);
+}
+
+TEST(DuesClosingTest, OverpaymentOwesNothingAndAMemberWithoutBasisOwesNothing) {
+  std::vector<MemberDuesRecords> members(2);
+  members[0].bases = kSalary;
+  members[0].payments = {PaidAt(kClosingCell, 2025, 3, 150'000)};
+  members[1].payments = {PaidAt(kClosingCell, 2025, 3, 20'000)};  // no basis: due 0
+  const CellMonthClosing c =
+      CloseCellMonth(kClosingCell, absl::CivilMonth(2025, 3), members, Tables());
+  EXPECT_EQ(c.due, 100'000);
+  EXPECT_EQ(c.collected, 170'000);
+  EXPECT_EQ(c.arrears, 0) << "paying more than due is not negative arrears";
+}
+
+TEST(DuesClosingTest, AMonthUnderTheNewTableOwesItsRate) {
+  std::vector<MemberDuesRecords> members(1);
+  members[0].bases = kSalary;
+  // July 2026: the new table's 2%.
+  const CellMonthClosing c =
+      CloseCellMonth(kClosingCell, absl::CivilMonth(2026, 7), members, Tables());
+  EXPECT_EQ(c.due, 200'000);
+  EXPECT_EQ(c.arrears, 200'000);
+  EXPECT_EQ(CloseCellMonth(kClosingCell, absl::CivilMonth(2026, 6), members, Tables()).due,
+            100'000);
+}
+
 }  // namespace
 }  // namespace records::domain

@@ -3,6 +3,7 @@
 // thematic meetings are counted against the number required.
 #include "services/records/domain/meeting_rules.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,65 @@ TEST(MeetingAttendanceTest, RatesInBasisPointsRoundHalfUp) {
   EXPECT_EQ(m.present_count(), 1);
   EXPECT_EQ(m.excused_count(), 1);
   EXPECT_EQ(m.absent_count(), 0);
+}
+
+// What the rules require of a cell per year, from its dates (Cell.meeting_requirements).
+v1::Cell CellBetween(google::type::Date established, std::optional<google::type::Date> end) {
+  v1::Cell cell;
+  cell.set_name(kCellA);
+  *cell.mutable_established_date() = established;
+  if (end.has_value()) *cell.mutable_end_date() = *end;
+  return cell;
+}
+
+std::vector<std::vector<int>> Entries(const v1::Cell& cell) {
+  std::vector<std::vector<int>> out;
+  for (const v1::MeetingRequirement& r : MeetingRequirements(cell)) {
+    out.push_back({r.year(), r.regular_meetings(), r.thematic_meetings()});
+  }
+  return out;
+}
+
+TEST(MeetingRequirementTest, AWholeYearNeedsTwelveRegularAndTheDefaultThematicMeetings) {
+  EXPECT_THAT(Entries(CellBetween(D(2015, 1, 1), std::nullopt)),
+              ElementsAre(std::vector<int>{2015, 12, kDefaultThematicMeetingsPerYear}));
+}
+
+TEST(MeetingRequirementTest, TheFirstYearCountsMonthsActiveAtTheirLastDay) {
+  // Established on 1 July: July to December; on 31 July: still July (active on its last day);
+  // on 1 December: one month, thematic 4 × 1 / 12 rounds to 0.
+  EXPECT_THAT(Entries(CellBetween(D(2015, 7, 1), std::nullopt)),
+              ElementsAre(std::vector<int>{2015, 6, 2}, std::vector<int>{2016, 12, 4}));
+  EXPECT_THAT(Entries(CellBetween(D(2015, 7, 31), std::nullopt)),
+              ElementsAre(std::vector<int>{2015, 6, 2}, std::vector<int>{2016, 12, 4}));
+  EXPECT_THAT(Entries(CellBetween(D(2015, 12, 1), std::nullopt)),
+              ElementsAre(std::vector<int>{2015, 1, 0}, std::vector<int>{2016, 12, 4}));
+  // Three months prorate to one thematic meeting (4 × 3 / 12).
+  EXPECT_THAT(Entries(CellBetween(D(2015, 10, 1), std::nullopt)),
+              ElementsAre(std::vector<int>{2015, 3, 1}, std::vector<int>{2016, 12, 4}));
+}
+
+TEST(MeetingRequirementTest, AnEndedCellOwesTheMonthsBeforeItsEndThenNothing) {
+  // Ended (merged) on 15 April 2020: active at the end of January to March.
+  EXPECT_THAT(Entries(CellBetween(D(2015, 1, 1), D(2020, 4, 15))),
+              ElementsAre(std::vector<int>{2015, 12, 4}, std::vector<int>{2020, 3, 1},
+                          std::vector<int>{2021, 0, 0}));
+  // Ended on 1 January: nothing that year.
+  EXPECT_THAT(Entries(CellBetween(D(2015, 1, 1), D(2020, 1, 1))),
+              ElementsAre(std::vector<int>{2015, 12, 4}, std::vector<int>{2020, 0, 0}));
+  // Ended on 31 December: December needs no meeting (not active on its last day).
+  EXPECT_THAT(Entries(CellBetween(D(2015, 1, 1), D(2020, 12, 31))),
+              ElementsAre(std::vector<int>{2015, 12, 4}, std::vector<int>{2020, 11, 4},
+                          std::vector<int>{2021, 0, 0}));
+}
+
+TEST(MeetingRequirementTest, NoEstablishedDateRequiresNothingAndSetReplacesStaleEntries) {
+  EXPECT_TRUE(MeetingRequirements(v1::Cell()).empty());
+  v1::Cell cell = CellBetween(D(2015, 1, 1), std::nullopt);
+  cell.add_meeting_requirements()->set_year(1999);
+  SetMeetingRequirements(&cell);
+  ASSERT_EQ(cell.meeting_requirements_size(), 1);
+  EXPECT_EQ(cell.meeting_requirements(0).year(), 2015);
 }
 
 }  // namespace
