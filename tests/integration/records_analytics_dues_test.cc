@@ -366,6 +366,7 @@ TEST_F(RecordsAnalyticsDuesTest, AViewerNeverSeesASalary) {
   auto reader = records_stub_->WatchChanges(ctx.get(), watch);
   rv1::ChangeEvent event;
   int bases_seen = 0;
+  int remittances_seen = 0;
   std::string all;
   while (reader->Read(&event)) {
     if (event.heartbeat() && event.sequence() >= head) break;
@@ -373,12 +374,22 @@ TEST_F(RecordsAnalyticsDuesTest, AViewerNeverSeesASalary) {
       ++bases_seen;
       EXPECT_EQ(event.dues_basis().basis_amount(), 0);
     }
+    // A cell-month's totals with one paying member are 1% of that member's salary: a
+    // watcher without dues.read sees the remittance without its amounts.
+    if (event.has_dues_remittance()) {
+      ++remittances_seen;
+      EXPECT_EQ(event.dues_remittance().due_amount(), 0);
+      EXPECT_EQ(event.dues_remittance().collected_amount(), 0);
+      EXPECT_EQ(event.dues_remittance().arrears_amount(), 0);
+      EXPECT_EQ(event.dues_remittance().remitted_amount(), 0);
+    }
     std::string text;
     google::protobuf::TextFormat::PrintToString(event, &text);
     all += text;
   }
   ctx->TryCancel();
   EXPECT_EQ(bases_seen, 3);
+  EXPECT_GE(remittances_seen, 1);
   EXPECT_EQ(all.find(absl::StrCat(kBasis)), std::string::npos);
   EXPECT_EQ(all.find(absl::StrCat(2 * kBasis)), std::string::npos);
 

@@ -100,4 +100,16 @@ bool MaskDuesAmounts(dangbo::records::v1::DuesPayment* payment) {
 
 bool MaskDuesAmounts(dangbo::records::v1::DuesBasis* basis) { return MaskPersonalData(basis); }
 
+bool MaskDuesAmounts(dangbo::records::v1::DuesRemittance* remittance) {
+  const bool had = remittance->collected_amount() != 0 || remittance->due_amount() != 0 ||
+                   remittance->arrears_amount() != 0 || remittance->remitted_amount() != 0;
+  remittance->clear_collected_amount();
+  remittance->clear_due_amount();
+  remittance->clear_arrears_amount();
+  remittance->clear_expected_kept_amount();
+  remittance->clear_expected_remitted_amount();
+  remittance->clear_remitted_amount();
+  return had;
+}
+
 }  // namespace records::domain

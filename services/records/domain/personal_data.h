@@ -47,11 +47,14 @@ bool WritesPersonalData(const dangbo::records::v1::UpdateMemberRequest& request)
 // Dues and meetings. A dues basis amount (salary, pension) and a meeting's excuse reasons
 // (they often name an illness) are personal data: masked without pii.read. A payment's
 // amounts disclose the salary they are a share of: masked without dues.read where a reader
-// may lack it (WatchChanges). Each returns whether anything was withheld.
+// may lack it (WatchChanges); so do a remittance's, whose month totals of a cell with one
+// paying member are a share of that member's salary. Each returns whether anything was
+// withheld.
 bool MaskPersonalData(dangbo::records::v1::DuesBasis* basis);
 bool MaskPersonalData(dangbo::records::v1::Meeting* meeting);
 bool MaskDuesAmounts(dangbo::records::v1::DuesPayment* payment);
 bool MaskDuesAmounts(dangbo::records::v1::DuesBasis* basis);
+bool MaskDuesAmounts(dangbo::records::v1::DuesRemittance* remittance);
 
 // Masks the resource held by a ChangeEvent or ResourceSnapshot (the same oneof names) for a
 // reader with or without pii.read and dues.read.
@@ -65,6 +68,7 @@ void MaskHeldResource(Holder* holder, bool pii_read, bool dues_read) {
   if (!dues_read) {
     if (holder->has_dues_basis()) MaskDuesAmounts(holder->mutable_dues_basis());
     if (holder->has_dues_payment()) MaskDuesAmounts(holder->mutable_dues_payment());
+    if (holder->has_dues_remittance()) MaskDuesAmounts(holder->mutable_dues_remittance());
   }
 }
 
