@@ -143,7 +143,7 @@ bench-quick: bench-build
 # The images (tests/image/README.md): podman builds both from deploy/docker/Dockerfile on a
 # local Debian base and runs them as the manifests do; the host build provides the clients
 # (seed tools, reflection_call). Its packages (deploy/apt-packages-image.txt) are installed
-# when missing. `.ci/run` runs it after `make test`.
+# when missing. Not yet in `.ci/run`.
 IMAGE_PACKAGES := $(shell sed -e 's/\#.*//' deploy/apt-packages-image.txt | xargs)
 
 image-deps:

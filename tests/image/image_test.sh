@@ -151,7 +151,7 @@ podman run -d --pod "$POD" --name "$POD-analytics" "${analytics_args[@]}" "$ANAL
   >/dev/null
 
 ADMIN=(-cacert "$certs/ca.pem" -H "authorization: Bearer $(token_of ops-admin)")
-VIEWER=(-cacert "$certs/ca.pem" -H "authorization: Bearer $(token_of viewer)")
+VIEWER=(-cacert "$certs/ca.pem" -H "authorization: Bearer $(token_of ops-viewer)")
 serving() {  # port: the health-only plaintext port answers SERVING within 60 s
   for _ in $(seq 1 120); do
     "$CALL" -plaintext "127.0.0.1:$1" grpc.health.v1.Health/Check 2>/dev/null \
@@ -178,8 +178,9 @@ for c in records analytics; do
   check "$c has a read-only root filesystem" read_only_root "$POD-$c"
 done
 
-refused() {  # code-name command...: the call fails with that gRPC code
-  ! "$@" >"$WORK/refused.out" 2>&1 && grep -q "Code: $1" "$WORK/refused.out" \
+refused() {  # CODE command...: the call fails with that gRPC code (grpcurl's spelling)
+  local code=$1; shift
+  ! "$@" >"$WORK/refused.out" 2>&1 && grep -q "Code: $code" "$WORK/refused.out" \
     || { cat "$WORK/refused.out"; return 1; }
 }
 lists() {  # port service: reflection lists the service
@@ -189,7 +190,7 @@ check "records: reflection lists RecordsService over TLS" \
   lists "$RP" dangbo.records.v1.RecordsService
 check "analytics: reflection lists AnalyticsService over TLS" \
   lists "$AP" dangbo.analytics.v1.AnalyticsService
-check "records: a call without a token is UNAUTHENTICATED" refused Unauthenticated \
+check "records: a call without a token is UNAUTHENTICATED" refused UNAUTHENTICATED \
   "$CALL" -cacert "$certs/ca.pem" "127.0.0.1:$RP" dangbo.records.v1.RecordsService/GetChangeLogState
 check "records: the gRPC port refuses plaintext" \
   bash -c "! '$CALL' -plaintext 127.0.0.1:$RP grpc.health.v1.Health/Check"
@@ -220,7 +221,8 @@ compare() {  # the article's figure, with the organization's name from records
 }
 check "analytics: CompareYears 2015 -> 2019 states the article's +80.8 %" compare
 metrics() {
-  curl -fsS "http://127.0.0.1:$RM/metrics" | grep -q '^grpc_server_handled_total{'
+  curl -fsS -o "$WORK/metrics.txt" "http://127.0.0.1:$RM/metrics" \
+    && grep -q '^grpc_server_handled_total{' "$WORK/metrics.txt"
 }
 check "records: /metrics exports grpc_server_handled_total" metrics
 

@@ -131,7 +131,8 @@ def run_args(args):
             raise SystemExit(f"pod_args: volumeMount {vname} names no volume")
         if "emptyDir" in volume:
             size = volume["emptyDir"].get("sizeLimit")
-            opts = f"rw,uid={user},gid={group},mode=0700" + (
+            # The kubelet makes an emptyDir 0777 (podman's tmpfs takes no uid/gid).
+            opts = "rw,mode=0777" + (
                 f",size={quantity(size)}" if size else "")
             out.append(f"--tmpfs={path}:{opts}")
         elif "secret" in volume:
@@ -155,6 +156,14 @@ def kube_docs(args):
         if kind not in ("Deployment", "StatefulSet"):
             raise SystemExit(f"pod_args: {kind} is not a workload kube play runs")
         spec = d["spec"]
+        # The kubelet mounts an optional Secret that does not exist as an empty directory;
+        # kube play refuses the pod instead: give it the empty directory.
+        secrets = {s["metadata"]["name"] for s in out if s["kind"] == "Secret"}
+        for v in spec["template"]["spec"].get("volumes", []):
+            ref = v.get("secret")
+            if ref and ref.get("optional") and ref["secretName"] not in secrets:
+                del v["secret"]
+                v["emptyDir"] = {}
         for c in spec["template"]["spec"]["containers"]:
             repo, _, _ = c["image"].partition(":")
             if repo in images:
