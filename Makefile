@@ -21,9 +21,13 @@ FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 
-# ccache: paths relative to the checkout, so another clone (CI's) reuses the cache.
+# ccache: paths relative to the checkout, so another clone (CI's) reuses the cache, and one
+# locale (ccache hashes LANG and LC_*), so the image build (Dockerfile: the same settings) finds
+# what this build compiled.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+export LANG := C.UTF-8
+unexport LC_ALL LC_CTYPE LC_MESSAGES
 
 APT_LISTS := deploy/apt-packages-build.txt deploy/apt-packages-runtime.txt \
 	deploy/apt-packages-test.txt

@@ -90,11 +90,17 @@ echo "containers run with nofile=$nofile nproc=$nproc (runc)"
 export CONTAINERS_CONF=$WORK/containers.conf
 
 # --- the images: one build stage (cached layers) shared by both targets ----------------------
+# The host build's compiler cache, lent read-only to the image's compile (Dockerfile): the
+# image then compiles nothing `make build` already did.
+lend_ccache=()
+host_ccache=$(ccache --get-config cache_dir 2>/dev/null || true)
+[[ -d $host_ccache ]] && lend_ccache=(--volume "$host_ccache:/var/cache/ccache-host:ro")
 build_image() {  # target tag
   local start=$SECONDS
   # The build's RUN steps keep podman's default ulimits, the only ones that worked for build.
   env -u CONTAINERS_CONF podman build --runtime runc -f deploy/docker/Dockerfile \
-    --build-arg "DEBIAN_IMAGE=$BASE" --target "$1" -t "$2" . >"$WORK/build-$1.log" 2>&1 || {
+    "${lend_ccache[@]}" --build-arg "DEBIAN_IMAGE=$BASE" --target "$1" -t "$2" . \
+    >"$WORK/build-$1.log" 2>&1 || {
       tail -n 40 "$WORK/build-$1.log" >&2; return 1; }
   echo "    $1: built in $(( SECONDS - start )) s, $(podman image inspect --format '{{.Size}}' \
     "$2" | awk '{ printf "%d MB", $1 / 1e6 }')" >>"$WORK/images.txt"
@@ -251,12 +257,15 @@ podman pod rm -f -t 30 "$POD" >/dev/null
 # --- podman kube play: the dev overlay's records and analytics pods --------------------------
 # What kube play (4.3) supports: ConfigMaps, Secrets, PVCs, Deployments (records' StatefulSet
 # becomes a Deployment of one). It applies no probes and publishes every containerPort on the
-# host (50051, 50052, 9091, 9092), so those ports must be free here.
+# host (50051, 50052, 9091, 9092), so those ports must be free here. It writes a Secret
+# volume's files 0600 for root whatever its defaultMode and fsGroup, so pod_args.py writes them
+# as the kubelet would (into $WORK/kube-secrets) and binds them.
 podman tag "$RECORDS_IMAGE" localhost/dangbo/records:dev
 podman tag "$ANALYTICS_IMAGE" localhost/dangbo/analytics:dev
 $PODARGS kube --overlay deploy/k8s/overlays/dev --workload StatefulSet/records \
   --workload Deployment/analytics --image dangbo/records=localhost/dangbo/records:dev \
-  --image dangbo/analytics=localhost/dangbo/analytics:dev >"$WORK/kube.yaml"
+  --image dangbo/analytics=localhost/dangbo/analytics:dev --secrets "$WORK/kube-secrets" \
+  >"$WORK/kube.yaml"
 podman kube down "$WORK/kube.yaml" >/dev/null 2>&1 || true  # what an interrupted run left
 check "podman kube play runs the dev overlay's records and analytics" \
   podman kube play "$WORK/kube.yaml"

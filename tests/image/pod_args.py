@@ -12,16 +12,21 @@ as the manifests do rather than as a hand-written copy of them.
       DIR/<claim name>. --env replaces one variable (e.g. a cluster DNS target that is
       localhost in a podman pod). Anything this cannot reproduce is an error naming it.
 
-  pod_args.py kube --overlay DIR --workload KIND/NAME... [--image NAME=REF]...
+  pod_args.py kube --overlay DIR --workload KIND/NAME... --secrets DIR [--image NAME=REF]...
       What `podman kube play` (4.3) runs of the overlay, on stdout: its ConfigMaps and
       Secrets, and the named workloads at one replica (kube play publishes every
       containerPort on the host, so two replicas, or two workloads with one port, collide), a
       StatefulSet as a Deployment of one with its volumeClaimTemplates as
       PersistentVolumeClaims (kube play skips StatefulSets). Images named NAME become REF.
+      kube play 4.3 ignores a Secret volume's defaultMode and the pod's fsGroup, so each
+      Secret volume's files are written to DIR/<secret name> with the modes the kubelet
+      gives them and bound as a hostPath.
 
 The overlay is rendered with `kubectl kustomize` (kubectl is the client only; no cluster).
 """
 import argparse
+import base64
+import os
 import re
 import subprocess
 import sys
@@ -143,6 +148,26 @@ def run_args(args):
     print("\n".join(out))
 
 
+def write_secret(root, secret, mode, fs_group):
+    """A Secret's keys as files in root/<name>, as the kubelet mounts them: each file of the
+    volume's mode, and with an fsGroup group-owned by it and group-readable."""
+    path = os.path.join(root, secret["metadata"]["name"])
+    os.makedirs(path, exist_ok=True)
+    files = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+    files.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
+    if fs_group is not None:
+        mode |= 0o440
+    for key, value in files.items():
+        name = os.path.join(path, key)
+        with open(name, "wb") as f:
+            f.write(value)
+        if fs_group is not None:
+            os.chown(name, 0, fs_group)
+        os.chmod(name, mode)
+    os.chmod(path, 0o755)
+    return path
+
+
 def kube_docs(args):
     images = dict(item.split("=", 1) for item in args.image)
     out = []
@@ -156,14 +181,27 @@ def kube_docs(args):
         if kind not in ("Deployment", "StatefulSet"):
             raise SystemExit(f"pod_args: {kind} is not a workload kube play runs")
         spec = d["spec"]
-        # The kubelet mounts an optional Secret that does not exist as an empty directory;
-        # kube play refuses the pod instead: give it the empty directory.
-        secrets = {s["metadata"]["name"] for s in out if s["kind"] == "Secret"}
+        secrets = {s["metadata"]["name"]: s for s in out if s["kind"] == "Secret"}
+        fs_group = spec["template"]["spec"].get("securityContext", {}).get("fsGroup")
         for v in spec["template"]["spec"].get("volumes", []):
             ref = v.get("secret")
-            if ref and ref.get("optional") and ref["secretName"] not in secrets:
-                del v["secret"]
+            if not ref:
+                continue
+            del v["secret"]
+            if ref["secretName"] not in secrets:
+                if not ref.get("optional"):
+                    raise SystemExit(f"pod_args: volume {v['name']}: Secret "
+                                     f"{ref['secretName']} is not in the overlay")
+                # The kubelet mounts an optional Secret that does not exist as an empty
+                # directory; kube play refuses the pod instead: give it the empty directory.
                 v["emptyDir"] = {}
+                continue
+            # kube play 4.3 writes a Secret volume's files 0600 for root, ignoring defaultMode
+            # and fsGroup (podman 4.8 added defaultMode), so a non-root server cannot read its
+            # key. Write the files as the kubelet would and bind them instead.
+            path = write_secret(args.secrets, secrets[ref["secretName"]],
+                                ref.get("defaultMode", 0o644), fs_group)
+            v["hostPath"] = {"path": path, "type": "Directory"}
         for c in spec["template"]["spec"]["containers"]:
             repo, _, _ = c["image"].partition(":")
             if repo in images:
@@ -203,6 +241,7 @@ def main():
     kube.add_argument("--overlay", required=True)
     kube.add_argument("--workload", action="append", required=True)
     kube.add_argument("--image", action="append", default=[])
+    kube.add_argument("--secrets", required=True)
     args = parser.parse_args()
     if args.command == "run":
         run_args(args)
