@@ -714,12 +714,34 @@ CHECKPOINT;
         # whole change log.
         head = self.change_log_head(rec)
         self.wait_follower(ana, head, timeout=3600)
+        load["compaction_wait_s"] = self.wait_compactions(rec, tag)
         self.call(rec["port"], f"/{RECORDS}/GetMember", "dangbo.records.v1.GetMemberRequest",
                   f'name: "{RANDOM_MEMBER}"')
         self.call(ana["port"], f"/{ANALYTICS}/GetYearlyPerformance",
                   "dangbo.analytics.v1.GetYearlyPerformanceRequest",
                   f'organization: "{RANDOM_ORG}" year: {self.year}')
         return rec, ana, load
+
+    def wait_compactions(self, rec, tag, timeout=1800):
+        """Waits until records has no compaction running or pending (its /metrics), so the
+        cases do not share the server's core with compactions of the data just loaded.
+        Returns the seconds waited."""
+        t0 = time.time()
+        while True:
+            text = self.scrape(rec["metrics"])
+            running = self.counter(text, "dangbo_rocksdb_running_compactions", {})
+            pending = self.counter(text, "dangbo_rocksdb_pending_compaction_bytes", {})
+            if running == 0 and pending == 0:
+                break
+            if time.time() - t0 > timeout:
+                self.log(f"{tag}: compactions still running after {timeout} s "
+                         f"({running:.0f} running, {pending / 2**20:.0f} MiB pending); "
+                         "measuring anyway")
+                break
+            time.sleep(1)
+        waited = round(time.time() - t0, 1)
+        self.log(f"{tag}: waited {waited} s for records' compactions")
+        return waited
 
     def change_log_head(self, rec):
         p = self.call(rec["port"], f"/{RECORDS}/GetChangeLogState",
