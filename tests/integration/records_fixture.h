@@ -150,4 +150,10 @@ inline std::string ReasonOf(const grpc::Status& status) {
   return common::ErrorReason(common::FromGrpcStatus(status));
 }
 
+// The field its first BadRequest violation names ("" when none).
+inline std::string FieldOf(const grpc::Status& status) {
+  const auto violations = common::FieldViolationsOf(common::FromGrpcStatus(status));
+  return violations.empty() ? std::string() : violations[0].first;
+}
+
 }  // namespace records::testing

@@ -20,6 +20,7 @@
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
 #include "services/records/domain/validation.h"
+#include "services/records/service/dues_writes.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
@@ -304,6 +305,77 @@ absl::StatusOr<std::vector<domain::CellName>> CellsOfScope(const RecordsDb& db,
 
 }  // namespace
 
+absl::StatusOr<WritePlan> PlanDuesPayment(const RecordsDb& db, const CallContext& ctx,
+                                          const v1::RecordDuesPaymentRequest& req,
+                                          absl::string_view at_cell) {
+  ASSIGN_OR_RETURN(domain::MemberName member, domain::ParseMemberName(req.parent(), "parent"));
+  ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(db, member.organization));
+  RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
+  ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(db, member.organization, member.member));
+  const v1::DuesPayment& in = req.dues_payment();
+  const absl::CivilMonth month = domain::ToCivilMonth(in.period());
+  const std::string name = absl::StrCat(member.Format(), "/duesPayments/", domain::PeriodId(month));
+  absl::StatusOr<Versioned<v1::DuesPayment>> existing = ReadDuesPayment(
+      db, member.organization, member.member, in.period().year(), in.period().month());
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  if (existing.ok() && in.etag().empty()) {
+    return AlreadyRecorded(name, "dues payment", "DUES_PAYMENT_ALREADY_RECORDED");
+  }
+  if (existing.ok()) RETURN_IF_ERROR(CheckEtag(in.etag(), existing->revision, name));
+  if (!existing.ok() && !in.etag().empty()) {
+    return NamedNotFoundError(name, "dues payment", "DUES_PAYMENT_NOT_FOUND");
+  }
+  if (!in.collector().empty()) {
+    RETURN_IF_ERROR(LoadMemberByName(db, in.collector(), "dues_payment.collector").status());
+  }
+  // The cell the payment was recorded at; a correction keeps it.
+  const std::string cell = existing.ok() ? existing->value.cell() : m.value.cell();
+  if (cell.empty()) {
+    return common::RuleViolation(
+        "MEMBER_NOT_IN_CELL", member.Format(),
+        absl::StrCat("member ", member.Format(), " is in no cell to record dues at"));
+  }
+  if (!at_cell.empty() && cell != at_cell) {
+    return common::RuleViolation(
+        "DUES_PAYMENT_OTHER_CELL", member.Format(),
+        absl::StrCat("the dues of member ", member.Format(), " for ", domain::PeriodId(month),
+                     existing.ok() ? " were recorded at " : " are recorded at its cell ", cell,
+                     ", not at ", at_cell));
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables, TablesFor(db, member.organization));
+  ASSIGN_OR_RETURN(MemberDues dues, LoadMemberDues(db, member.organization, member.member));
+  ASSIGN_OR_RETURN(domain::MonthDue due, domain::DueInMonth(dues.bases, tables, month));
+  v1::DuesPayment payment;
+  payment.set_name(name);
+  *payment.mutable_period() = in.period();
+  payment.set_amount(in.amount());
+  if (in.has_paid_date()) *payment.mutable_paid_date() = in.paid_date();
+  payment.set_collector(in.collector());
+  payment.set_unpaid_reason(in.unpaid_reason());
+  payment.set_cell(cell);
+  payment.set_amount_due(due.amount);
+  payment.set_rate_table(due.rate_table);
+  payment.set_recorded_by(ctx.principal);
+  WritePlan w;
+  if (existing.ok()) {
+    *payment.mutable_create_time() = existing->value.create_time();
+    w.before = std::make_shared<v1::DuesPayment>(existing->value);
+  }
+  // A payment after the month's remittance changes the closing: republished with it.
+  WritePlan reclosed;
+  ASSIGN_OR_RETURN(domain::CellName at, domain::ParseCellName(cell, "cell"));
+  ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> cell_tables, TablesFor(db, at.organization));
+  PendingDues pending;
+  pending.payment = &payment;
+  RETURN_IF_ERROR(RecloseRemittance(db, at, month, cell_tables, pending, &reclosed));
+  w.changes.push_back(DuesPaymentChange(member.organization, member.member,
+                                        existing.ok() ? existing->revision : 0,
+                                        std::move(payment)));
+  for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
+  w.summary = absl::StrCat(ctx.method, " ", name);
+  return w;
+}
+
 grpc::ServerUnaryReactor* RecordsService::CreateDuesRateTable(
     grpc::CallbackServerContext* context, const v1::CreateDuesRateTableRequest* request,
     v1::DuesRateTable* response) {
@@ -501,73 +573,8 @@ grpc::ServerUnaryReactor* RecordsService::RecordDuesPayment(
   RecordsDb* db = db_;
   return ReplyWrite(
       *authorizer_, db, context, "RecordDuesPayment", *request, request->dues_payment().etag(),
-      [db](const CallContext& ctx,
-           const v1::RecordDuesPaymentRequest& req) -> absl::StatusOr<WritePlan> {
-        ASSIGN_OR_RETURN(domain::MemberName member,
-                         domain::ParseMemberName(req.parent(), "parent"));
-        ASSIGN_OR_RETURN(Versioned<v1::Organization> org,
-                         LoadOrganization(*db, member.organization));
-        RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
-        ASSIGN_OR_RETURN(Versioned<v1::Member> m,
-                         LoadMember(*db, member.organization, member.member));
-        const v1::DuesPayment& in = req.dues_payment();
-        const absl::CivilMonth month = domain::ToCivilMonth(in.period());
-        const std::string name =
-            absl::StrCat(member.Format(), "/duesPayments/", domain::PeriodId(month));
-        absl::StatusOr<Versioned<v1::DuesPayment>> existing = ReadDuesPayment(
-            *db, member.organization, member.member, in.period().year(), in.period().month());
-        if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
-        if (existing.ok() && in.etag().empty()) {
-          return AlreadyRecorded(name, "dues payment", "DUES_PAYMENT_ALREADY_RECORDED");
-        }
-        if (existing.ok()) RETURN_IF_ERROR(CheckEtag(in.etag(), existing->revision, name));
-        if (!existing.ok() && !in.etag().empty()) {
-          return NamedNotFoundError(name, "dues payment", "DUES_PAYMENT_NOT_FOUND");
-        }
-        if (!in.collector().empty()) {
-          RETURN_IF_ERROR(LoadMemberByName(*db, in.collector(), "dues_payment.collector").status());
-        }
-        // The cell the payment was recorded at; a correction keeps it.
-        const std::string cell = existing.ok() ? existing->value.cell() : m.value.cell();
-        if (cell.empty()) {
-          return common::RuleViolation(
-              "MEMBER_NOT_IN_CELL", member.Format(),
-              absl::StrCat("member ", member.Format(), " is in no cell to record dues at"));
-        }
-        ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables,
-                         TablesFor(*db, member.organization));
-        ASSIGN_OR_RETURN(MemberDues dues, LoadMemberDues(*db, member.organization, member.member));
-        ASSIGN_OR_RETURN(domain::MonthDue due, domain::DueInMonth(dues.bases, tables, month));
-        v1::DuesPayment payment;
-        payment.set_name(name);
-        *payment.mutable_period() = in.period();
-        payment.set_amount(in.amount());
-        if (in.has_paid_date()) *payment.mutable_paid_date() = in.paid_date();
-        payment.set_collector(in.collector());
-        payment.set_unpaid_reason(in.unpaid_reason());
-        payment.set_cell(cell);
-        payment.set_amount_due(due.amount);
-        payment.set_rate_table(due.rate_table);
-        payment.set_recorded_by(ctx.principal);
-        WritePlan w;
-        if (existing.ok()) {
-          *payment.mutable_create_time() = existing->value.create_time();
-          w.before = std::make_shared<v1::DuesPayment>(existing->value);
-        }
-        // A payment after the month's remittance changes the closing: republished with it.
-        WritePlan reclosed;
-        ASSIGN_OR_RETURN(domain::CellName at, domain::ParseCellName(cell, "cell"));
-        ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> cell_tables,
-                         TablesFor(*db, at.organization));
-        PendingDues pending;
-        pending.payment = &payment;
-        RETURN_IF_ERROR(RecloseRemittance(*db, at, month, cell_tables, pending, &reclosed));
-        w.changes.push_back(DuesPaymentChange(member.organization, member.member,
-                                              existing.ok() ? existing->revision : 0,
-                                              std::move(payment)));
-        for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
-        w.summary = absl::StrCat("RecordDuesPayment ", name);
-        return w;
+      [db](const CallContext& ctx, const v1::RecordDuesPaymentRequest& req) {
+        return PlanDuesPayment(*db, ctx, req);
       },
       nullptr, response);
 }
