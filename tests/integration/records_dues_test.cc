@@ -4,6 +4,7 @@
 // dues.read), a treasurer records payments without reading a basis amount; meeting attendance
 // gives the three-absences flag, missed months and thematic meetings held vs required; every
 // write is on the change stream with what analytics counts.
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -297,13 +298,14 @@ TEST_F(RecordsDuesTest, ArrearsAndTheThreeMonthsFlagPerMemberAndCell) {
   EXPECT_EQ(cell.months_size(), 12);
   EXPECT_EQ(cell.months(0).collected(), 3 * kDue);
 
-  // The organization's totals are its cells'; a viewer gets the totals but not who owes.
+  // The organization's totals are its cells'.
   sum.set_scope("organizations/hq");
   v1::DuesSummary org;
-  ASSERT_TRUE(stub_->GetDuesSummary(As(kViewerToken).get(), sum, &org).ok());
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &org).ok());
   EXPECT_EQ(org.year_total().collected(), 30 * kDue);
   EXPECT_EQ(org.flagged_members(), 1);
-  EXPECT_EQ(org.members_in_arrears_size(), 0);
+  EXPECT_EQ(org.members_in_arrears_size(), 2);
+  EXPECT_EQ(org.masked_fields_size(), 0);
 
   // The remittance of January: 30% kept by the cell, the rest sent up.
   v1::RecordDuesRemittanceRequest rem;
@@ -322,6 +324,42 @@ TEST_F(RecordsDuesTest, ArrearsAndTheThreeMonthsFlagPerMemberAndCell) {
   sum.set_scope(kCell);
   ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &cell).ok());
   EXPECT_EQ(cell.months(0).remitted(), 3 * kDue * 7 / 10);
+}
+
+// A cell-month with one paying member discloses 1% of that member's salary: a viewer gets the
+// summary's counts, not its amounts, and is told what was withheld.
+TEST_F(RecordsDuesTest, AViewerGetsTheSummaryWithoutItsAmounts) {
+  ASSERT_TRUE(Pay(1, 2025, 1, kDue).ok());
+  v1::GetDuesSummaryRequest sum;
+  sum.set_scope(kCell);
+  sum.set_year(2025);
+  v1::DuesSummary viewer;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kViewerToken).get(), sum, &viewer).ok());
+  ASSERT_EQ(viewer.months_size(), 12);
+  for (const v1::DuesSummary::Month& m : viewer.months()) {
+    EXPECT_EQ(m.due(), 0);
+    EXPECT_EQ(m.collected(), 0);
+    EXPECT_EQ(m.arrears(), 0);
+    EXPECT_EQ(m.remitted(), 0);
+  }
+  EXPECT_EQ(viewer.months(0).period().month(), 1);
+  EXPECT_EQ(viewer.year_total().collected(), 0);
+  EXPECT_EQ(viewer.year_total().due(), 0);
+  EXPECT_EQ(viewer.members_in_arrears_size(), 0);
+  EXPECT_EQ(viewer.flagged_members(), 3) << "the counts remain (2025 is over, mostly unpaid)";
+  const std::vector<std::string> masked(viewer.masked_fields().begin(),
+                                        viewer.masked_fields().end());
+  for (const char* path : {"months.due", "months.collected", "months.arrears", "months.remitted",
+                           "year_total.due", "year_total.collected", "year_total.arrears",
+                           "year_total.remitted", "members_in_arrears"}) {
+    EXPECT_NE(std::find(masked.begin(), masked.end(), path), masked.end()) << path;
+  }
+
+  v1::DuesSummary treasurer;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &treasurer).ok());
+  EXPECT_EQ(treasurer.months(0).collected(), kDue);
+  EXPECT_EQ(treasurer.year_total().collected(), kDue);
+  EXPECT_EQ(treasurer.masked_fields_size(), 0);
 }
 
 TEST_F(RecordsDuesTest, AViewerNeverSeesASalaryAndATreasurerReadsNoBasisAmount) {

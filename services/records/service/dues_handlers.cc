@@ -760,8 +760,9 @@ grpc::ServerUnaryReactor* RecordsService::GetDuesSummary(grpc::CallbackServerCon
           statements.push_back(std::move(s));
         }
         *response = domain::SummarizeDues(request->scope(), year, statements, remittances);
-        // Who owes what discloses salaries: listed for dues.read only.
-        if (!ctx.dues_read) response->clear_members_in_arrears();
+        // Who owes what, and a month's amounts (one paying member's are a share of a
+        // salary), need dues.read.
+        if (!ctx.dues_read) domain::MaskDuesAmounts(response);
         return absl::OkStatus();
       });
 }
