@@ -511,7 +511,7 @@ TEST_F(RecordsDuesTest, ImportDuesPaymentsWritesACellsMonthRowByRowAndResumes) {
   }
 
   // The typo fixed and the import resent: only the fixed row is written.
-  import.mutable_rows(1)->mutable_dues_payment()->set_amount(kDue);
+  *import.mutable_rows(1)->mutable_dues_payment() = Payment(2, 2025, 1, kDue).dues_payment();
   s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &again);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(again.committed(), 1);
