@@ -5,11 +5,9 @@
 // gives the three-absences flag, missed months and thematic meetings held vs required; every
 // write is on the change stream with what analytics counts.
 #include <algorithm>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "common/auth.h"
 #include "tests/integration/records_fixture.h"
 
 namespace records::testing {
@@ -27,57 +25,15 @@ constexpr int64_t kDue = 93'600;       // 1% of it
 class RecordsDuesTest : public RecordsFixture {
  protected:
   void SetUp() override {
-    {
-      std::ofstream out(dir_.Sub("tokens"));
-      out << common::HashToken(kAdminToken) << " ops-admin admin\n"
-          << common::HashToken(kViewerToken) << " ops-viewer viewer\n"
-          << common::HashToken(kTreasurerToken) << " ops-treasurer treasurer\n"
-          << common::HashToken(kEditorToken) << " ops-editor editor\n";
-    }
-    common::SetLogLevel(common::LogLevel::kWarning);
-    RecordsConfig config;
-    config.server.service = "records";
-    config.server.listen = "127.0.0.1";
-    config.server.port = 0;
-    config.server.data_dir = dir_.Sub("db");
-    config.server.max_message_bytes = 16 << 20;
-    config.server.shutdown_grace = absl::Seconds(5);
-    config.server.keepalive_time = absl::Seconds(60);
-    config.server.keepalive_timeout = absl::Seconds(20);
-    config.server.block_cache_mb = 8;
-    config.server.sync_writes = false;
-    config.retention_interval = absl::Hours(1);
-    config.security.token_file = dir_.Sub("tokens");
-    absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens =
-        common::LoadTokens(config.security);
-    ASSERT_TRUE(tokens.ok()) << tokens.status();
-    config.tokens = *tokens;
-    auto server = RecordsServer::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::RecordsService::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(StartServerWithTokens({{kAdminToken, "ops-admin admin"},
+                                                   {kViewerToken, "ops-viewer viewer"},
+                                                   {kTreasurerToken, "ops-treasurer treasurer"},
+                                                   {kEditorToken, "ops-editor editor"}}));
 
-    v1::CreateOrganizationRequest org;
-    org.set_organization_id("hq");
-    org.mutable_organization()->set_code("CHQ");
-    org.mutable_organization()->set_display_name("Đảng bộ Cục Hải quan Long An");
-    *org.mutable_organization()->mutable_valid_from() = Day(2015, 1, 1);
-    v1::Organization created_org;
-    ASSERT_TRUE(stub_->CreateOrganization(As(kAdminToken).get(), org, &created_org).ok());
-    v1::CreateCellRequest cell;
-    cell.set_parent("organizations/hq");
-    cell.set_cell_id("nghiep-vu");
-    cell.mutable_cell()->set_display_name("Chi bộ Nghiệp vụ");
-    *cell.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-    v1::Cell created_cell;
-    ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), cell, &created_cell).ok());
-    for (int n = 1; n <= 3; ++n) {
-      v1::Member m;
-      grpc::Status s = stub_->AdmitMember(
-          As(kAdminToken).get(), AdmitRequest(n, "nghiep-vu", absl::StrCat("Nguyễn Văn ", n)), &m);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
+    builder_token_ = kAdminToken;
+    ASSERT_NO_FATAL_FAILURE(CreateOrganization("hq"));
+    ASSERT_NO_FATAL_FAILURE(CreateCell("nghiep-vu", "Chi bộ Nghiệp vụ"));
+    for (int n = 1; n <= 3; ++n) Admit(n, "nghiep-vu", absl::StrCat("Nguyễn Văn ", n));
     v1::CreateDuesRateTableRequest table;
     table.set_parent("organizations/hq");
     table.set_dues_rate_table_id("qd-342-2010");
@@ -94,12 +50,6 @@ class RecordsDuesTest : public RecordsFixture {
     grpc::Status s = stub_->CreateDuesRateTable(As(kAdminToken).get(), table, &created_table);
     ASSERT_TRUE(s.ok()) << s.error_message();
     for (int n = 1; n <= 3; ++n) SetBasis(n);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto c = Context();
-    c->AddMetadata("authorization", "Bearer " + token);
-    return c;
   }
 
   static std::string MemberOf(int n) {
@@ -161,19 +111,8 @@ class RecordsDuesTest : public RecordsFixture {
 
   // Member 9 of another cell, "van-phong" (created here).
   v1::Member Outsider() {
-    v1::CreateCellRequest other;
-    other.set_parent("organizations/hq");
-    other.set_cell_id("van-phong");
-    other.mutable_cell()->set_display_name("Chi bộ Văn phòng");
-    *other.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-    v1::Cell cell;
-    EXPECT_TRUE(stub_->CreateCell(As(kAdminToken).get(), other, &cell).ok());
-    v1::Member member;
-    EXPECT_TRUE(stub_
-                    ->AdmitMember(As(kAdminToken).get(),
-                                  AdmitRequest(9, "van-phong", "Trần Thị Chín"), &member)
-                    .ok());
-    return member;
+    CreateCell("van-phong", "Chi bộ Văn phòng");
+    return Admit(9, "van-phong", "Trần Thị Chín");
   }
 
   v1::CreateMeetingRequest Meeting(const std::string& id, v1::Meeting::Kind kind, int month,

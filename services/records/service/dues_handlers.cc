@@ -284,7 +284,10 @@ absl::StatusOr<std::vector<domain::CellName>> CellsOfScope(const RecordsDb& db,
         return absl::OkStatus();
       },
       stop));
-  for (const auto& [id, unused] : parent_of) {
+  // A named variable, not a structured binding: the scan's lambda captures it, which C++17
+  // does not allow of a binding (clang refuses it).
+  for (const auto& entry : parent_of) {
+    const std::string& id = entry.first;
     std::string at = id;
     for (size_t depth = 0; depth <= parent_of.size() && !at.empty() && at != root.organization;
          ++depth) {
@@ -443,28 +446,23 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesRateTables(
       *authorizer_, options_.scan_pool, context, "ListDuesRateTables", *request,
       [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
-        ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                         domain::ParseOrganizationName(request->parent(), "parent"));
-        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(const std::string org,
+                         ExistingOrganizationId(*db_, request->parent(), "parent"));
         ASSIGN_OR_RETURN(common::ListRequest list,
                          common::ParseListRequest("ListDuesRateTables", request->parent(), "", "",
                                                   request->page_size(), request->page_token(), {}));
-        size_t matched = 0;
-        ASSIGN_OR_RETURN(
-            Page<v1::DuesRateTable> page,
-            ScanPage<v1::DuesRateTable>(
-                [&](const Visitor<v1::DuesRateTable>& visit) {
-                  return ScanDuesRateTables(*db_, parent.organization, visit, stop);
-                },
-                [](const v1::DuesRateTable& t) -> std::optional<std::string> {
-                  const google::type::Date& d = t.effective_from();
-                  return std::move(SortKey().Date(d.year(), d.month(), d.day()).Text(t.name()))
-                      .Take();
-                },
-                list.after, /*desc=*/true, list.page_size, &matched));
-        for (v1::DuesRateTable& t : page.items) *response->add_dues_rate_tables() = std::move(t);
-        response->set_next_page_token(list.NextPageToken(page.next_key));
-        return absl::OkStatus();
+        return FillListPage<v1::DuesRateTable>(
+                   list,
+                   [&](const Visitor<v1::DuesRateTable>& visit) {
+                     return ScanDuesRateTables(*db_, org, visit, stop);
+                   },
+                   [](const v1::DuesRateTable& t) -> std::optional<std::string> {
+                     const google::type::Date& d = t.effective_from();
+                     return std::move(SortKey().Date(d.year(), d.month(), d.day()).Text(t.name()))
+                         .Take();
+                   },
+                   /*desc=*/true, response->mutable_dues_rate_tables(), response)
+            .status();
       });
 }
 
@@ -535,36 +533,33 @@ grpc::ServerUnaryReactor* RecordsService::CreateDuesBasis(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RecordsService::ListDuesBases(grpc::CallbackServerContext* context,
                                                         const v1::ListDuesBasesRequest* request,
                                                         v1::ListDuesBasesResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListDuesBases", *request,
-                  [&](const CallContext& ctx) -> absl::Status {
-                    RETURN_IF_ERROR(domain::Validate(*request));
-                    ASSIGN_OR_RETURN(domain::MemberName member,
-                                     domain::ParseMemberName(request->parent(), "parent"));
-                    RETURN_IF_ERROR(LoadMember(*db_, member.organization, member.member).status());
-                    ASSIGN_OR_RETURN(
-                        common::ListRequest list,
-                        common::ParseListRequest("ListDuesBases", request->parent(), "", "",
-                                                 request->page_size(), request->page_token(), {}));
-                    size_t matched = 0;
-                    ASSIGN_OR_RETURN(Page<v1::DuesBasis> page,
-                                     ScanPage<v1::DuesBasis>(
-                                         [&](const Visitor<v1::DuesBasis>& visit) {
-                                           return ScanDuesBases(*db_, member.organization,
-                                                                member.member, visit);
-                                         },
-                                         [](const v1::DuesBasis& b) -> std::optional<std::string> {
-                                           return LatestMonthFirst(b.effective_from(), b.name());
-                                         },
-                                         list.after, false, list.page_size, &matched));
-                    bool masked = false;
-                    for (v1::DuesBasis& b : page.items) {
-                      if (!ctx.pii_read) masked |= domain::MaskPersonalData(&b);
-                      *response->add_dues_bases() = std::move(b);
-                    }
-                    if (masked) response->add_masked_fields("dues_bases.basis_amount");
-                    response->set_next_page_token(list.NextPageToken(page.next_key));
-                    return absl::OkStatus();
-                  });
+  return ReplyNow(
+      *authorizer_, context, "ListDuesBases", *request,
+      [&](const CallContext& ctx) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::MemberName member,
+                         domain::ParseMemberName(request->parent(), "parent"));
+        RETURN_IF_ERROR(LoadMember(*db_, member.organization, member.member).status());
+        ASSIGN_OR_RETURN(common::ListRequest list,
+                         common::ParseListRequest("ListDuesBases", request->parent(), "", "",
+                                                  request->page_size(), request->page_token(), {}));
+        RETURN_IF_ERROR(FillListPage<v1::DuesBasis>(
+                            list,
+                            [&](const Visitor<v1::DuesBasis>& visit) {
+                              return ScanDuesBases(*db_, member.organization, member.member, visit);
+                            },
+                            [](const v1::DuesBasis& b) -> std::optional<std::string> {
+                              return LatestMonthFirst(b.effective_from(), b.name());
+                            },
+                            false, response->mutable_dues_bases(), response)
+                            .status());
+        bool masked = false;
+        for (v1::DuesBasis& b : *response->mutable_dues_bases()) {
+          if (!ctx.pii_read) masked |= domain::MaskPersonalData(&b);
+        }
+        if (masked) response->add_masked_fields("dues_bases.basis_amount");
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::RecordDuesPayment(
@@ -625,18 +620,14 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesPayments(
             return ScanDuesPayments(*db_, member.organization, member.member, visit);
           };
         }
-        size_t matched = 0;
-        ASSIGN_OR_RETURN(Page<v1::DuesPayment> page,
-                         ScanPage<v1::DuesPayment>(
-                             scan,
-                             [&](const v1::DuesPayment& p) -> std::optional<std::string> {
-                               if (!PaymentMatches(p, list.terms)) return std::nullopt;
-                               return LatestMonthFirst(p.period(), p.name());
-                             },
-                             list.after, false, list.page_size, &matched));
-        for (v1::DuesPayment& p : page.items) *response->add_dues_payments() = std::move(p);
-        response->set_next_page_token(list.NextPageToken(page.next_key));
-        return absl::OkStatus();
+        return FillListPage<v1::DuesPayment>(
+                   list, scan,
+                   [&](const v1::DuesPayment& p) -> std::optional<std::string> {
+                     if (!PaymentMatches(p, list.terms)) return std::nullopt;
+                     return LatestMonthFirst(p.period(), p.name());
+                   },
+                   false, response->mutable_dues_payments(), response)
+            .status();
       });
 }
 
@@ -694,19 +685,16 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesRemittances(
     ASSIGN_OR_RETURN(common::ListRequest list,
                      common::ParseListRequest("ListDuesRemittances", request->parent(), "", "",
                                               request->page_size(), request->page_token(), {}));
-    size_t matched = 0;
-    ASSIGN_OR_RETURN(Page<v1::DuesRemittance> page,
-                     ScanPage<v1::DuesRemittance>(
-                         [&](const Visitor<v1::DuesRemittance>& visit) {
-                           return ScanDuesRemittances(*db_, cell.organization, cell.cell, visit);
-                         },
-                         [](const v1::DuesRemittance& r) -> std::optional<std::string> {
-                           return LatestMonthFirst(r.period(), r.name());
-                         },
-                         list.after, false, list.page_size, &matched));
-    for (v1::DuesRemittance& r : page.items) *response->add_dues_remittances() = std::move(r);
-    response->set_next_page_token(list.NextPageToken(page.next_key));
-    return absl::OkStatus();
+    return FillListPage<v1::DuesRemittance>(
+               list,
+               [&](const Visitor<v1::DuesRemittance>& visit) {
+                 return ScanDuesRemittances(*db_, cell.organization, cell.cell, visit);
+               },
+               [](const v1::DuesRemittance& r) -> std::optional<std::string> {
+                 return LatestMonthFirst(r.period(), r.name());
+               },
+               false, response->mutable_dues_remittances(), response)
+        .status();
   });
 }
 
