@@ -48,7 +48,9 @@ std::map<std::string, std::string, std::less<>> BuildTable() {
       {"ListDuesBases", "GetDuesPayment", "ListDuesPayments", "ListDuesRemittances",
        "GetMemberDuesStatement"},
       kDuesRead);
-  add(kRecords, {"CreateDuesBasis", "RecordDuesPayment", "RecordDuesRemittance"}, kDuesWrite);
+  add(kRecords,
+      {"CreateDuesBasis", "RecordDuesPayment", "ImportDuesPayments", "RecordDuesRemittance"},
+      kDuesWrite);
   add(kRecords, {"CreateDuesRateTable"}, kDuesRatesWrite);
   add(kRecords, {"CreateMeeting", "UpdateMeeting"}, kRecordsWrite);
   add(kRecords, {"ListAuditEvents"}, kAuditRead);

@@ -17,6 +17,7 @@ CERTS="$DATA_DIR/certs"
 "$(dirname "$0")/dev-certs.sh" "$CERTS"
 token_of() { awk -v p="$1" '$1 == p { print $3 }' "$CERTS/tokens.plain"; }
 token_of ops-admin > "$CERTS/ops-admin.token"
+token_of ops-treasurer > "$CERTS/ops-treasurer.token"   # the runbook's dues import
 token_of analytics > "$CERTS/analytics.token"
 chmod 600 "$CERTS"/*.token
 TLS_CLIENT="--ca_cert=$CERTS/ca.pem --bearer_token_file=$CERTS/ops-admin.token"

@@ -6,7 +6,8 @@
 # one), and DIR/secrets.yaml with the nine Secrets (kubectl create secret --dry-run=client: no
 # cluster needed). Existing files are kept, so running it again only adds what is missing
 # (e.g. the analytics-writer certificate in a DIR made before the writer existed, or the
-# page-token keys in a DIR made before them) and rewrites secrets.yaml.
+# page-token keys or the treasurer's token in a DIR made before them) and rewrites
+# secrets.yaml.
 #
 #   deploy/k8s/make-secrets.sh NAMESPACE DIR
 #   kubectl -n NAMESPACE apply -f DIR/secrets.yaml
@@ -49,16 +50,19 @@ issue records records records-headless records-0.records-headless
 issue analytics-writer analytics-writer analytics-writer-0.analytics-writer
 issue analytics analytics
 
-# principal role: operators per role, analytics' service identity (the writer and the replicas
-# present it to records, the replicas to the writer), the backup CronJob.
-if [[ ! -f tokens.plain ]]; then
-  : > tokens.plain
-  for entry in "ops-admin admin" "ops-editor editor" "ops-inspector inspector" \
-               "ops-viewer viewer" "analytics service" "records-backup admin"; do
-    set -- $entry
+# principal role: operators per role (the treasurer records dues without reading personal
+# data), analytics' service identity (the writer and the replicas present it to records, the
+# replicas to the writer), the backup CronJob. A principal missing from an older DIR's
+# tokens.plain (the treasurer, added later) is added; existing tokens are kept.
+touch tokens.plain
+for entry in "ops-admin admin" "ops-editor editor" "ops-inspector inspector" \
+             "ops-treasurer treasurer" "ops-viewer viewer" "analytics service" \
+             "records-backup admin"; do
+  set -- $entry
+  if ! awk -v p="$1" '$1 == p { found = 1 } END { exit !found }' tokens.plain; then
     printf '%s %s %s\n' "$1" "$2" "$(openssl rand -hex 32)" >> tokens.plain
-  done
-fi
+  fi
+done
 {
   echo "# dangbo tokens for namespace $ns (sha256 of each token, principal, role)"
   while read -r principal role token; do

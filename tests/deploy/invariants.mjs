@@ -466,9 +466,24 @@ function checkServer(c, service, production) {
   }
 }
 
+// The roles operators are handed a token for (common/auth.cc RolePermissions): make-secrets.sh
+// makes one principal per role, the treasurer's included (dues without personal data).
+const OPERATOR_ROLES = ["admin", "editor", "inspector", "treasurer", "viewer", "service"];
+
 function checkSecrets(c, secrets) {
   const byName = new Map(secrets.filter((d) => d.kind === "Secret").map((d) => [d.metadata?.name, d]));
   checkConnections(c, byName);
+  const tokens = byName.get("dangbo-tokens")?.data?.tokens;
+  if (tokens !== undefined) {
+    // Lines "sha256:<hex> principal role[,role...]", "#" comments (common/auth.cc).
+    const roles = new Set(Buffer.from(tokens, "base64").toString("utf8").split("\n")
+        .map((l) => l.split("#")[0].trim().split(/\s+/)[2])
+        .filter((r) => r !== undefined)
+        .flatMap((r) => r.split(",")));
+    for (const role of OPERATOR_ROLES) {
+      c.check(`Secret dangbo-tokens: a principal with role ${role}`, roles.has(role));
+    }
+  }
   for (const doc of c.docs) {
     const spec = podSpecOf(doc);
     if (!spec) continue;

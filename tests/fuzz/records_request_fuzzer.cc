@@ -83,8 +83,8 @@ bool AllTextAcceptable(const google::protobuf::Message& message) {
     if (f->is_repeated() && static_cast<size_t>(n) > common::kMaxRepeatedElements) return false;
     for (int i = 0; i < n; ++i) {
       if (f->type() == FieldDescriptor::TYPE_STRING) {
-        const std::string v = f->is_repeated() ? r->GetRepeatedString(message, f, i)
-                                               : r->GetString(message, f);
+        const std::string v =
+            f->is_repeated() ? r->GetRepeatedString(message, f, i) : r->GetString(message, f);
         if (!TextIsAcceptable(v, IsFreeTextName(f->name()), f->name() == "csv")) return false;
       } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         if (!AllTextAcceptable(f->is_repeated() ? r->GetRepeatedMessage(message, f, i)
@@ -125,8 +125,8 @@ void Check(absl::string_view bytes, absl::CivilDay today) {
   FUZZ_CHECK(text.ok() || text.code() == absl::StatusCode::kInvalidArgument)
       << Request::descriptor()->name() << ": " << text;
   if (text.ok()) {
-    FUZZ_CHECK(AllTextAcceptable(request))
-        << "CheckRequestText accepted what its rules refuse:\n" << request.DebugString();
+    FUZZ_CHECK(AllTextAcceptable(request)) << "CheckRequestText accepted what its rules refuse:\n"
+                                           << request.DebugString();
   } else {
     FUZZ_CHECK(!AllTextAcceptable(request))
         << "CheckRequestText refused what its rules accept: " << text;
@@ -209,6 +209,7 @@ const std::map<std::string, Checker>& Checkers() {
       DANGBO_REQUEST(CreateDuesBasisRequest),
       DANGBO_REQUEST(ListDuesBasesRequest),
       DANGBO_REQUEST(RecordDuesPaymentRequest),
+      DANGBO_REQUEST(ImportDuesPaymentsRequest),
       DANGBO_REQUEST(GetDuesPaymentRequest),
       DANGBO_REQUEST(ListDuesPaymentsRequest),
       DANGBO_REQUEST(RecordDuesRemittanceRequest),

@@ -3,7 +3,8 @@
 // party statistics for the right year and not the next; a payment or a dues basis recorded
 // after the remittance moves the figures (records recomputes the closing and republishes it);
 // a corrected meeting replaces its attendance; the yearly report states dues collected and
-// attendance from them; a viewer never sees a salary in records or analytics.
+// attendance from them; a month imported with ImportDuesPayments moves them like single
+// payments; a viewer never sees a salary in records or analytics.
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -300,6 +301,41 @@ TEST_F(RecordsAnalyticsDuesTest, DuesClosingsCountInTheirYearAndMoveWithLatePaym
     }
   }
   EXPECT_TRUE(found);
+}
+
+// A month's ledger imported after the cell closed the month: each payment republishes the
+// closing, and analytics' statistics follow as they do for RecordDuesPayment.
+TEST_F(RecordsAnalyticsDuesTest, AnImportedLedgerMovesTheYearsDues) {
+  rv1::DuesRemittance remitted;
+  ASSERT_TRUE(Remit(2025, 3, 0, &remitted).ok());
+  ASSERT_TRUE(CaughtUp());
+  EXPECT_EQ(Stats(2025).dues().collected(), 0);
+
+  rv1::ImportDuesPaymentsRequest import;
+  import.set_parent(kCell);
+  import.set_request_id("ledger-2025-03");
+  for (int n = 1; n <= 2; ++n) {
+    rv1::ImportDuesPaymentRow* row = import.add_rows();
+    row->set_row(n);
+    row->set_member(MemberOf(n));
+    row->mutable_dues_payment()->mutable_period()->set_year(2025);
+    row->mutable_dues_payment()->mutable_period()->set_month(3);
+    row->mutable_dues_payment()->set_amount(kDue);
+    google::type::Date* paid = row->mutable_dues_payment()->mutable_paid_date();
+    paid->set_year(2025);
+    paid->set_month(4);
+    paid->set_day(2);
+  }
+  rv1::ImportDuesPaymentsResponse response;
+  grpc::Status s = records_stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(response.committed(), 2)
+      << (response.errors_size() > 0 ? response.errors(0).message() : std::string());
+  ASSERT_TRUE(CaughtUp());
+  const av1::PartyStatistics y2025 = Stats(2025);
+  EXPECT_EQ(y2025.dues().cell_months(), 1);
+  EXPECT_EQ(y2025.dues().collected(), 2 * kDue);
+  EXPECT_EQ(y2025.dues().arrears(), 0);
 }
 
 TEST_F(RecordsAnalyticsDuesTest, MeetingsCountHeldAgainstRequiredAndACorrectionReplacesIt) {

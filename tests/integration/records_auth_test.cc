@@ -31,47 +31,12 @@ constexpr absl::Duration kRevocationBound = absl::Seconds(3);
 class RecordsAuthTest : public RecordsFixture {
  protected:
   void SetUp() override {
-    WriteTokens(AllTokens());
-    RecordsConfig config;
-    config.server.service = "records";
-    config.server.listen = "127.0.0.1";
-    config.server.port = 0;
-    config.server.data_dir = dir_.Sub("db");
-    config.server.max_message_bytes = 16 << 20;
-    config.server.shutdown_grace = absl::Seconds(5);
-    config.server.keepalive_time = absl::Seconds(60);
-    config.server.keepalive_timeout = absl::Seconds(20);
-    config.server.block_cache_mb = 8;
-    config.server.sync_writes = false;
-    config.retention_interval = absl::Hours(1);
-    config.security.token_file = dir_.Sub("tokens");
-    absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens =
-        common::LoadTokens(config.security);
-    ASSERT_TRUE(tokens.ok()) << tokens.status();
-    config.tokens = *tokens;
-    auto server = RecordsServer::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::RecordsService::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(StartServerWithTokens(AllTokens()));
 
-    v1::CreateOrganizationRequest org;
-    org.set_organization_id("hq");
-    org.mutable_organization()->set_code("CHQ");
-    org.mutable_organization()->set_display_name("Đảng bộ Cục Hải quan Long An");
-    *org.mutable_organization()->mutable_valid_from() = Day(2015, 1, 1);
-    v1::Organization created_org;
-    ASSERT_TRUE(stub_->CreateOrganization(As(kAdminToken).get(), org, &created_org).ok());
-    v1::CreateCellRequest cell;
-    cell.set_parent("organizations/hq");
-    cell.set_cell_id("nghiep-vu");
-    cell.mutable_cell()->set_display_name("Chi bộ Nghiệp vụ");
-    *cell.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-    v1::Cell created_cell;
-    ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), cell, &created_cell).ok());
+    builder_token_ = kAdminToken;
+    ASSERT_NO_FATAL_FAILURE(CreateOrganization("hq"));
+    ASSERT_NO_FATAL_FAILURE(CreateCell("nghiep-vu", "Chi bộ Nghiệp vụ"));
   }
-
-  using TokenLines = std::vector<std::pair<std::string, std::string>>;
 
   // The token file the server starts with; each principal has one token.
   static TokenLines AllTokens() {
@@ -93,26 +58,6 @@ class RecordsAuthTest : public RecordsFixture {
       }
     }
     return tokens;
-  }
-
-  // Rewrites the token file atomically (write, then rename), as a Secret update does.
-  void WriteTokens(const std::vector<std::pair<std::string, std::string>>& tokens) {
-    const std::string tmp = dir_.Sub("tokens.tmp");
-    {
-      std::ofstream out(tmp);
-      for (const auto& [token, principal_and_role] : tokens) {
-        out << common::HashToken(token) << " " << principal_and_role << "\n";
-      }
-    }
-    ASSERT_EQ(std::rename(tmp.c_str(), dir_.Sub("tokens").c_str()), 0);
-  }
-
-  // A call context with `authorization: Bearer <token>` (none when empty).
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    if (!token.empty()) c->AddMetadata("authorization", "Bearer " + token);
-    return c;
   }
 
   // A WatchChanges call of `token` with a one-second heartbeat, read up to its first heartbeat

@@ -4,11 +4,10 @@
 // dues.read), a treasurer records payments without reading a basis amount; meeting attendance
 // gives the three-absences flag, missed months and thematic meetings held vs required; every
 // write is on the change stream with what analytics counts.
-#include <fstream>
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "common/auth.h"
 #include "tests/integration/records_fixture.h"
 
 namespace records::testing {
@@ -26,57 +25,15 @@ constexpr int64_t kDue = 93'600;       // 1% of it
 class RecordsDuesTest : public RecordsFixture {
  protected:
   void SetUp() override {
-    {
-      std::ofstream out(dir_.Sub("tokens"));
-      out << common::HashToken(kAdminToken) << " ops-admin admin\n"
-          << common::HashToken(kViewerToken) << " ops-viewer viewer\n"
-          << common::HashToken(kTreasurerToken) << " ops-treasurer treasurer\n"
-          << common::HashToken(kEditorToken) << " ops-editor editor\n";
-    }
-    common::SetLogLevel(common::LogLevel::kWarning);
-    RecordsConfig config;
-    config.server.service = "records";
-    config.server.listen = "127.0.0.1";
-    config.server.port = 0;
-    config.server.data_dir = dir_.Sub("db");
-    config.server.max_message_bytes = 16 << 20;
-    config.server.shutdown_grace = absl::Seconds(5);
-    config.server.keepalive_time = absl::Seconds(60);
-    config.server.keepalive_timeout = absl::Seconds(20);
-    config.server.block_cache_mb = 8;
-    config.server.sync_writes = false;
-    config.retention_interval = absl::Hours(1);
-    config.security.token_file = dir_.Sub("tokens");
-    absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens =
-        common::LoadTokens(config.security);
-    ASSERT_TRUE(tokens.ok()) << tokens.status();
-    config.tokens = *tokens;
-    auto server = RecordsServer::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::RecordsService::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(StartServerWithTokens({{kAdminToken, "ops-admin admin"},
+                                                   {kViewerToken, "ops-viewer viewer"},
+                                                   {kTreasurerToken, "ops-treasurer treasurer"},
+                                                   {kEditorToken, "ops-editor editor"}}));
 
-    v1::CreateOrganizationRequest org;
-    org.set_organization_id("hq");
-    org.mutable_organization()->set_code("CHQ");
-    org.mutable_organization()->set_display_name("Đảng bộ Cục Hải quan Long An");
-    *org.mutable_organization()->mutable_valid_from() = Day(2015, 1, 1);
-    v1::Organization created_org;
-    ASSERT_TRUE(stub_->CreateOrganization(As(kAdminToken).get(), org, &created_org).ok());
-    v1::CreateCellRequest cell;
-    cell.set_parent("organizations/hq");
-    cell.set_cell_id("nghiep-vu");
-    cell.mutable_cell()->set_display_name("Chi bộ Nghiệp vụ");
-    *cell.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-    v1::Cell created_cell;
-    ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), cell, &created_cell).ok());
-    for (int n = 1; n <= 3; ++n) {
-      v1::Member m;
-      grpc::Status s = stub_->AdmitMember(
-          As(kAdminToken).get(), AdmitRequest(n, "nghiep-vu", absl::StrCat("Nguyễn Văn ", n)), &m);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-    }
+    builder_token_ = kAdminToken;
+    ASSERT_NO_FATAL_FAILURE(CreateOrganization("hq"));
+    ASSERT_NO_FATAL_FAILURE(CreateCell("nghiep-vu", "Chi bộ Nghiệp vụ"));
+    for (int n = 1; n <= 3; ++n) Admit(n, "nghiep-vu", absl::StrCat("Nguyễn Văn ", n));
     v1::CreateDuesRateTableRequest table;
     table.set_parent("organizations/hq");
     table.set_dues_rate_table_id("qd-342-2010");
@@ -93,12 +50,6 @@ class RecordsDuesTest : public RecordsFixture {
     grpc::Status s = stub_->CreateDuesRateTable(As(kAdminToken).get(), table, &created_table);
     ASSERT_TRUE(s.ok()) << s.error_message();
     for (int n = 1; n <= 3; ++n) SetBasis(n);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto c = Context();
-    c->AddMetadata("authorization", "Bearer " + token);
-    return c;
   }
 
   static std::string MemberOf(int n) {
@@ -136,6 +87,32 @@ class RecordsDuesTest : public RecordsFixture {
     return stub_->RecordDuesPayment(As(kTreasurerToken).get(),
                                     Payment(n, year, month, amount, reason),
                                     out == nullptr ? &payment : out);
+  }
+
+  // The change events after `after` up to the log's head (`*head`), as an admin reads them.
+  std::vector<v1::ChangeEvent> EventsAfter(uint64_t after, uint64_t* head) {
+    v1::GetChangeLogStateResponse state;
+    EXPECT_TRUE(stub_->GetChangeLogState(As(kAdminToken).get(), {}, &state).ok());
+    *head = state.last_sequence();
+    std::vector<v1::ChangeEvent> events;
+    if (*head <= after) return events;
+    auto ctx = As(kAdminToken);
+    v1::WatchChangesRequest watch;
+    watch.set_start_after_sequence(after);
+    auto reader = stub_->WatchChanges(ctx.get(), watch);
+    v1::ChangeEvent event;
+    while (reader->Read(&event)) {
+      if (!event.heartbeat()) events.push_back(event);
+      if (event.sequence() >= *head) break;
+    }
+    ctx->TryCancel();
+    return events;
+  }
+
+  // Member 9 of another cell, "van-phong" (created here).
+  v1::Member Outsider() {
+    CreateCell("van-phong", "Chi bộ Văn phòng");
+    return Admit(9, "van-phong", "Trần Thị Chín");
   }
 
   v1::CreateMeetingRequest Meeting(const std::string& id, v1::Meeting::Kind kind, int month,
@@ -260,13 +237,14 @@ TEST_F(RecordsDuesTest, ArrearsAndTheThreeMonthsFlagPerMemberAndCell) {
   EXPECT_EQ(cell.months_size(), 12);
   EXPECT_EQ(cell.months(0).collected(), 3 * kDue);
 
-  // The organization's totals are its cells'; a viewer gets the totals but not who owes.
+  // The organization's totals are its cells'.
   sum.set_scope("organizations/hq");
   v1::DuesSummary org;
-  ASSERT_TRUE(stub_->GetDuesSummary(As(kViewerToken).get(), sum, &org).ok());
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &org).ok());
   EXPECT_EQ(org.year_total().collected(), 30 * kDue);
   EXPECT_EQ(org.flagged_members(), 1);
-  EXPECT_EQ(org.members_in_arrears_size(), 0);
+  EXPECT_EQ(org.members_in_arrears_size(), 2);
+  EXPECT_EQ(org.masked_fields_size(), 0);
 
   // The remittance of January: 30% kept by the cell, the rest sent up.
   v1::RecordDuesRemittanceRequest rem;
@@ -285,6 +263,42 @@ TEST_F(RecordsDuesTest, ArrearsAndTheThreeMonthsFlagPerMemberAndCell) {
   sum.set_scope(kCell);
   ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &cell).ok());
   EXPECT_EQ(cell.months(0).remitted(), 3 * kDue * 7 / 10);
+}
+
+// A cell-month with one paying member discloses 1% of that member's salary: a viewer gets the
+// summary's counts, not its amounts, and is told what was withheld.
+TEST_F(RecordsDuesTest, AViewerGetsTheSummaryWithoutItsAmounts) {
+  ASSERT_TRUE(Pay(1, 2025, 1, kDue).ok());
+  v1::GetDuesSummaryRequest sum;
+  sum.set_scope(kCell);
+  sum.set_year(2025);
+  v1::DuesSummary viewer;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kViewerToken).get(), sum, &viewer).ok());
+  ASSERT_EQ(viewer.months_size(), 12);
+  for (const v1::DuesSummary::Month& m : viewer.months()) {
+    EXPECT_EQ(m.due(), 0);
+    EXPECT_EQ(m.collected(), 0);
+    EXPECT_EQ(m.arrears(), 0);
+    EXPECT_EQ(m.remitted(), 0);
+  }
+  EXPECT_EQ(viewer.months(0).period().month(), 1);
+  EXPECT_EQ(viewer.year_total().collected(), 0);
+  EXPECT_EQ(viewer.year_total().due(), 0);
+  EXPECT_EQ(viewer.members_in_arrears_size(), 0);
+  EXPECT_EQ(viewer.flagged_members(), 3) << "the counts remain (2025 is over, mostly unpaid)";
+  const std::vector<std::string> masked(viewer.masked_fields().begin(),
+                                        viewer.masked_fields().end());
+  for (const char* path : {"months.due", "months.collected", "months.arrears", "months.remitted",
+                           "year_total.due", "year_total.collected", "year_total.arrears",
+                           "year_total.remitted", "members_in_arrears"}) {
+    EXPECT_NE(std::find(masked.begin(), masked.end(), path), masked.end()) << path;
+  }
+
+  v1::DuesSummary treasurer;
+  ASSERT_TRUE(stub_->GetDuesSummary(As(kTreasurerToken).get(), sum, &treasurer).ok());
+  EXPECT_EQ(treasurer.months(0).collected(), kDue);
+  EXPECT_EQ(treasurer.year_total().collected(), kDue);
+  EXPECT_EQ(treasurer.masked_fields_size(), 0);
 }
 
 TEST_F(RecordsDuesTest, AViewerNeverSeesASalaryAndATreasurerReadsNoBasisAmount) {
@@ -350,6 +364,196 @@ TEST_F(RecordsDuesTest, AViewerNeverSeesASalaryAndATreasurerReadsNoBasisAmount) 
   }
   ctx->TryCancel();
   EXPECT_TRUE(saw_payment && saw_basis);
+}
+
+TEST_F(RecordsDuesTest, ImportDuesPaymentsWritesACellsMonthRowByRowAndResumes) {
+  // January is already closed (remitted) when the ledger is entered: every payment imported
+  // recomputes the closing, as a late RecordDuesPayment does.
+  v1::RecordDuesRemittanceRequest rem;
+  rem.set_parent(kCell);
+  rem.mutable_dues_remittance()->mutable_period()->set_year(2025);
+  rem.mutable_dues_remittance()->mutable_period()->set_month(1);
+  *rem.mutable_dues_remittance()->mutable_remitted_date() = Day(2025, 2, 3);
+  rem.mutable_dues_remittance()->set_recipient("organizations/hq");
+  v1::DuesRemittance remitted;
+  ASSERT_TRUE(stub_->RecordDuesRemittance(As(kTreasurerToken).get(), rem, &remitted).ok());
+  EXPECT_EQ(remitted.collected_amount(), 0);
+  // A member of another cell, whose dues this cell does not collect.
+  const v1::Member outsider = Outsider();
+
+  v1::ImportDuesPaymentsRequest import;
+  import.set_parent(kCell);
+  import.set_request_id("so-quy-2025-01");
+  auto add = [&](int row, const std::string& member, int64_t amount) {
+    v1::ImportDuesPaymentRow* r = import.add_rows();
+    r->set_row(row);
+    r->set_member(member);
+    *r->mutable_dues_payment() = Payment(1, 2025, 1, amount).dues_payment();
+  };
+  add(2, MemberOf(1), kDue);
+  add(3, MemberOf(2), -5);  // a typo in the ledger
+  add(4, MemberOf(3), kDue);
+  add(5, "organizations/hq/members/nobody", kDue);
+  add(6, outsider.name(), kDue);
+  uint64_t head = 0;
+  EventsAfter(0, &head);
+
+  v1::ImportDuesPaymentsResponse response;
+  grpc::Status s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.received(), 5);
+  EXPECT_EQ(response.committed(), 2) << "the good rows land, the bad ones are named";
+  EXPECT_EQ(response.already_committed(), 0);
+  ASSERT_EQ(response.errors_size(), 3);
+  EXPECT_EQ(response.errors(0).row(), 3);
+  EXPECT_EQ(response.errors(0).field(), "dues_payment.amount");
+  EXPECT_EQ(response.errors(0).code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(response.errors(1).row(), 5);
+  EXPECT_EQ(response.errors(1).field(), "member");
+  EXPECT_EQ(response.errors(1).reason(), "MEMBER_NOT_FOUND");
+  EXPECT_EQ(response.errors(2).row(), 6);
+  EXPECT_EQ(response.errors(2).field(), "member");
+  EXPECT_EQ(response.errors(2).reason(), "DUES_PAYMENT_OTHER_CELL");
+  ASSERT_EQ(response.dues_payments_size(), 2);
+  EXPECT_EQ(response.dues_payments(0).name(), MemberOf(1) + "/duesPayments/2025-01");
+  EXPECT_EQ(response.dues_payments(0).amount_due(), kDue);
+  EXPECT_EQ(response.dues_payments(1).recorded_by(), "ops-treasurer");
+
+  // One change event per payment, each followed by January's closing republished.
+  uint64_t after_import = 0;
+  std::vector<v1::ChangeEvent> events = EventsAfter(head, &after_import);
+  int payments = 0, closings = 0;
+  for (const v1::ChangeEvent& e : events) {
+    if (e.resource_type() == v1::ChangeEvent::DUES_PAYMENT) ++payments;
+    if (e.resource_type() == v1::ChangeEvent::DUES_REMITTANCE) {
+      ++closings;
+      EXPECT_EQ(e.change_kind(), v1::ChangeEvent::UPDATED);
+      EXPECT_EQ(e.dues_remittance().collected_amount(), closings * kDue);
+    }
+    EXPECT_EQ(e.method(), "ImportDuesPayments");
+  }
+  EXPECT_EQ(payments, 2);
+  EXPECT_EQ(closings, 2);
+
+  // Resent as it was (the client lost the answer): nothing is written twice.
+  v1::ImportDuesPaymentsResponse again;
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.committed(), 0);
+  EXPECT_EQ(again.already_committed(), 2);
+  EXPECT_EQ(again.errors_size(), 3);
+  ASSERT_EQ(again.dues_payments_size(), 2);
+  EXPECT_EQ(again.dues_payments(0).etag(), response.dues_payments(0).etag());
+  uint64_t after_resend = 0;
+  for (const v1::ChangeEvent& e : EventsAfter(after_import, &after_resend)) {
+    EXPECT_NE(e.resource_type(), v1::ChangeEvent::DUES_PAYMENT) << e.resource_name();
+  }
+
+  // The typo fixed and the import resent: only the fixed row is written.
+  *import.mutable_rows(1)->mutable_dues_payment() = Payment(2, 2025, 1, kDue).dues_payment();
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.committed(), 1);
+  EXPECT_EQ(again.already_committed(), 2);
+  EXPECT_EQ(again.errors_size(), 2);
+  // A written row sent again with other content under the same id is that row's error.
+  import.mutable_rows(0)->mutable_dues_payment()->set_amount(kDue + 1);
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_GE(again.errors_size(), 1);
+  EXPECT_EQ(again.errors(0).row(), 2);
+  EXPECT_EQ(again.errors(0).reason(), "REQUEST_ID_REUSED");
+
+  v1::ListDuesRemittancesRequest list;
+  list.set_parent(kCell);
+  v1::ListDuesRemittancesResponse listed;
+  ASSERT_TRUE(stub_->ListDuesRemittances(As(kTreasurerToken).get(), list, &listed).ok());
+  ASSERT_EQ(listed.dues_remittances_size(), 1);
+  EXPECT_EQ(listed.dues_remittances(0).collected_amount(), 3 * kDue);
+  EXPECT_EQ(listed.dues_remittances(0).arrears_amount(), 0);
+
+  // One audit entry per payment written, under the import's method and principal.
+  v1::ListAuditEventsRequest audit;
+  audit.set_filter("method = \"ImportDuesPayments\" AND result = SUCCEEDED");
+  audit.set_page_size(100);
+  v1::ListAuditEventsResponse audited;
+  s = stub_->ListAuditEvents(As(kAdminToken).get(), audit, &audited);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(audited.audit_events_size(), 3);
+  for (const v1::AuditEvent& a : audited.audit_events()) {
+    EXPECT_EQ(a.principal(), "ops-treasurer");
+  }
+
+  // validate_only checks by the same rules and writes nothing.
+  v1::ImportDuesPaymentsRequest check;
+  check.set_parent(kCell);
+  check.set_validate_only(true);
+  v1::ImportDuesPaymentRow* row = check.add_rows();
+  row->set_row(1);
+  row->set_member(MemberOf(1));
+  *row->mutable_dues_payment() = Payment(1, 2025, 2, kDue).dues_payment();
+  row = check.add_rows();
+  row->set_row(2);
+  row->set_member(MemberOf(1));
+  *row->mutable_dues_payment() = Payment(1, 2025, 1, kDue).dues_payment();
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), check, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.committed(), 0);
+  ASSERT_EQ(again.errors_size(), 1);
+  EXPECT_EQ(again.errors(0).row(), 2);
+  EXPECT_EQ(again.errors(0).reason(), "DUES_PAYMENT_ALREADY_RECORDED");
+  v1::GetDuesPaymentRequest get;
+  get.set_name(MemberOf(1) + "/duesPayments/2025-02");
+  v1::DuesPayment none;
+  EXPECT_EQ(stub_->GetDuesPayment(As(kTreasurerToken).get(), get, &none).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RecordsDuesTest, ImportDuesPaymentsNeedsDuesWriteAndHasLimits) {
+  v1::ImportDuesPaymentsRequest import;
+  import.set_parent(kCell);
+  v1::ImportDuesPaymentRow* row = import.add_rows();
+  row->set_row(1);
+  row->set_member(MemberOf(1));
+  *row->mutable_dues_payment() = Payment(1, 2025, 3, kDue).dues_payment();
+  v1::ImportDuesPaymentsResponse response;
+  // An editor writes members, not dues; a viewer writes nothing.
+  for (const char* token : {kViewerToken, kEditorToken}) {
+    grpc::Status s = stub_->ImportDuesPayments(As(token).get(), import, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
+  }
+  v1::GetDuesPaymentRequest get;
+  get.set_name(MemberOf(1) + "/duesPayments/2025-03");
+  v1::DuesPayment payment;
+  EXPECT_EQ(stub_->GetDuesPayment(As(kAdminToken).get(), get, &payment).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Too many rows for one call, repeated row numbers, an unknown cell: the whole call.
+  v1::ImportDuesPaymentsRequest big = import;
+  for (int n = 2; n <= 501; ++n) {
+    v1::ImportDuesPaymentRow* r = big.add_rows();
+    *r = import.rows(0);
+    r->set_row(n);
+  }
+  grpc::Status s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), big, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldOf(s), "rows");
+  EXPECT_NE(s.error_message().find("500"), std::string::npos) << s.error_message();
+  v1::ImportDuesPaymentsRequest twice = import;
+  *twice.add_rows() = import.rows(0);
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), twice, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldOf(s), "rows[1].row");
+  v1::ImportDuesPaymentsRequest elsewhere = import;
+  elsewhere.set_parent("organizations/hq/cells/khong-co");
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), elsewhere, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetDuesPayment(As(kAdminToken).get(), get, &payment).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  s = stub_->ImportDuesPayments(As(kTreasurerToken).get(), import, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.committed(), 1);
 }
 
 TEST_F(RecordsDuesTest, MeetingAttendanceFlagsMissedMonthsAndThematicMeetings) {
@@ -419,18 +623,7 @@ TEST_F(RecordsDuesTest, MeetingAttendanceFlagsMissedMonthsAndThematicMeetings) {
   for (const auto& m : summary.members()) EXPECT_FALSE(m.flagged()) << m.member();
 
   // Someone never in the cell cannot attend its meeting; someone unknown is not found.
-  v1::CreateCellRequest other;
-  other.set_parent("organizations/hq");
-  other.set_cell_id("van-phong");
-  other.mutable_cell()->set_display_name("Chi bộ Văn phòng");
-  *other.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
-  v1::Cell other_cell;
-  ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), other, &other_cell).ok());
-  v1::Member outsider;
-  ASSERT_TRUE(stub_
-                  ->AdmitMember(As(kAdminToken).get(),
-                                AdmitRequest(9, "van-phong", "Trần Thị Chín"), &outsider)
-                  .ok());
+  const v1::Member outsider = Outsider();
   v1::CreateMeetingRequest stranger =
       Meeting("thuong-ky-2025-08", v1::Meeting::REGULAR, 8, v1::MeetingAttendance::PRESENT);
   stranger.mutable_meeting()->mutable_attendance(2)->set_member(outsider.name());

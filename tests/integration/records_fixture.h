@@ -5,12 +5,17 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/auth.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -46,7 +51,9 @@ class RecordsFixture : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(); }
 
-  void StartServer(absl::Duration retention = absl::Hours(24 * 7), int64_t max_events = 0) {
+  // Starts the server on a free port; with `token_file`, callers need a bearer token from it.
+  void StartServer(absl::Duration retention = absl::Hours(24 * 7), int64_t max_events = 0,
+                   const std::string& token_file = "") {
     common::SetLogLevel(common::LogLevel::kWarning);  // keep test output readable
     RecordsConfig config;
     config.server.service = "records";
@@ -62,11 +69,47 @@ class RecordsFixture : public ::testing::Test {
     config.change_log_retention = retention;
     config.change_log_retention_events = max_events;
     config.retention_interval = absl::Hours(1);  // tests trim explicitly
+    if (!token_file.empty()) {
+      config.security.token_file = token_file;
+      absl::StatusOr<std::shared_ptr<common::TokenStore>> tokens =
+          common::LoadTokens(config.security);
+      ASSERT_TRUE(tokens.ok()) << tokens.status();
+      config.tokens = *tokens;
+    }
     auto server = RecordsServer::Start(config);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
     stub_ = v1::RecordsService::NewStub(channel_);
+  }
+
+  // Token file lines: a token and its "principal role".
+  using TokenLines = std::vector<std::pair<std::string, std::string>>;
+
+  // Starts the server with bearer tokens: `tokens` in the token file (hashed).
+  void StartServerWithTokens(const TokenLines& tokens) {
+    ASSERT_NO_FATAL_FAILURE(WriteTokens(tokens));
+    StartServer(absl::Hours(24 * 7), 0, dir_.Sub("tokens"));
+  }
+
+  // Rewrites the token file atomically (write, then rename), as a Secret update does.
+  void WriteTokens(const TokenLines& tokens) {
+    const std::string tmp = dir_.Sub("tokens.tmp");
+    {
+      std::ofstream out(tmp);
+      for (const auto& [token, principal_and_role] : tokens) {
+        out << common::HashToken(token) << " " << principal_and_role << "\n";
+      }
+    }
+    ASSERT_EQ(std::rename(tmp.c_str(), dir_.Sub("tokens").c_str()), 0);
+  }
+
+  // A call context with `authorization: Bearer <token>` (none when empty).
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!token.empty()) c->AddMetadata("authorization", "Bearer " + token);
+    return c;
   }
 
   void TearDown() override {
@@ -83,6 +126,14 @@ class RecordsFixture : public ::testing::Test {
     return c;
   }
 
+  // The context the builders below call with: Context(), and the bearer token `builder_token_`
+  // when the server has tokens (set it after StartServerWithTokens).
+  std::unique_ptr<grpc::ClientContext> BuilderContext() const {
+    auto c = Context();
+    if (!builder_token_.empty()) c->AddMetadata("authorization", "Bearer " + builder_token_);
+    return c;
+  }
+
   // --- Builders of valid requests --------------------------------------------------------
   void CreateOrganization(const std::string& id = "hq") {
     v1::CreateOrganizationRequest req;
@@ -91,7 +142,7 @@ class RecordsFixture : public ::testing::Test {
     req.mutable_organization()->set_display_name("Đảng bộ Cục Hải quan Long An");
     *req.mutable_organization()->mutable_valid_from() = Day(2015, 1, 1);
     v1::Organization org;
-    grpc::Status s = stub_->CreateOrganization(Context().get(), req, &org);
+    grpc::Status s = stub_->CreateOrganization(BuilderContext().get(), req, &org);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -104,7 +155,7 @@ class RecordsFixture : public ::testing::Test {
     req.mutable_cell()->set_display_name(display_name);
     *req.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
     v1::Cell cell;
-    return stub_->CreateCell(Context().get(), req, &cell);
+    return stub_->CreateCell(BuilderContext().get(), req, &cell);
   }
 
   void CreateCell(const std::string& id, const std::string& display_name,
@@ -134,12 +185,14 @@ class RecordsFixture : public ::testing::Test {
 
   v1::Member Admit(int n, const std::string& cell, const std::string& full_name) {
     v1::Member member;
-    grpc::Status s = stub_->AdmitMember(Context().get(), AdmitRequest(n, cell, full_name), &member);
+    grpc::Status s =
+        stub_->AdmitMember(BuilderContext().get(), AdmitRequest(n, cell, full_name), &member);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return member;
   }
 
   testing_support::TempDir dir_;
+  std::string builder_token_;
   std::unique_ptr<RecordsServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RecordsService::Stub> stub_;
@@ -148,6 +201,12 @@ class RecordsFixture : public ::testing::Test {
 // The ErrorInfo reason of a failed call ("" when absent).
 inline std::string ReasonOf(const grpc::Status& status) {
   return common::ErrorReason(common::FromGrpcStatus(status));
+}
+
+// The field its first BadRequest violation names ("" when none).
+inline std::string FieldOf(const grpc::Status& status) {
+  const auto violations = common::FieldViolationsOf(common::FromGrpcStatus(status));
+  return violations.empty() ? std::string() : violations[0].first;
 }
 
 }  // namespace records::testing

@@ -112,4 +112,24 @@ bool MaskDuesAmounts(dangbo::records::v1::DuesRemittance* remittance) {
   return had;
 }
 
+bool MaskDuesAmounts(dangbo::records::v1::DuesSummary* summary) {
+  auto clear = [](dangbo::records::v1::DuesSummary::Month* m) {
+    m->clear_due();
+    m->clear_collected();
+    m->clear_arrears();
+    m->clear_remitted();
+  };
+  for (dangbo::records::v1::DuesSummary::Month& m : *summary->mutable_months()) clear(&m);
+  clear(summary->mutable_year_total());
+  summary->clear_members_in_arrears();
+  summary->clear_masked_fields();
+  for (const char* part : {"months", "year_total"}) {
+    for (const char* amount : {"due", "collected", "arrears", "remitted"}) {
+      summary->add_masked_fields(absl::StrCat(part, ".", amount));
+    }
+  }
+  summary->add_masked_fields("members_in_arrears");
+  return true;
+}
+
 }  // namespace records::domain

@@ -55,6 +55,10 @@ bool MaskPersonalData(dangbo::records::v1::Meeting* meeting);
 bool MaskDuesAmounts(dangbo::records::v1::DuesPayment* payment);
 bool MaskDuesAmounts(dangbo::records::v1::DuesBasis* basis);
 bool MaskDuesAmounts(dangbo::records::v1::DuesRemittance* remittance);
+// A summary's amounts (per month and for the year) and its members in arrears; the counts
+// stay. Every withheld path is listed in masked_fields, amounts that were 0 too: a reader
+// must not take a withheld amount for nothing collected. Always true.
+bool MaskDuesAmounts(dangbo::records::v1::DuesSummary* summary);
 
 // Masks the resource held by a ChangeEvent or ResourceSnapshot (the same oneof names) for a
 // reader with or without pii.read and dues.read.

@@ -1749,6 +1749,28 @@ absl::Status Validate(const v1::RecordDuesPaymentRequest& r, absl::CivilDay toda
   return v.ToStatus();
 }
 
+absl::Status Validate(const v1::ImportDuesPaymentsRequest& r, absl::CivilDay) {
+  FieldViolations v;
+  CellField(r.parent(), "parent", &v);
+  RequestId(r.request_id(), &v);
+  if (r.rows_size() < 1 || r.rows_size() > kMaxImportDuesRows) {
+    v.Add("rows", absl::StrCat("must hold 1 to ", kMaxImportDuesRows, " rows, got ", r.rows_size(),
+                               r.rows_size() > 0 ? "; split the import into several calls" : ""));
+    return v.ToStatus();
+  }
+  std::set<int> seen;
+  for (int i = 0; i < r.rows_size(); ++i) {
+    const int row = r.rows(i).row();
+    const std::string field = absl::StrCat("rows[", i, "].row");
+    if (row < 1) {
+      v.Add(field, absl::StrCat("must be at least 1, got ", row));
+    } else if (!seen.insert(row).second) {
+      v.Add(field, absl::StrCat("row number ", row, " is repeated; row numbers must be unique"));
+    }
+  }
+  return v.ToStatus();
+}
+
 absl::Status Validate(const v1::GetDuesPaymentRequest& r, absl::CivilDay) {
   FieldViolations v;
   ChildField(r.name(), "name", "duesPayments", true, MemberParent, &v);

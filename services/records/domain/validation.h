@@ -62,6 +62,9 @@ inline constexpr int kMaxTeam = 20;
 inline constexpr int kMaxCommitteeMembers = 20;
 inline constexpr int kMaxRecommendations = 50;
 inline constexpr int kMaxManagedProvinces = 64;
+// ImportDuesPayments: a cell's month is rarely more than a hundred members; the bound keeps a
+// call's writes (each a RecordDuesPayment) to seconds.
+inline constexpr int kMaxImportDuesRows = 500;
 // ListMembers / ExportMembers `name_query`: a full name is at most kMaxNameLength code points
 // and rarely more than 6 words. (Whole filter and order_by: common/list_query.h.)
 inline constexpr int kMaxNameQueryLength = kMaxNameLength;
@@ -170,6 +173,10 @@ absl::Status Validate(const v1::ListDuesRateTablesRequest& request,
 absl::Status Validate(const v1::CreateDuesBasisRequest& request, absl::CivilDay today = TodayIct());
 absl::Status Validate(const v1::ListDuesBasesRequest& request, absl::CivilDay today = TodayIct());
 absl::Status Validate(const v1::RecordDuesPaymentRequest& request,
+                      absl::CivilDay today = TodayIct());
+// ImportDuesPayments: the call alone (parent, request_id, 1 to kMaxImportDuesRows rows, row
+// numbers >= 1 and unique); each row is checked as a RecordDuesPaymentRequest when written.
+absl::Status Validate(const v1::ImportDuesPaymentsRequest& request,
                       absl::CivilDay today = TodayIct());
 absl::Status Validate(const v1::GetDuesPaymentRequest& request, absl::CivilDay today = TodayIct());
 absl::Status Validate(const v1::ListDuesPaymentsRequest& request,

@@ -20,6 +20,7 @@
 #include "services/records/domain/names.h"
 #include "services/records/domain/organization_rules.h"
 #include "services/records/domain/validation.h"
+#include "services/records/service/dues_writes.h"
 #include "services/records/service/handler_util.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
@@ -283,7 +284,10 @@ absl::StatusOr<std::vector<domain::CellName>> CellsOfScope(const RecordsDb& db,
         return absl::OkStatus();
       },
       stop));
-  for (const auto& [id, unused] : parent_of) {
+  // A named variable, not a structured binding: the scan's lambda captures it, which C++17
+  // does not allow of a binding (clang refuses it).
+  for (const auto& entry : parent_of) {
+    const std::string& id = entry.first;
     std::string at = id;
     for (size_t depth = 0; depth <= parent_of.size() && !at.empty() && at != root.organization;
          ++depth) {
@@ -303,6 +307,77 @@ absl::StatusOr<std::vector<domain::CellName>> CellsOfScope(const RecordsDb& db,
 }
 
 }  // namespace
+
+absl::StatusOr<WritePlan> PlanDuesPayment(const RecordsDb& db, const CallContext& ctx,
+                                          const v1::RecordDuesPaymentRequest& req,
+                                          absl::string_view at_cell) {
+  ASSIGN_OR_RETURN(domain::MemberName member, domain::ParseMemberName(req.parent(), "parent"));
+  ASSIGN_OR_RETURN(Versioned<v1::Organization> org, LoadOrganization(db, member.organization));
+  RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
+  ASSIGN_OR_RETURN(Versioned<v1::Member> m, LoadMember(db, member.organization, member.member));
+  const v1::DuesPayment& in = req.dues_payment();
+  const absl::CivilMonth month = domain::ToCivilMonth(in.period());
+  const std::string name = absl::StrCat(member.Format(), "/duesPayments/", domain::PeriodId(month));
+  absl::StatusOr<Versioned<v1::DuesPayment>> existing = ReadDuesPayment(
+      db, member.organization, member.member, in.period().year(), in.period().month());
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  if (existing.ok() && in.etag().empty()) {
+    return AlreadyRecorded(name, "dues payment", "DUES_PAYMENT_ALREADY_RECORDED");
+  }
+  if (existing.ok()) RETURN_IF_ERROR(CheckEtag(in.etag(), existing->revision, name));
+  if (!existing.ok() && !in.etag().empty()) {
+    return NamedNotFoundError(name, "dues payment", "DUES_PAYMENT_NOT_FOUND");
+  }
+  if (!in.collector().empty()) {
+    RETURN_IF_ERROR(LoadMemberByName(db, in.collector(), "dues_payment.collector").status());
+  }
+  // The cell the payment was recorded at; a correction keeps it.
+  const std::string cell = existing.ok() ? existing->value.cell() : m.value.cell();
+  if (cell.empty()) {
+    return common::RuleViolation(
+        "MEMBER_NOT_IN_CELL", member.Format(),
+        absl::StrCat("member ", member.Format(), " is in no cell to record dues at"));
+  }
+  if (!at_cell.empty() && cell != at_cell) {
+    return common::RuleViolation(
+        "DUES_PAYMENT_OTHER_CELL", member.Format(),
+        absl::StrCat("the dues of member ", member.Format(), " for ", domain::PeriodId(month),
+                     existing.ok() ? " were recorded at " : " are recorded at its cell ", cell,
+                     ", not at ", at_cell));
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables, TablesFor(db, member.organization));
+  ASSIGN_OR_RETURN(MemberDues dues, LoadMemberDues(db, member.organization, member.member));
+  ASSIGN_OR_RETURN(domain::MonthDue due, domain::DueInMonth(dues.bases, tables, month));
+  v1::DuesPayment payment;
+  payment.set_name(name);
+  *payment.mutable_period() = in.period();
+  payment.set_amount(in.amount());
+  if (in.has_paid_date()) *payment.mutable_paid_date() = in.paid_date();
+  payment.set_collector(in.collector());
+  payment.set_unpaid_reason(in.unpaid_reason());
+  payment.set_cell(cell);
+  payment.set_amount_due(due.amount);
+  payment.set_rate_table(due.rate_table);
+  payment.set_recorded_by(ctx.principal);
+  WritePlan w;
+  if (existing.ok()) {
+    *payment.mutable_create_time() = existing->value.create_time();
+    w.before = std::make_shared<v1::DuesPayment>(existing->value);
+  }
+  // A payment after the month's remittance changes the closing: republished with it.
+  WritePlan reclosed;
+  ASSIGN_OR_RETURN(domain::CellName at, domain::ParseCellName(cell, "cell"));
+  ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> cell_tables, TablesFor(db, at.organization));
+  PendingDues pending;
+  pending.payment = &payment;
+  RETURN_IF_ERROR(RecloseRemittance(db, at, month, cell_tables, pending, &reclosed));
+  w.changes.push_back(DuesPaymentChange(member.organization, member.member,
+                                        existing.ok() ? existing->revision : 0,
+                                        std::move(payment)));
+  for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
+  w.summary = absl::StrCat(ctx.method, " ", name);
+  return w;
+}
 
 grpc::ServerUnaryReactor* RecordsService::CreateDuesRateTable(
     grpc::CallbackServerContext* context, const v1::CreateDuesRateTableRequest* request,
@@ -371,28 +446,23 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesRateTables(
       *authorizer_, options_.scan_pool, context, "ListDuesRateTables", *request,
       [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
-        ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                         domain::ParseOrganizationName(request->parent(), "parent"));
-        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(const std::string org,
+                         ExistingOrganizationId(*db_, request->parent(), "parent"));
         ASSIGN_OR_RETURN(common::ListRequest list,
                          common::ParseListRequest("ListDuesRateTables", request->parent(), "", "",
                                                   request->page_size(), request->page_token(), {}));
-        size_t matched = 0;
-        ASSIGN_OR_RETURN(
-            Page<v1::DuesRateTable> page,
-            ScanPage<v1::DuesRateTable>(
-                [&](const Visitor<v1::DuesRateTable>& visit) {
-                  return ScanDuesRateTables(*db_, parent.organization, visit, stop);
-                },
-                [](const v1::DuesRateTable& t) -> std::optional<std::string> {
-                  const google::type::Date& d = t.effective_from();
-                  return std::move(SortKey().Date(d.year(), d.month(), d.day()).Text(t.name()))
-                      .Take();
-                },
-                list.after, /*desc=*/true, list.page_size, &matched));
-        for (v1::DuesRateTable& t : page.items) *response->add_dues_rate_tables() = std::move(t);
-        response->set_next_page_token(list.NextPageToken(page.next_key));
-        return absl::OkStatus();
+        return FillListPage<v1::DuesRateTable>(
+                   list,
+                   [&](const Visitor<v1::DuesRateTable>& visit) {
+                     return ScanDuesRateTables(*db_, org, visit, stop);
+                   },
+                   [](const v1::DuesRateTable& t) -> std::optional<std::string> {
+                     const google::type::Date& d = t.effective_from();
+                     return std::move(SortKey().Date(d.year(), d.month(), d.day()).Text(t.name()))
+                         .Take();
+                   },
+                   /*desc=*/true, response->mutable_dues_rate_tables(), response)
+            .status();
       });
 }
 
@@ -463,36 +533,33 @@ grpc::ServerUnaryReactor* RecordsService::CreateDuesBasis(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RecordsService::ListDuesBases(grpc::CallbackServerContext* context,
                                                         const v1::ListDuesBasesRequest* request,
                                                         v1::ListDuesBasesResponse* response) {
-  return ReplyNow(*authorizer_, context, "ListDuesBases", *request,
-                  [&](const CallContext& ctx) -> absl::Status {
-                    RETURN_IF_ERROR(domain::Validate(*request));
-                    ASSIGN_OR_RETURN(domain::MemberName member,
-                                     domain::ParseMemberName(request->parent(), "parent"));
-                    RETURN_IF_ERROR(LoadMember(*db_, member.organization, member.member).status());
-                    ASSIGN_OR_RETURN(
-                        common::ListRequest list,
-                        common::ParseListRequest("ListDuesBases", request->parent(), "", "",
-                                                 request->page_size(), request->page_token(), {}));
-                    size_t matched = 0;
-                    ASSIGN_OR_RETURN(Page<v1::DuesBasis> page,
-                                     ScanPage<v1::DuesBasis>(
-                                         [&](const Visitor<v1::DuesBasis>& visit) {
-                                           return ScanDuesBases(*db_, member.organization,
-                                                                member.member, visit);
-                                         },
-                                         [](const v1::DuesBasis& b) -> std::optional<std::string> {
-                                           return LatestMonthFirst(b.effective_from(), b.name());
-                                         },
-                                         list.after, false, list.page_size, &matched));
-                    bool masked = false;
-                    for (v1::DuesBasis& b : page.items) {
-                      if (!ctx.pii_read) masked |= domain::MaskPersonalData(&b);
-                      *response->add_dues_bases() = std::move(b);
-                    }
-                    if (masked) response->add_masked_fields("dues_bases.basis_amount");
-                    response->set_next_page_token(list.NextPageToken(page.next_key));
-                    return absl::OkStatus();
-                  });
+  return ReplyNow(
+      *authorizer_, context, "ListDuesBases", *request,
+      [&](const CallContext& ctx) -> absl::Status {
+        RETURN_IF_ERROR(domain::Validate(*request));
+        ASSIGN_OR_RETURN(domain::MemberName member,
+                         domain::ParseMemberName(request->parent(), "parent"));
+        RETURN_IF_ERROR(LoadMember(*db_, member.organization, member.member).status());
+        ASSIGN_OR_RETURN(common::ListRequest list,
+                         common::ParseListRequest("ListDuesBases", request->parent(), "", "",
+                                                  request->page_size(), request->page_token(), {}));
+        RETURN_IF_ERROR(FillListPage<v1::DuesBasis>(
+                            list,
+                            [&](const Visitor<v1::DuesBasis>& visit) {
+                              return ScanDuesBases(*db_, member.organization, member.member, visit);
+                            },
+                            [](const v1::DuesBasis& b) -> std::optional<std::string> {
+                              return LatestMonthFirst(b.effective_from(), b.name());
+                            },
+                            false, response->mutable_dues_bases(), response)
+                            .status());
+        bool masked = false;
+        for (v1::DuesBasis& b : *response->mutable_dues_bases()) {
+          if (!ctx.pii_read) masked |= domain::MaskPersonalData(&b);
+        }
+        if (masked) response->add_masked_fields("dues_bases.basis_amount");
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RecordsService::RecordDuesPayment(
@@ -501,73 +568,8 @@ grpc::ServerUnaryReactor* RecordsService::RecordDuesPayment(
   RecordsDb* db = db_;
   return ReplyWrite(
       *authorizer_, db, context, "RecordDuesPayment", *request, request->dues_payment().etag(),
-      [db](const CallContext& ctx,
-           const v1::RecordDuesPaymentRequest& req) -> absl::StatusOr<WritePlan> {
-        ASSIGN_OR_RETURN(domain::MemberName member,
-                         domain::ParseMemberName(req.parent(), "parent"));
-        ASSIGN_OR_RETURN(Versioned<v1::Organization> org,
-                         LoadOrganization(*db, member.organization));
-        RETURN_IF_ERROR(domain::CheckOrganizationWritable(org.value));
-        ASSIGN_OR_RETURN(Versioned<v1::Member> m,
-                         LoadMember(*db, member.organization, member.member));
-        const v1::DuesPayment& in = req.dues_payment();
-        const absl::CivilMonth month = domain::ToCivilMonth(in.period());
-        const std::string name =
-            absl::StrCat(member.Format(), "/duesPayments/", domain::PeriodId(month));
-        absl::StatusOr<Versioned<v1::DuesPayment>> existing = ReadDuesPayment(
-            *db, member.organization, member.member, in.period().year(), in.period().month());
-        if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
-        if (existing.ok() && in.etag().empty()) {
-          return AlreadyRecorded(name, "dues payment", "DUES_PAYMENT_ALREADY_RECORDED");
-        }
-        if (existing.ok()) RETURN_IF_ERROR(CheckEtag(in.etag(), existing->revision, name));
-        if (!existing.ok() && !in.etag().empty()) {
-          return NamedNotFoundError(name, "dues payment", "DUES_PAYMENT_NOT_FOUND");
-        }
-        if (!in.collector().empty()) {
-          RETURN_IF_ERROR(LoadMemberByName(*db, in.collector(), "dues_payment.collector").status());
-        }
-        // The cell the payment was recorded at; a correction keeps it.
-        const std::string cell = existing.ok() ? existing->value.cell() : m.value.cell();
-        if (cell.empty()) {
-          return common::RuleViolation(
-              "MEMBER_NOT_IN_CELL", member.Format(),
-              absl::StrCat("member ", member.Format(), " is in no cell to record dues at"));
-        }
-        ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> tables,
-                         TablesFor(*db, member.organization));
-        ASSIGN_OR_RETURN(MemberDues dues, LoadMemberDues(*db, member.organization, member.member));
-        ASSIGN_OR_RETURN(domain::MonthDue due, domain::DueInMonth(dues.bases, tables, month));
-        v1::DuesPayment payment;
-        payment.set_name(name);
-        *payment.mutable_period() = in.period();
-        payment.set_amount(in.amount());
-        if (in.has_paid_date()) *payment.mutable_paid_date() = in.paid_date();
-        payment.set_collector(in.collector());
-        payment.set_unpaid_reason(in.unpaid_reason());
-        payment.set_cell(cell);
-        payment.set_amount_due(due.amount);
-        payment.set_rate_table(due.rate_table);
-        payment.set_recorded_by(ctx.principal);
-        WritePlan w;
-        if (existing.ok()) {
-          *payment.mutable_create_time() = existing->value.create_time();
-          w.before = std::make_shared<v1::DuesPayment>(existing->value);
-        }
-        // A payment after the month's remittance changes the closing: republished with it.
-        WritePlan reclosed;
-        ASSIGN_OR_RETURN(domain::CellName at, domain::ParseCellName(cell, "cell"));
-        ASSIGN_OR_RETURN(std::vector<v1::DuesRateTable> cell_tables,
-                         TablesFor(*db, at.organization));
-        PendingDues pending;
-        pending.payment = &payment;
-        RETURN_IF_ERROR(RecloseRemittance(*db, at, month, cell_tables, pending, &reclosed));
-        w.changes.push_back(DuesPaymentChange(member.organization, member.member,
-                                              existing.ok() ? existing->revision : 0,
-                                              std::move(payment)));
-        for (ResourceChange& c : reclosed.changes) w.changes.push_back(std::move(c));
-        w.summary = absl::StrCat("RecordDuesPayment ", name);
-        return w;
+      [db](const CallContext& ctx, const v1::RecordDuesPaymentRequest& req) {
+        return PlanDuesPayment(*db, ctx, req);
       },
       nullptr, response);
 }
@@ -618,18 +620,14 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesPayments(
             return ScanDuesPayments(*db_, member.organization, member.member, visit);
           };
         }
-        size_t matched = 0;
-        ASSIGN_OR_RETURN(Page<v1::DuesPayment> page,
-                         ScanPage<v1::DuesPayment>(
-                             scan,
-                             [&](const v1::DuesPayment& p) -> std::optional<std::string> {
-                               if (!PaymentMatches(p, list.terms)) return std::nullopt;
-                               return LatestMonthFirst(p.period(), p.name());
-                             },
-                             list.after, false, list.page_size, &matched));
-        for (v1::DuesPayment& p : page.items) *response->add_dues_payments() = std::move(p);
-        response->set_next_page_token(list.NextPageToken(page.next_key));
-        return absl::OkStatus();
+        return FillListPage<v1::DuesPayment>(
+                   list, scan,
+                   [&](const v1::DuesPayment& p) -> std::optional<std::string> {
+                     if (!PaymentMatches(p, list.terms)) return std::nullopt;
+                     return LatestMonthFirst(p.period(), p.name());
+                   },
+                   false, response->mutable_dues_payments(), response)
+            .status();
       });
 }
 
@@ -687,19 +685,16 @@ grpc::ServerUnaryReactor* RecordsService::ListDuesRemittances(
     ASSIGN_OR_RETURN(common::ListRequest list,
                      common::ParseListRequest("ListDuesRemittances", request->parent(), "", "",
                                               request->page_size(), request->page_token(), {}));
-    size_t matched = 0;
-    ASSIGN_OR_RETURN(Page<v1::DuesRemittance> page,
-                     ScanPage<v1::DuesRemittance>(
-                         [&](const Visitor<v1::DuesRemittance>& visit) {
-                           return ScanDuesRemittances(*db_, cell.organization, cell.cell, visit);
-                         },
-                         [](const v1::DuesRemittance& r) -> std::optional<std::string> {
-                           return LatestMonthFirst(r.period(), r.name());
-                         },
-                         list.after, false, list.page_size, &matched));
-    for (v1::DuesRemittance& r : page.items) *response->add_dues_remittances() = std::move(r);
-    response->set_next_page_token(list.NextPageToken(page.next_key));
-    return absl::OkStatus();
+    return FillListPage<v1::DuesRemittance>(
+               list,
+               [&](const Visitor<v1::DuesRemittance>& visit) {
+                 return ScanDuesRemittances(*db_, cell.organization, cell.cell, visit);
+               },
+               [](const v1::DuesRemittance& r) -> std::optional<std::string> {
+                 return LatestMonthFirst(r.period(), r.name());
+               },
+               false, response->mutable_dues_remittances(), response)
+        .status();
   });
 }
 
@@ -753,8 +748,9 @@ grpc::ServerUnaryReactor* RecordsService::GetDuesSummary(grpc::CallbackServerCon
           statements.push_back(std::move(s));
         }
         *response = domain::SummarizeDues(request->scope(), year, statements, remittances);
-        // Who owes what discloses salaries: listed for dues.read only.
-        if (!ctx.dues_read) response->clear_members_in_arrears();
+        // Who owes what, and a month's amounts (one paying member's are a share of a
+        // salary), need dues.read.
+        if (!ctx.dues_read) domain::MaskDuesAmounts(response);
         return absl::OkStatus();
       });
 }

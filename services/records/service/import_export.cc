@@ -25,15 +25,12 @@
 #include "services/records/service/member_query.h"
 #include "services/records/service/records_service.h"
 #include "services/records/service/resource_reads.h"
+#include "services/records/service/row_errors.h"
 #include "services/records/storage/keys.h"
 #include "services/records/storage/request_records.h"
 
 namespace records {
 namespace {
-
-std::string RowRequestId(absl::string_view request_id, int row) {
-  return absl::StrCat(request_id, "#row", row);
-}
 
 // What a row's request record holds to tell a resent row from another one under the same
 // request_id and row number: the hash of the import's organization and the (normalized) row.
@@ -41,29 +38,6 @@ std::string RowRequestHash(absl::string_view parent, const v1::ImportMemberRow& 
   v1::ImportMembersHeader header;
   header.set_parent(std::string(parent));
   return absl::StrCat(RequestHash(header), RequestHash(row));
-}
-
-void AddRowErrors(int row, const absl::Status& status, v1::ImportMembersResponse* response,
-                  absl::string_view default_field = "") {
-  const std::string reason = common::ErrorReason(status);
-  const auto violations = common::FieldViolationsOf(status);
-  if (violations.empty()) {
-    dangbo::common::v1::RowError* e = response->add_errors();
-    e->set_row(row);
-    e->set_field(std::string(default_field));
-    e->set_message(std::string(status.message()));
-    e->set_code(static_cast<int>(status.code()));
-    e->set_reason(reason.empty() ? absl::StatusCodeToString(status.code()) : reason);
-    return;
-  }
-  for (const auto& [field, description] : violations) {
-    dangbo::common::v1::RowError* e = response->add_errors();
-    e->set_row(row);
-    e->set_field(field);
-    e->set_message(absl::StrCat(field, ": ", description));
-    e->set_code(static_cast<int>(status.code()));
-    e->set_reason(reason.empty() ? "INVALID_ARGUMENT" : reason);
-  }
 }
 
 // One import: rows are validated as they arrive and committed in chunks; the next chunk is
@@ -181,11 +155,11 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
     }
     response_->set_received(response_->received() + 1);
     if (absl::Status s = domain::Validate(row); !s.ok()) {
-      AddRowErrors(row.row(), s, response_);
+      AddRowErrors(row.row(), s, response_->mutable_errors());
       return absl::OkStatus();
     }
     if (absl::Status s = domain::NormalizeText(&row); !s.ok()) {
-      AddRowErrors(row.row(), s, response_);
+      AddRowErrors(row.row(), s, response_->mutable_errors());
       return absl::OkStatus();
     }
     if (!header_.request_id().empty()) {
@@ -195,7 +169,8 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
         // Row records written before they held a hash match any row.
         const std::string& hash = (*done)->request_hash;
         if (!hash.empty() && hash != RowRequestHash(header_.parent(), row)) {
-          AddRowErrors(row.row(), RequestIdReused("ImportMembers, another row"), response_);
+          AddRowErrors(row.row(), RequestIdReused("ImportMembers, another row"),
+                       response_->mutable_errors());
           return absl::OkStatus();
         }
         response_->set_already_committed(response_->already_committed() + 1);
@@ -271,7 +246,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
         }
       }
       if (!plan.ok()) {
-        AddRowErrors(row.row(), plan.status(), response_);
+        AddRowErrors(row.row(), plan.status(), response_->mutable_errors());
         AuditConflictLocked(row, plan.status());
         continue;
       }
@@ -307,7 +282,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
                    --in_flight_;
                    for (const v1::ImportMemberRow& row : planned) {
                      if (!status.ok()) {
-                       AddRowErrors(row.row(), status, response_);
+                       AddRowErrors(row.row(), status, response_->mutable_errors());
                        continue;
                      }
                      response_->set_committed(response_->committed() + 1);
@@ -357,10 +332,10 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
                           absl::AlreadyExistsError("the member id or an identifier of this row is "
                                                    "already used by another member"),
                           "MEMBER_IDENTIFIER_TAKEN");
-                      AddRowErrors(row, taken, response_);
+                      AddRowErrors(row, taken, response_->mutable_errors());
                       AuditConflict(row, member, taken);
                     } else {
-                      AddRowErrors(row, status, response_);
+                      AddRowErrors(row, status, response_->mutable_errors());
                     }
                     if (--in_flight_ == 0) AfterChunkLocked();
                   });
@@ -446,12 +421,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportMembersRequ
   void FinishLocked(const absl::Status& status) {
     if (finished_) return;
     finished_ = true;
-    if (status.ok()) {
-      auto* errors = response_->mutable_errors();
-      std::stable_sort(errors->begin(), errors->end(),
-                       [](const dangbo::common::v1::RowError& a,
-                          const dangbo::common::v1::RowError& b) { return a.row() < b.row(); });
-    }
+    if (status.ok()) SortRowErrors(response_->mutable_errors());
     Finish(common::ToGrpcStatus(status));
   }
 

@@ -190,9 +190,8 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
       *authorizer_, options_.scan_pool, context, "ListInspectionPlans", *request,
       [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
-        ASSIGN_OR_RETURN(domain::OrganizationName parent,
-                         domain::ParseOrganizationName(request->parent(), "parent"));
-        RETURN_IF_ERROR(LoadOrganization(*db_, parent.organization).status());
+        ASSIGN_OR_RETURN(const std::string org,
+                         ExistingOrganizationId(*db_, request->parent(), "parent"));
         ASSIGN_OR_RETURN(common::ListRequest list,
                          common::ParseListRequest("ListInspectionPlans", request->parent(),
                                                   *request, domain::InspectionPlanOrderFields()));
@@ -201,29 +200,27 @@ grpc::ServerUnaryReactor* RecordsService::ListInspectionPlans(
         // Default "year desc, then name"; "year" ascending; "name".
         const bool by_name = !order.empty() && order[0].field == "name";
         const bool year_desc = order.empty() || order[0].desc;
-        size_t matched = 0;
-        ASSIGN_OR_RETURN(
-            Page<v1::InspectionPlan> page,
-            ScanPage<v1::InspectionPlan>(
-                [&](const Visitor<v1::InspectionPlan>& visit) {
-                  return ScanInspectionPlans(*db_, parent.organization, visit, stop);
-                },
-                [&](const v1::InspectionPlan& plan) -> std::optional<std::string> {
-                  if (!PlanMatches(plan, terms)) return std::nullopt;
-                  SortKey key;
-                  if (!by_name) {
-                    const uint32_t year = static_cast<uint32_t>(plan.year());
-                    key.Number(year_desc ? 0xffffffffu - year : year);
-                  }
-                  return std::move(key.Text(plan.name())).Take();
-                },
-                list.after, by_name && !order.empty() && order[0].desc, list.page_size, &matched));
+        ASSIGN_OR_RETURN(const size_t matched,
+                         FillListPage<v1::InspectionPlan>(
+                             list,
+                             [&](const Visitor<v1::InspectionPlan>& visit) {
+                               return ScanInspectionPlans(*db_, org, visit, stop);
+                             },
+                             [&](const v1::InspectionPlan& plan) -> std::optional<std::string> {
+                               if (!PlanMatches(plan, terms)) return std::nullopt;
+                               SortKey key;
+                               if (!by_name) {
+                                 const uint32_t year = static_cast<uint32_t>(plan.year());
+                                 key.Number(year_desc ? 0xffffffffu - year : year);
+                               }
+                               return std::move(key.Text(plan.name())).Take();
+                             },
+                             by_name && !order.empty() && order[0].desc,
+                             response->mutable_inspection_plans(), response));
         response->set_total_size(static_cast<int>(matched));
-        for (v1::InspectionPlan& listed : page.items) {
+        for (v1::InspectionPlan& listed : *response->mutable_inspection_plans()) {
           domain::FillDerived(&listed, domain::TodayIct());
-          *response->add_inspection_plans() = std::move(listed);
         }
-        response->set_next_page_token(list.NextPageToken(page.next_key));
         return absl::OkStatus();
       });
 }

@@ -162,11 +162,10 @@ grpc::ServerUnaryReactor* RecordsService::ListMeetings(grpc::CallbackServerConte
             common::ListRequest list,
             common::ParseListRequest("ListMeetings", request->parent(), request->filter(), "",
                                      request->page_size(), request->page_token(), {}));
-        size_t matched = 0;
         // Date descending, then name descending.
-        ASSIGN_OR_RETURN(
-            Page<v1::Meeting> page,
-            ScanPage<v1::Meeting>(
+        RETURN_IF_ERROR(
+            FillListPage<v1::Meeting>(
+                list,
                 [&](const Visitor<v1::Meeting>& visit) {
                   return ScanMeetings(*db_, cell.organization, cell.cell, visit, stop);
                 },
@@ -176,14 +175,13 @@ grpc::ServerUnaryReactor* RecordsService::ListMeetings(grpc::CallbackServerConte
                   return std::move(SortKey().Date(d.year(), d.month(), d.day()).Text(m.name()))
                       .Take();
                 },
-                list.after, /*desc=*/true, list.page_size, &matched));
+                /*desc=*/true, response->mutable_meetings(), response)
+                .status());
         bool masked = false;
-        for (v1::Meeting& m : page.items) {
+        for (v1::Meeting& m : *response->mutable_meetings()) {
           if (!ctx.pii_read) masked |= domain::MaskPersonalData(&m);
-          *response->add_meetings() = std::move(m);
         }
         if (masked) response->add_masked_fields("meetings.attendance.reason");
-        response->set_next_page_token(list.NextPageToken(page.next_key));
         return absl::OkStatus();
       });
 }

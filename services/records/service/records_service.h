@@ -175,6 +175,10 @@ class RecordsService final : public v1::RecordsService::CallbackService {
   grpc::ServerUnaryReactor* RecordDuesPayment(grpc::CallbackServerContext* context,
                                               const v1::RecordDuesPaymentRequest* request,
                                               v1::DuesPayment* response) override;
+  // dues_import.cc
+  grpc::ServerUnaryReactor* ImportDuesPayments(grpc::CallbackServerContext* context,
+                                               const v1::ImportDuesPaymentsRequest* request,
+                                               v1::ImportDuesPaymentsResponse* response) override;
   grpc::ServerUnaryReactor* GetDuesPayment(grpc::CallbackServerContext* context,
                                            const v1::GetDuesPaymentRequest* request,
                                            v1::DuesPayment* response) override;

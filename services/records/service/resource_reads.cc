@@ -60,6 +60,15 @@ absl::StatusOr<Versioned<v1::Cell>> LoadCell(const RecordsDb& db, absl::string_v
                     "CELL_NOT_FOUND");
 }
 
+absl::StatusOr<std::string> ExistingOrganizationId(const RecordsDb& db, absl::string_view name,
+                                                   absl::string_view field) {
+  absl::StatusOr<domain::OrganizationName> parsed = domain::ParseOrganizationName(name, field);
+  if (!parsed.ok()) return parsed.status();
+  absl::Status exists = LoadOrganization(db, parsed->organization).status();
+  if (!exists.ok()) return exists;
+  return parsed->organization;
+}
+
 absl::StatusOr<Versioned<v1::Cell>> LoadCellByName(const RecordsDb& db, absl::string_view name,
                                                    absl::string_view field) {
   absl::StatusOr<domain::CellName> parsed = domain::ParseCellName(name, field);

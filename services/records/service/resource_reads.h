@@ -15,10 +15,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/list_query.h"
 #include "dangbo/records/v1/cell.pb.h"
 #include "dangbo/records/v1/inspection_plan.pb.h"
 #include "dangbo/records/v1/member.pb.h"
 #include "dangbo/records/v1/organization.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "services/records/storage/records_db.h"
 #include "services/records/storage/resource_store.h"
 
@@ -28,6 +30,11 @@ namespace v1 = ::dangbo::records::v1;
 
 absl::StatusOr<Versioned<v1::Organization>> LoadOrganization(
     const RecordsDb& db, absl::string_view organization_id, const ReadSnapshot* snapshot = nullptr);
+// The id of the organization a List names as its parent ("organizations/x" -> "x"; `field`
+// names the request field in errors), which must exist: INVALID_ARGUMENT when malformed,
+// NOT_FOUND (ORGANIZATION_NOT_FOUND) when absent.
+absl::StatusOr<std::string> ExistingOrganizationId(const RecordsDb& db, absl::string_view name,
+                                                   absl::string_view field);
 absl::StatusOr<Versioned<v1::Cell>> LoadCell(const RecordsDb& db, absl::string_view organization_id,
                                              absl::string_view cell_id,
                                              const ReadSnapshot* snapshot = nullptr);
@@ -150,6 +157,27 @@ absl::StatusOr<Page<T>> ScanPage(const Scan& scan, const KeyOf& key_of, std::str
   if (!status.ok()) return status;
   *matched = pages.matched();
   return std::move(pages).Take();
+}
+
+// The page of a List call whose candidates one scan offers (ScanPage with `list`'s position
+// and page size): its items appended to `items` (the response's repeated field) and
+// `response`'s next_page_token set. Returns how many items matched, on the page or not (for
+// total_size).
+//
+//   ASSIGN_OR_RETURN(size_t matched, FillListPage<v1::Meeting>(list, scan, key_of, true,
+//                                        response->mutable_meetings(), response));
+template <typename T, typename Response, typename Scan, typename KeyOf>
+absl::StatusOr<size_t> FillListPage(const common::ListRequest& list, const Scan& scan,
+                                    const KeyOf& key_of, bool desc,
+                                    google::protobuf::RepeatedPtrField<T>* items,
+                                    Response* response) {
+  size_t matched = 0;
+  absl::StatusOr<Page<T>> page =
+      ScanPage<T>(scan, key_of, list.after, desc, list.page_size, &matched);
+  if (!page.ok()) return page.status();
+  for (T& item : page->items) *items->Add() = std::move(item);
+  response->set_next_page_token(list.NextPageToken(page->next_key));
+  return matched;
 }
 
 // Total sizes are exact up to this bound (the contract: "an estimate of at least 10,000
