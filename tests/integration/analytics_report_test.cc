@@ -1,8 +1,9 @@
 // GenerateReport through both real services in process, with both seeds loaded the way `make
 // run` loads them (records' Long An dataset, analytics' indicators and observations): the
 // term report 2015 -> 2019 of the Long An committee states the article's figures the way the
-// article does ("tăng 80,8%", "tăng 89,5%", "tăng 144%"), and equals the checked-in golden
-// Markdown, tests/integration/golden/term_report_hq_long_an_2015_2019.md.
+// article does ("tăng 80,8%", "tăng 89,5%", "tăng 144%") with the party statistics of each
+// year of the term, and equals the checked-in golden Markdown,
+// tests/integration/golden/term_report_hq_long_an_2015_2019.md.
 //
 // After an intended change of wording, regenerate the golden file with
 //   DANGBO_UPDATE_GOLDEN=1 build/tests/integration/analytics_report_test
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -143,7 +145,18 @@ TEST_F(AnalyticsReportTest, TermReportStatesTheArticlesFigures) {
     if (row.key() == "rank_in_region") ranked_first = row.text() == "thứ 1/5";
   }
   EXPECT_TRUE(ranked_first);
-  // Dues and meeting attendance are not in the statistics yet: said to be missing.
+  // The party statistics of every year of the term, a row per statistic and year, printed
+  // one column a year.
+  for (const char* key :
+       {"party/members", "party/ratings", "party/inspections", "party/dues_and_meetings"}) {
+    const av1::ReportSection* party = Section(r, key);
+    ASSERT_NE(party, nullptr) << key;
+    std::set<int> years;
+    for (const auto& row : party->rows()) years.insert(row.year());
+    EXPECT_EQ(years, (std::set<int>{2015, 2016, 2017, 2018, 2019})) << key;
+  }
+  EXPECT_THAT(r.markdown(), HasSubstr("| Nội dung | 2015 | 2016 | 2017 | 2018 | 2019 |\n"));
+  // The seed's dues and meetings are of 2026: every year of this term says it has no data.
   const av1::ReportSection* dues = Section(r, "party/dues_and_meetings");
   ASSERT_NE(dues, nullptr);
   for (const auto& row : dues->rows()) {

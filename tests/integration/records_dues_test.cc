@@ -2,16 +2,20 @@
 // recorded with the amount due by the table in force; arrears and the three-months flag per
 // member and per cell; a viewer never sees a salary (nor a payment: per-member amounts need
 // dues.read), a treasurer records payments without reading a basis amount; meeting attendance
-// gives the three-absences flag, missed months and thematic meetings held vs required; every
+// gives the three-absences flag, missed months and thematic meetings held vs required (a cell
+// active part of the year owes the months and thematic meetings its dates require); every
 // write is on the change stream with what analytics counts.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "tests/integration/records_fixture.h"
 
 namespace records::testing {
 namespace {
+
+using ::testing::ElementsAre;
 
 constexpr char kAdminToken[] = "admin-secret-token";
 constexpr char kViewerToken[] = "viewer-secret-token";
@@ -641,6 +645,62 @@ TEST_F(RecordsDuesTest, MeetingAttendanceFlagsMissedMonthsAndThematicMeetings) {
   ASSERT_TRUE(stub_->ListMeetings(As(kViewerToken).get(), list, &meetings).ok());
   ASSERT_EQ(meetings.meetings_size(), 3);
   EXPECT_EQ(meetings.meetings(0).date().month(), 7) << "latest first";
+}
+
+// A cell active part of a year owes what records' meeting rules decide from its dates
+// (Cell.meeting_requirements): the months active at their end and the thematic meetings
+// prorated to them, not a whole year's.
+TEST_F(RecordsDuesTest, AMeetingSummaryOfAPartialYearOwesWhatTheCellsDatesRequire) {
+  v1::CreateCellRequest founded;
+  founded.set_parent("organizations/hq");
+  founded.set_cell_id("kiem-soat");
+  founded.mutable_cell()->set_display_name("Chi bộ Kiểm soát");
+  *founded.mutable_cell()->mutable_established_date() = Day(2025, 7, 10);
+  v1::Cell cell;
+  ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), founded, &cell).ok());
+  v1::GetCellMeetingSummaryRequest req;
+  req.set_cell(cell.name());
+  req.set_year(2025);
+  v1::CellMeetingSummary summary;
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  EXPECT_EQ(summary.thematic_meetings_required(), 2) << "July to December: 4 × 6 / 12";
+  EXPECT_THAT(summary.months_without_regular_meeting(), ElementsAre(7, 8, 9, 10, 11, 12));
+  // The summary and the cell's requirement say the same.
+  bool found = false;
+  for (const v1::MeetingRequirement& r : cell.meeting_requirements()) {
+    if (r.year() != 2025) continue;
+    found = true;
+    EXPECT_EQ(r.thematic_meetings(), summary.thematic_meetings_required());
+    EXPECT_EQ(r.regular_meetings(), summary.months_without_regular_meeting_size());
+  }
+  EXPECT_TRUE(found);
+  req.set_year(2024);  // before it existed
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  EXPECT_EQ(summary.thematic_meetings_required(), 0);
+  EXPECT_TRUE(summary.months_without_regular_meeting().empty());
+
+  v1::CreateCellRequest ended;
+  ended.set_parent("organizations/hq");
+  ended.set_cell_id("giai-the");
+  ended.mutable_cell()->set_display_name("Chi bộ Giải thể");
+  *ended.mutable_cell()->mutable_established_date() = Day(2015, 3, 1);
+  ASSERT_TRUE(stub_->CreateCell(As(kAdminToken).get(), ended, &cell).ok());
+  v1::DissolveCellRequest dissolve;
+  dissolve.set_name(cell.name());
+  *dissolve.mutable_decision() = Decision("12-QĐ/ĐU", Day(2025, 4, 1));
+  *dissolve.mutable_effective_date() = Day(2025, 4, 15);
+  grpc::Status s = stub_->DissolveCell(As(kAdminToken).get(), dissolve, &cell);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  req.set_cell(cell.name());
+  req.set_year(2025);
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  EXPECT_EQ(summary.thematic_meetings_required(), 1) << "January to March: 4 × 3 / 12";
+  EXPECT_THAT(summary.months_without_regular_meeting(), ElementsAre(1, 2, 3));
+  // The cell of the other tests, active all year, still owes four.
+  req.set_cell(kCell);
+  ASSERT_TRUE(stub_->GetCellMeetingSummary(As(kViewerToken).get(), req, &summary).ok());
+  EXPECT_EQ(summary.thematic_meetings_required(), 4);
+  EXPECT_EQ(summary.months_without_regular_meeting_size(), 12);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // The Long An demo dataset loaded through the public RPCs: 118 active members in 12 cells,
 // committees, ratings, inspection plans; diacritic-insensitive name search with exact
 // diacritics first; loading again changes nothing.
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
 #include "common/vi_text.h"
+#include "gmock/gmock.h"
 #include "services/records/seed/seed_loader.h"
 #include "tests/integration/records_fixture.h"
 
@@ -201,6 +203,39 @@ TEST_F(RecordsSeedTest, DuesAndMeetingsOfTwoCellsAreSeeded) {
   ASSERT_TRUE(stub_->GetCellMeetingSummary(Context().get(), meet_req, &meetings).ok());
   ASSERT_GT(meetings.months_without_regular_meeting_size(), 0);
   EXPECT_EQ(meetings.months_without_regular_meeting(0), 10);
+}
+
+// The seeded 01-QĐ/TW table (in force from 02/2026) carries shares (UNVERIFIED: 342-QĐ/TW's
+// carried over, data/dues_rate_tables.textproto), so a remittance after its effective date
+// gets its expected shares instead of DUES_SHARE_NOT_IN_TABLE.
+TEST_F(RecordsSeedTest, ARemittanceUnderTheNewTableComputesItsShares) {
+  v1::GetDuesRateTableRequest get;
+  get.set_name("organizations/hq-long-an/duesRateTables/qd-01-2026");
+  v1::DuesRateTable table;
+  ASSERT_TRUE(stub_->GetDuesRateTable(Context().get(), get, &table).ok());
+  ASSERT_EQ(table.shares_size(), 4);
+  EXPECT_THAT(table.source_note(), ::testing::HasSubstr("Shares kept UNVERIFIED"));
+
+  // February's seeded payments of the 14 members: 5.400.000 + 360.000 × k đồng, 1% each.
+  int64_t collected = 0;
+  for (int k = 0; k < 14; ++k) collected += (5'400'000 + 360'000 * int64_t{k}) / 100;
+  const int64_t kept = (collected * 3000 + 5000) / 10000;  // a cell keeps 30% (the lower bound)
+  v1::RecordDuesRemittanceRequest req;
+  req.set_parent("organizations/hq-long-an/cells/van-phong");
+  v1::DuesRemittance* r = req.mutable_dues_remittance();
+  r->mutable_period()->set_year(2026);
+  r->mutable_period()->set_month(2);
+  r->set_remitted_amount(collected - kept);
+  r->mutable_remitted_date()->set_year(2026);
+  r->mutable_remitted_date()->set_month(3);
+  r->mutable_remitted_date()->set_day(5);
+  r->set_recipient("organizations/hq-long-an");
+  v1::DuesRemittance recorded;
+  grpc::Status s = stub_->RecordDuesRemittance(Context().get(), req, &recorded);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(recorded.collected_amount(), collected);
+  EXPECT_EQ(recorded.expected_kept_amount(), kept);
+  EXPECT_EQ(recorded.expected_remitted_amount(), collected - kept);
 }
 
 }  // namespace

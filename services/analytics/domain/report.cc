@@ -207,57 +207,105 @@ std::string DayText(const PartyStatistics& st) {
   return absl::StrFormat("%02d/%02d/%04d", st.as_of().day(), st.as_of().month(), st.as_of().year());
 }
 
-ReportSection MembersSection(const ReportInput& in, const PartyStatistics* st) {
-  const int y = in.year;
+// Whether the party rows are one per statistic and year (a term report, printed as a table
+// with one column per year) or of the report's year alone.
+bool PerYear(const ReportInput& in) { return in.kind == GenerateReportResponse::TERM; }
+
+// "năm 2019" for a yearly report, "các năm 2015–2019" for a term report.
+std::string PartyPeriod(const ReportInput& in) {
+  return PerYear(in) ? absl::StrCat("các năm ", Years(in.term.start_year(), in.year))
+                     : absl::StrCat("năm ", in.year);
+}
+
+// A party section's rows for one year and the sentence summing that year up. Every year of a
+// section has the same rows in the same order, so a term's rows can be laid out per year.
+struct YearRows {
+  std::string summary;
+  std::vector<ReportRow> rows;
+};
+
+// `per_year`: the row labels leave the year out (it is the table's column).
+using YearBuilder = YearRows (*)(const PartyStatistics* st, int y, bool per_year);
+
+ReportSection PartySection(const ReportInput& in, const std::string& key, const std::string& title,
+                           YearBuilder build) {
+  ReportSection s;
+  s.set_key(key);
+  s.set_title(title);
+  const std::vector<int> years = PartyYears(in);
+  std::vector<YearRows> of_year;
+  for (int y : years) {
+    const auto it = in.party.find(y);
+    of_year.push_back(build(it != in.party.end() ? &it->second : nullptr, y, PerYear(in)));
+  }
+  // The summary states the last year, as the report's other sections do.
+  s.set_summary(of_year.back().summary);
+  for (size_t row = 0; row < of_year.back().rows.size(); ++row) {
+    for (size_t i = 0; i < years.size(); ++i) {
+      ReportRow* out = s.add_rows();
+      *out = of_year[i].rows[row];
+      out->set_year(years[i]);
+    }
+  }
+  return s;
+}
+
+YearRows MembersOfYear(const PartyStatistics* st, int y, bool per_year) {
   auto count = [st](int64_t n) {
     return st != nullptr ? Count(n) : MissingFigure(Figure::MISSING_VALUE);
   };
-  ReportSection s;
-  s.set_key("party/members");
-  s.set_title("Tổ chức đảng và đảng viên");
+  auto label = [&](const std::string& of_term, const std::string& of_year) {
+    return per_year ? of_term : of_year;
+  };
+  YearRows out;
   const std::string at =
       st != nullptr ? absl::StrCat("ngày ", DayText(*st)) : absl::StrCat("cuối năm ", y);
   if (st == nullptr) {
-    s.set_summary(absl::StrCat("Năm ", y, ": ", kMissingData, "."));
+    out.summary = absl::StrCat("Năm ", y, ": ", kMissingData, ".");
   } else {
-    s.set_summary(absl::StrCat(
+    out.summary = absl::StrCat(
         "Đến ", at, " có ", FormatNumberVi(absl::StrCat(st->cells())), " chi bộ trực thuộc với ",
         FormatNumberVi(absl::StrCat(st->members_total())), " đảng viên (",
         FormatNumberVi(absl::StrCat(st->members_full())), " chính thức, ",
         FormatNumberVi(absl::StrCat(st->members_probationary())), " dự bị); trong năm kết nạp ",
-        FormatNumberVi(absl::StrCat(st->admissions())), " đảng viên."));
+        FormatNumberVi(absl::StrCat(st->admissions())), " đảng viên.");
   }
   const PartyStatistics none;
   const PartyStatistics& v = st != nullptr ? *st : none;
-  *s.add_rows() = ValueRow("cells", absl::StrCat("Chi bộ trực thuộc (đến ", at, ")"),
-                           count(v.cells()), "chi bộ");
-  *s.add_rows() = ValueRow("members_total", absl::StrCat("Tổng số đảng viên (đến ", at, ")"),
-                           count(v.members_total()), "đảng viên");
-  *s.add_rows() =
-      ValueRow("members_full", "Đảng viên chính thức", count(v.members_full()), "đảng viên");
-  *s.add_rows() = ValueRow("members_probationary", "Đảng viên dự bị",
-                           count(v.members_probationary()), "đảng viên");
-  *s.add_rows() = ValueRow("admissions", absl::StrCat("Kết nạp đảng viên mới năm ", y),
-                           count(v.admissions()), "đảng viên");
-  *s.add_rows() = ValueRow("recognitions", absl::StrCat("Công nhận đảng viên chính thức năm ", y),
-                           count(v.recognitions()), "đảng viên");
-  *s.add_rows() = ValueRow(
-      "removals", absl::StrCat("Ra khỏi danh sách năm ", y, " (xóa tên, khai trừ, từ trần)"),
-      count(v.removals().total()), "đảng viên");
-  return s;
+  out.rows = {
+      ValueRow(
+          "cells",
+          label("Chi bộ trực thuộc (cuối năm)", absl::StrCat("Chi bộ trực thuộc (đến ", at, ")")),
+          count(v.cells()), "chi bộ"),
+      ValueRow(
+          "members_total",
+          label("Tổng số đảng viên (cuối năm)", absl::StrCat("Tổng số đảng viên (đến ", at, ")")),
+          count(v.members_total()), "đảng viên"),
+      ValueRow("members_full", "Đảng viên chính thức", count(v.members_full()), "đảng viên"),
+      ValueRow("members_probationary", "Đảng viên dự bị", count(v.members_probationary()),
+               "đảng viên"),
+      ValueRow("admissions",
+               label("Kết nạp đảng viên mới", absl::StrCat("Kết nạp đảng viên mới năm ", y)),
+               count(v.admissions()), "đảng viên"),
+      ValueRow("recognitions",
+               label("Công nhận đảng viên chính thức",
+                     absl::StrCat("Công nhận đảng viên chính thức năm ", y)),
+               count(v.recognitions()), "đảng viên"),
+      ValueRow("removals",
+               label("Ra khỏi danh sách (xóa tên, khai trừ, từ trần)",
+                     absl::StrCat("Ra khỏi danh sách năm ", y, " (xóa tên, khai trừ, từ trần)")),
+               count(v.removals().total()), "đảng viên"),
+  };
+  return out;
 }
 
-ReportSection RatingsSection(const ReportInput& in, const PartyStatistics* st) {
-  const int y = in.year;
+YearRows RatingsOfYear(const PartyStatistics* st, int y, bool) {
   const bool rated = st != nullptr && st->member_ratings().rated() > 0;
   const PartyStatistics::RatingDistribution r =
       rated ? st->member_ratings() : PartyStatistics::RatingDistribution();
   auto count = [rated](int64_t n) {
     return rated ? Count(n) : MissingFigure(Figure::MISSING_VALUE);
   };
-  ReportSection s;
-  s.set_key("party/ratings");
-  s.set_title(absl::StrCat("Đánh giá, xếp loại đảng viên năm ", y));
   const struct {
     const char* key;
     const char* label;
@@ -267,20 +315,21 @@ ReportSection RatingsSection(const ReportInput& in, const PartyStatistics* st) {
                 {"rating.completed", "hoàn thành nhiệm vụ", r.completed()},
                 {"rating.not_completed", "không hoàn thành nhiệm vụ", r.not_completed()},
                 {"rating.unrated", "chưa được xếp loại", r.unrated()}};
+  YearRows out;
   std::vector<std::string> parts;
   for (const auto& level : levels) {
-    *s.add_rows() = ValueRow(level.key, Capitalized(level.label), count(level.count), "đảng viên");
+    out.rows.push_back(
+        ValueRow(level.key, Capitalized(level.label), count(level.count), "đảng viên"));
     if (rated)
       parts.push_back(absl::StrCat(FormatNumberVi(absl::StrCat(level.count)), " ", level.label));
   }
-  s.set_summary(rated ? absl::StrCat("Năm ", y, " có ", FormatNumberVi(absl::StrCat(r.rated())),
+  out.summary = rated ? absl::StrCat("Năm ", y, " có ", FormatNumberVi(absl::StrCat(r.rated())),
                                      " đảng viên được xếp loại: ", absl::StrJoin(parts, "; "), ".")
-                      : absl::StrCat("Năm ", y, ": ", kMissingData, " xếp loại đảng viên."));
-  return s;
+                      : absl::StrCat("Năm ", y, ": ", kMissingData, " xếp loại đảng viên.");
+  return out;
 }
 
-ReportSection InspectionsSection(const ReportInput& in, const PartyStatistics* st) {
-  const int y = in.year;
+YearRows InspectionsOfYear(const PartyStatistics* st, int y, bool) {
   const bool planned = st != nullptr && st->inspections().plans() > 0;
   const PartyStatistics::Inspections i =
       planned ? st->inspections() : PartyStatistics::Inspections();
@@ -291,41 +340,38 @@ ReportSection InspectionsSection(const ReportInput& in, const PartyStatistics* s
                             : i.items_planned() == 0
                                 ? MissingFigure(Figure::ZERO_BASE)
                                 : RatioPercent(i.items_completed(), i.items_planned(), false);
-  ReportSection s;
-  s.set_key("party/inspections");
-  s.set_title(absl::StrCat("Kiểm tra, giám sát năm ", y));
+  YearRows out;
   if (planned) {
-    s.set_summary(
+    out.summary =
         absl::StrCat("Năm ", y, " hoàn thành ", FormatNumberVi(absl::StrCat(i.items_completed())),
                      "/", FormatNumberVi(absl::StrCat(i.items_planned())),
-                     " cuộc kiểm tra, giám sát theo kế hoạch (", PercentTextVi(completion), ")."));
+                     " cuộc kiểm tra, giám sát theo kế hoạch (", PercentTextVi(completion), ").");
   } else {
-    s.set_summary(absl::StrCat("Năm ", y, ": ", kMissingData, " kế hoạch kiểm tra, giám sát."));
+    out.summary = absl::StrCat("Năm ", y, ": ", kMissingData, " kế hoạch kiểm tra, giám sát.");
   }
-  *s.add_rows() = ValueRow("plans", "Kế hoạch kiểm tra, giám sát", count(i.plans()), "kế hoạch");
-  *s.add_rows() = ValueRow("items_planned", "Cuộc kiểm tra, giám sát theo kế hoạch",
-                           count(i.items_planned()), "cuộc");
-  *s.add_rows() = ValueRow("items_completed", "Đã hoàn thành", count(i.items_completed()), "cuộc");
-  *s.add_rows() = PercentRow("completion", "Tỷ lệ hoàn thành", completion);
-  *s.add_rows() = ValueRow("items_with_violation", "Phát hiện vi phạm",
-                           count(i.items_with_violation()), "cuộc");
-  return s;
+  out.rows = {
+      ValueRow("plans", "Kế hoạch kiểm tra, giám sát", count(i.plans()), "kế hoạch"),
+      ValueRow("items_planned", "Cuộc kiểm tra, giám sát theo kế hoạch", count(i.items_planned()),
+               "cuộc"),
+      ValueRow("items_completed", "Đã hoàn thành", count(i.items_completed()), "cuộc"),
+      PercentRow("completion", "Tỷ lệ hoàn thành", completion),
+      ValueRow("items_with_violation", "Phát hiện vi phạm", count(i.items_with_violation()),
+               "cuộc"),
+  };
+  return out;
 }
 
-ReportSection DuesAndMeetingsSection(const ReportInput& in, const PartyStatistics* st) {
-  const int y = in.year;
-  ReportSection s;
-  s.set_key("party/dues_and_meetings");
-  s.set_title(absl::StrCat("Đảng phí và sinh hoạt chi bộ năm ", y));
-  const ReportRow dues = ValueRow("dues_collected", absl::StrCat("Đảng phí đã thu năm ", y),
-                                  DuesCollected(st), "đồng");
+YearRows DuesAndMeetingsOfYear(const PartyStatistics* st, int y, bool per_year) {
+  YearRows out;
+  const ReportRow dues = ValueRow(
+      "dues_collected", per_year ? "Đảng phí đã thu" : absl::StrCat("Đảng phí đã thu năm ", y),
+      DuesCollected(st), "đồng");
   const ReportRow attendance = PercentRow(
       "meeting_attendance", "Tỷ lệ đảng viên dự sinh hoạt chi bộ", MeetingAttendance(st));
-  s.set_summary(absl::StrCat("Năm ", y, ": đảng phí đã thu ", dues.text(),
-                             "; tỷ lệ đảng viên dự sinh hoạt chi bộ ", attendance.text(), "."));
-  *s.add_rows() = dues;
-  *s.add_rows() = attendance;
-  return s;
+  out.summary = absl::StrCat("Năm ", y, ": đảng phí đã thu ", dues.text(),
+                             "; tỷ lệ đảng viên dự sinh hoạt chi bộ ", attendance.text(), ".");
+  out.rows = {dues, attendance};
+  return out;
 }
 
 // Text from the data (names, units) may hold Markdown's own characters.
@@ -345,12 +391,46 @@ std::string Md(const std::string& text) {
   return out;
 }
 
-void AppendSection(int number, const ReportSection& s, std::string* md) {
+void AppendHeading(int number, const ReportSection& s, std::string* md) {
   absl::StrAppend(md, "### ", number, ". ", Md(s.title()), "\n\n");
   if (!s.summary().empty()) absl::StrAppend(md, Md(s.summary()), "\n\n");
+}
+
+void AppendSection(int number, const ReportSection& s, std::string* md) {
+  AppendHeading(number, s, md);
   absl::StrAppend(md, "| Nội dung | Số liệu |\n| --- | --- |\n");
   for (const ReportRow& row : s.rows()) {
     absl::StrAppend(md, "| ", Md(row.label()), " | ", Md(row.text()), " |\n");
+  }
+  absl::StrAppend(md, "\n");
+}
+
+// A term's party section as a committee prints it: one line per statistic, one column per
+// year ("2026 (đến 07/12)" for a year not yet over), a year without data "chưa có số liệu".
+void AppendYearTable(int number, const ReportSection& s, const ReportInput& in, std::string* md) {
+  AppendHeading(number, s, md);
+  const std::vector<int> years = PartyYears(in);
+  std::string header = "| Nội dung |";
+  std::string rule = "| --- |";
+  for (int y : years) {
+    const auto it = in.party.find(y);
+    const bool partial = it != in.party.end() && it->second.partial_year();
+    absl::StrAppend(&header, " ", y,
+                    partial ? absl::StrFormat(" (đến %02d/%02d)", it->second.as_of().day(),
+                                              it->second.as_of().month())
+                            : "",
+                    " |");
+    absl::StrAppend(&rule, " --- |");
+  }
+  absl::StrAppend(md, header, "\n", rule, "\n");
+  // PartySection lays the rows out statistic by statistic, a row per year within each.
+  for (int i = 0; i + static_cast<int>(years.size()) <= s.rows_size();
+       i += static_cast<int>(years.size())) {
+    absl::StrAppend(md, "| ", Md(s.rows(i).label()), " |");
+    for (size_t j = 0; j < years.size(); ++j) {
+      absl::StrAppend(md, " ", Md(s.rows(i + static_cast<int>(j)).text()), " |");
+    }
+    absl::StrAppend(md, "\n");
   }
   absl::StrAppend(md, "\n");
 }
@@ -365,15 +445,28 @@ std::string Markdown(const ReportInput& in, const GenerateReportResponse& report
   for (size_t i = 0; i < indicator_sections; ++i) {
     AppendSection(static_cast<int>(i + 1), report.sections(static_cast<int>(i)), &md);
   }
-  absl::StrAppend(&md, "## II. Công tác xây dựng Đảng năm ", in.year, "\n\n");
+  absl::StrAppend(&md, "## II. Công tác xây dựng Đảng ", PartyPeriod(in), "\n\n");
   for (int i = static_cast<int>(indicator_sections); i < report.sections_size(); ++i) {
-    AppendSection(i - static_cast<int>(indicator_sections) + 1, report.sections(i), &md);
+    const int number = i - static_cast<int>(indicator_sections) + 1;
+    if (PerYear(in)) {
+      AppendYearTable(number, report.sections(i), in, &md);
+    } else {
+      AppendSection(number, report.sections(i), &md);
+    }
   }
   md.pop_back();  // one newline at the end
   return md;
 }
 
 }  // namespace
+
+std::vector<int> PartyYears(const ReportInput& in) {
+  if (in.kind != GenerateReportResponse::TERM) return {in.year};
+  std::vector<int> years;
+  for (int y = in.term.start_year(); y <= in.year; ++y) years.push_back(y);
+  if (years.empty()) years.push_back(in.year);  // a term starting after its last year
+  return years;
+}
 
 GenerateReportResponse BuildReport(const ReportInput& in) {
   GenerateReportResponse out;
@@ -392,11 +485,17 @@ GenerateReportResponse BuildReport(const ReportInput& in) {
   for (const ReportIndicator& indicator : in.indicators) {
     *out.add_sections() = IndicatorSection(in, indicator);
   }
-  const PartyStatistics* st = in.party.has_value() ? &*in.party : nullptr;
-  *out.add_sections() = MembersSection(in, st);
-  *out.add_sections() = RatingsSection(in, st);
-  *out.add_sections() = InspectionsSection(in, st);
-  *out.add_sections() = DuesAndMeetingsSection(in, st);
+  *out.add_sections() =
+      PartySection(in, "party/members", "Tổ chức đảng và đảng viên", MembersOfYear);
+  *out.add_sections() =
+      PartySection(in, "party/ratings",
+                   absl::StrCat("Đánh giá, xếp loại đảng viên ", PartyPeriod(in)), RatingsOfYear);
+  *out.add_sections() =
+      PartySection(in, "party/inspections", absl::StrCat("Kiểm tra, giám sát ", PartyPeriod(in)),
+                   InspectionsOfYear);
+  *out.add_sections() = PartySection(in, "party/dues_and_meetings",
+                                     absl::StrCat("Đảng phí và sinh hoạt chi bộ ", PartyPeriod(in)),
+                                     DuesAndMeetingsOfYear);
   out.set_markdown(Markdown(in, out, in.indicators.size()));
   return out;
 }

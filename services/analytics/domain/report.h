@@ -7,6 +7,11 @@
 // them (vi_format.h): it decides nothing about attainment, growth, terms or ranks, and writes
 // a figure without a value as the reason it is missing ("chưa có số liệu"), never as zero.
 //
+// A yearly report states the party statistics of its year; a term report those of every year
+// of the term through its last year, one row per statistic and year (ReportRow.year), which
+// the Markdown prints as a table with one column per year. A year the statistics do not
+// cover (absent from ReportInput.party) is written "chưa có số liệu" in its column.
+//
 // Dues collected and meeting attendance come from PartyStatistics.dues and .meetings
 // (report.cc's DuesCollected() and MeetingAttendance()); a year without any remittance, or
 // without any recorded attendance, is MISSING_VALUE. Ratings
@@ -17,6 +22,7 @@
 // Pure functions, thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,10 +61,15 @@ struct ReportInput {
   int year = 0;  // the last year reported
   ::dangbo::common::v1::Term term;
   std::vector<ReportIndicator> indicators;  // by indicator name
-  // The last year's party statistics; unset when the read model knows nothing of the
-  // organization or the year has not begun (every party row is then MISSING_VALUE).
-  std::optional<::dangbo::analytics::v1::PartyStatistics> party;
+  // Party statistics by year: `year` for a yearly report, term.start_year() through `year` for
+  // a term report. A year is absent when the read model knows nothing of the organization up
+  // to it or the year has not begun (its party rows are then MISSING_VALUE).
+  std::map<int, ::dangbo::analytics::v1::PartyStatistics> party;
 };
+
+// The years whose party statistics a report states: `year` alone for a yearly report, the
+// term's start_year through `year` for a term report.
+std::vector<int> PartyYears(const ReportInput& input);
 
 // Every field of the response but freshness: title, sections (indicators, then
 // party/members, party/ratings, party/inspections, party/dues_and_meetings) and Markdown.

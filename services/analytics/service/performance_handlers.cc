@@ -247,7 +247,8 @@ absl::StatusOr<RegionRank> RankInRegion(const IndicatorStore& store,
 
 // The figures of a report, computed by the rules of the other queries: YearPerformance for
 // the report's last year against the term's start, SummarizeTerm for a term, the region's
-// ranking by value, and the read model's party statistics of that year.
+// ranking by value, and the read model's party statistics of that year (a term: of each year
+// of it through the last).
 absl::StatusOr<ReportInput> ReportFigures(const IndicatorStore& store,
                                           const ReadModelStore& read_model,
                                           const v1::GenerateReportRequest& request,
@@ -309,10 +310,18 @@ absl::StatusOr<ReportInput> ReportFigures(const IndicatorStore& store,
     }
     in.indicators.push_back(std::move(figures));
   }
+  // Party statistics of each year reported that has begun and that the read model holds
+  // statistics of the organization by: before its first year (or with none) the counters are
+  // zeros that mean "nothing recorded", which the report must say rather than print 0.
   const absl::CivilDay today = TodayInVietnam();
-  if (known && in.year <= today.year()) {
-    ASSIGN_OR_RETURN(const Counters counters, read_model.StatisticsFor(org, in.year));
-    in.party = BuildPartyStatistics(request.organization(), in.year, counters, today);
+  if (known) {
+    ASSIGN_OR_RETURN(const std::optional<int> first, read_model.FirstStatisticsYear(org));
+    for (int year : PartyYears(in)) {
+      RETURN_IF_ERROR(stop->Tick());
+      if (year > today.year() || !first.has_value() || year < *first) continue;
+      ASSIGN_OR_RETURN(const Counters counters, read_model.StatisticsFor(org, year));
+      in.party[year] = BuildPartyStatistics(request.organization(), year, counters, today);
+    }
   }
   return in;
 }

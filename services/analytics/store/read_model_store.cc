@@ -311,6 +311,24 @@ absl::StatusOr<bool> ReadModelStore::HasStatistics(absl::string_view org) const 
   return false;
 }
 
+absl::StatusOr<std::optional<int>> ReadModelStore::FirstStatisticsYear(
+    absl::string_view org) const {
+  std::unique_ptr<rocksdb::Iterator> it = db_->NewIterator(db_->cf(kStatsFamily));
+  const std::string prefix = StatsPrefix(org);
+  it->Seek(prefix);
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    RETURN_IF_ERROR(common::FromRocksDb(it->status(), "look up party statistics"));
+    return std::nullopt;
+  }
+  int year = 0;
+  const rocksdb::Slice key = it->key();
+  if (!absl::SimpleAtoi(absl::string_view(key.data() + prefix.size(), key.size() - prefix.size()),
+                        &year)) {
+    return absl::DataLossError(absl::StrCat("corrupt party statistics key of ", org));
+  }
+  return year;
+}
+
 absl::StatusOr<Counters> ReadModelStore::StatisticsFor(absl::string_view org, int year) const {
   Counters out{};
   const std::string prefix = StatsPrefix(org);

@@ -82,6 +82,9 @@ class ReadModelStore {
   absl::StatusOr<bool> KnowsOrganization(absl::string_view org) const;
   // True when the read model holds statistics of the organization for any year.
   absl::StatusOr<bool> HasStatistics(absl::string_view org) const;
+  // The first year the read model holds statistics of the organization for; nullopt when
+  // none. Before it StatisticsFor answers zeros that mean "nothing known", not a zero count.
+  absl::StatusOr<std::optional<int>> FirstStatisticsYear(absl::string_view org) const;
 
   // Counters of `year`: its flows and the year-end stocks (changes summed up to `year`), read
   // from one record: the organization's last up to `year`.

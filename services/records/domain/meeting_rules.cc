@@ -29,20 +29,25 @@ void FillAttendanceCounts(v1::Meeting* meeting) {
   meeting->set_absent_count(absent);
 }
 
+bool RegularMeetingRequired(const v1::Cell& cell, absl::CivilMonth month) {
+  const google::type::Date& from = cell.established_date();
+  if (from.year() == 0) return false;
+  const absl::CivilDay last_day = absl::CivilDay(month + 1) - 1;
+  if (last_day < absl::CivilDay(from.year(), from.month(), from.day())) return false;
+  const google::type::Date& end = cell.end_date();
+  return end.year() == 0 || last_day < absl::CivilDay(end.year(), end.month(), end.day());
+}
+
 std::vector<v1::MeetingRequirement> MeetingRequirements(const v1::Cell& cell) {
   std::vector<v1::MeetingRequirement> out;
   const google::type::Date& from = cell.established_date();
   if (from.year() == 0) return out;
-  const absl::CivilDay established(from.year(), from.month(), from.day());
-  const bool ends = cell.end_date().year() != 0;
-  const absl::CivilDay end(cell.end_date().year(), cell.end_date().month(), cell.end_date().day());
-  auto active_on = [&](absl::CivilDay day) { return established <= day && (!ends || day < end); };
   // After the year it ends (or, open-ended, the first whole year) nothing changes any more.
-  const int64_t last = ends ? end.year() + 1 : established.year() + 1;
-  for (int64_t year = established.year(); year <= last; ++year) {
+  const int64_t last = cell.end_date().year() != 0 ? cell.end_date().year() + 1 : from.year() + 1;
+  for (int64_t year = from.year(); year <= last; ++year) {
     int months = 0;
     for (absl::CivilMonth m(year, 1); m.year() == year; ++m) {
-      if (active_on(absl::CivilDay(m + 1) - 1)) ++months;
+      if (RegularMeetingRequired(cell, m)) ++months;
     }
     const int thematic = (kDefaultThematicMeetingsPerYear * months + 6) / 12;
     if (!out.empty() && out.back().regular_meetings() == months &&
@@ -54,6 +59,16 @@ std::vector<v1::MeetingRequirement> MeetingRequirements(const v1::Cell& cell) {
     r.set_regular_meetings(months);
     r.set_thematic_meetings(thematic);
   }
+  return out;
+}
+
+v1::MeetingRequirement MeetingRequirementOf(const v1::Cell& cell, int year) {
+  v1::MeetingRequirement out;
+  for (const v1::MeetingRequirement& r : MeetingRequirements(cell)) {
+    if (r.year() > year) break;
+    out = r;
+  }
+  out.set_year(year);
   return out;
 }
 
@@ -69,13 +84,13 @@ int AttendanceBasisPoints(int present, int total) {
   return static_cast<int>((static_cast<int64_t>(present) * 10000 + total / 2) / total);
 }
 
-v1::CellMeetingSummary SummarizeMeetings(absl::string_view cell, int year,
+v1::CellMeetingSummary SummarizeMeetings(const v1::Cell& cell, int year,
                                          absl::Span<const v1::Meeting> meetings,
-                                         int thematic_required, absl::CivilDay today) {
+                                         absl::CivilDay today) {
   v1::CellMeetingSummary summary;
-  summary.set_cell(std::string(cell));
+  summary.set_cell(cell.name());
   summary.set_year(year);
-  summary.set_thematic_meetings_required(thematic_required);
+  summary.set_thematic_meetings_required(MeetingRequirementOf(cell, year).thematic_meetings());
   std::set<int> regular_months;
   std::map<std::string, v1::CellMeetingSummary::MemberAttendance> members;
   int present = 0;
@@ -96,7 +111,9 @@ v1::CellMeetingSummary SummarizeMeetings(absl::string_view cell, int year,
   }
   const absl::CivilMonth current(today);
   for (absl::CivilMonth m(year, 1); m.year() == year && m < current; ++m) {
-    if (regular_months.count(m.month()) == 0) summary.add_months_without_regular_meeting(m.month());
+    if (RegularMeetingRequired(cell, m) && regular_months.count(m.month()) == 0) {
+      summary.add_months_without_regular_meeting(m.month());
+    }
   }
   for (auto& [name, ma] : members) {
     const int member_total = ma.present() + ma.excused() + ma.absent();

@@ -41,6 +41,13 @@ inline constexpr int kDefaultThematicMeetingsPerYear = 4;
 // the year after. None without an established_date.
 std::vector<v1::MeetingRequirement> MeetingRequirements(const v1::Cell& cell);
 
+// The requirement of `year` alone: the last entry of MeetingRequirements(cell) at or before
+// it, as {year, regular, thematic}; {year, 0, 0} before the cell's first year.
+v1::MeetingRequirement MeetingRequirementOf(const v1::Cell& cell, int year);
+
+// Whether `month` needs a REGULAR meeting of the cell: the cell is active on its last day.
+bool RegularMeetingRequired(const v1::Cell& cell, absl::CivilMonth month);
+
 // Sets cell->meeting_requirements (OUTPUT_ONLY) from the cell's dates; every write and read
 // path of a cell calls it, so a stored or logged cell always carries what its dates decide.
 void SetMeetingRequirements(v1::Cell* cell);
@@ -51,12 +58,14 @@ void FillAttendanceCounts(v1::Meeting* meeting);
 // present × 10000 / total rounded half up; 0 when total is 0.
 int AttendanceBasisPoints(int present, int total);
 
-// The cell's year from its meetings (others' years ignored): months (up to the month before
-// `today`'s, all twelve for a past year) without a REGULAR meeting, THEMATIC meetings held
-// vs `thematic_required`, attendance of the cell and per member (member name order), and the
-// members flagged for kUnexcusedAbsencesFlag absences without reason.
-v1::CellMeetingSummary SummarizeMeetings(absl::string_view cell, int year,
+// The cell's year from its meetings (others' years ignored), against what the rules above
+// require of the cell that year: months (up to the month before `today`'s, all twelve for a
+// past year) that needed a REGULAR meeting (RegularMeetingRequired) and had none, THEMATIC
+// meetings held vs MeetingRequirementOf(cell, year) (prorated for a cell established or
+// ended during the year), attendance of the cell and per member (member name order), and
+// the members flagged for kUnexcusedAbsencesFlag absences without reason.
+v1::CellMeetingSummary SummarizeMeetings(const v1::Cell& cell, int year,
                                          absl::Span<const v1::Meeting> meetings,
-                                         int thematic_required, absl::CivilDay today);
+                                         absl::CivilDay today);
 
 }  // namespace records::domain

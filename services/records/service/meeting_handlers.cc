@@ -157,7 +157,9 @@ grpc::ServerUnaryReactor* RecordsService::ListMeetings(grpc::CallbackServerConte
                                 common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(domain::CellName cell, domain::ParseCellName(request->parent(), "parent"));
-        RETURN_IF_ERROR(LoadCell(*db_, cell.organization, cell.cell).status());
+        // The cell's dates decide what its year requires (meeting_rules.h).
+        ASSIGN_OR_RETURN(const Versioned<v1::Cell> loaded,
+                         LoadCell(*db_, cell.organization, cell.cell));
         ASSIGN_OR_RETURN(
             common::ListRequest list,
             common::ParseListRequest("ListMeetings", request->parent(), request->filter(), "",
@@ -223,7 +225,9 @@ grpc::ServerUnaryReactor* RecordsService::GetCellMeetingSummary(
       [this, request, response](const CallContext&, common::Cancellation* stop) -> absl::Status {
         RETURN_IF_ERROR(domain::Validate(*request));
         ASSIGN_OR_RETURN(domain::CellName cell, domain::ParseCellName(request->cell(), "cell"));
-        RETURN_IF_ERROR(LoadCell(*db_, cell.organization, cell.cell).status());
+        // The cell's dates decide what its year requires (meeting_rules.h).
+        ASSIGN_OR_RETURN(const Versioned<v1::Cell> loaded,
+                         LoadCell(*db_, cell.organization, cell.cell));
         std::vector<v1::Meeting> meetings;
         RETURN_IF_ERROR(ScanMeetings(
             *db_, cell.organization, cell.cell,
@@ -233,8 +237,7 @@ grpc::ServerUnaryReactor* RecordsService::GetCellMeetingSummary(
             },
             stop));
         *response =
-            domain::SummarizeMeetings(request->cell(), request->year(), meetings,
-                                      domain::kDefaultThematicMeetingsPerYear, domain::TodayIct());
+            domain::SummarizeMeetings(loaded.value, request->year(), meetings, domain::TodayIct());
         return absl::OkStatus();
       });
 }

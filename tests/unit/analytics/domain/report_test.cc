@@ -77,11 +77,12 @@ const v1::ReportSection& Section(const GenerateReportResponse& r, const std::str
   return r.sections(0);
 }
 
-const v1::ReportRow& RowOf(const v1::ReportSection& s, const std::string& key) {
+// The row `key` of `year`, or the first row `key` when year is 0 (an indicator's rows).
+const v1::ReportRow& RowOf(const v1::ReportSection& s, const std::string& key, int year = 0) {
   for (const auto& row : s.rows()) {
-    if (row.key() == key) return row;
+    if (row.key() == key && (year == 0 || row.year() == year)) return row;
   }
-  ADD_FAILURE() << "no row " << key << " in " << s.key();
+  ADD_FAILURE() << "no row " << key << " of " << year << " in " << s.key();
   return s.rows(0);
 }
 
@@ -212,33 +213,33 @@ v1::PartyStatistics Statistics() {
 TEST(ReportTest, PartyStatisticsInVietnameseForm) {
   ReportInput in = TermInput(RevenueSeries());
   in.year = 2024;
-  in.party = Statistics();
+  in.party[2024] = Statistics();
   const GenerateReportResponse r = BuildReport(in);
   const auto& members = Section(r, "party/members");
   EXPECT_EQ(members.summary(),
             "Đến ngày 31/12/2024 có 12 chi bộ trực thuộc với 1.118 đảng viên (1.110 chính thức, 8 "
             "dự bị); trong năm kết nạp 0 đảng viên.");
-  EXPECT_EQ(RowOf(members, "members_total").text(), "1.118 đảng viên");
-  EXPECT_EQ(RowOf(members, "admissions").text(), "0 đảng viên");
-  EXPECT_EQ(RowOf(members, "admissions").status(), Figure::OK);
+  EXPECT_EQ(RowOf(members, "members_total", 2024).text(), "1.118 đảng viên");
+  EXPECT_EQ(RowOf(members, "admissions", 2024).text(), "0 đảng viên");
+  EXPECT_EQ(RowOf(members, "admissions", 2024).status(), Figure::OK);
   const auto& inspections = Section(r, "party/inspections");
-  EXPECT_EQ(RowOf(inspections, "completion").text(), "83,3%");
+  EXPECT_EQ(RowOf(inspections, "completion", 2024).text(), "83,3%");
   EXPECT_EQ(inspections.summary(),
             "Năm 2024 hoàn thành 5/6 cuộc kiểm tra, giám sát theo kế hoạch (83,3%).");
   const auto& ratings = Section(r, "party/ratings");
   EXPECT_EQ(RowOf(ratings, "rating.excellent").label(), "Hoàn thành xuất sắc nhiệm vụ");
-  EXPECT_EQ(RowOf(ratings, "rating.unrated").text(), "1.000 đảng viên");
+  EXPECT_EQ(RowOf(ratings, "rating.unrated", 2024).text(), "1.000 đảng viên");
 }
 
 TEST(ReportTest, DuesAndMeetingAttendanceAreMissingUntilTheStatisticsCarryThem) {
   ReportInput in = TermInput(RevenueSeries());
-  in.party = Statistics();
+  in.party[2019] = Statistics();
   const GenerateReportResponse r = BuildReport(in);
   const auto& s = Section(r, "party/dues_and_meetings");
-  EXPECT_EQ(RowOf(s, "dues_collected").status(), Figure::MISSING_VALUE);
-  EXPECT_EQ(RowOf(s, "dues_collected").text(), "chưa có số liệu");
-  EXPECT_EQ(RowOf(s, "dues_collected").unit(), "đồng");
-  EXPECT_EQ(RowOf(s, "meeting_attendance").status(), Figure::MISSING_VALUE);
+  EXPECT_EQ(RowOf(s, "dues_collected", 2019).status(), Figure::MISSING_VALUE);
+  EXPECT_EQ(RowOf(s, "dues_collected", 2019).text(), "chưa có số liệu");
+  EXPECT_EQ(RowOf(s, "dues_collected", 2019).unit(), "đồng");
+  EXPECT_EQ(RowOf(s, "meeting_attendance", 2019).status(), Figure::MISSING_VALUE);
   EXPECT_EQ(s.summary(),
             "Năm 2019: đảng phí đã thu chưa có số liệu; tỷ lệ đảng viên dự sinh hoạt chi bộ chưa "
             "có số liệu.");
@@ -246,35 +247,35 @@ TEST(ReportTest, DuesAndMeetingAttendanceAreMissingUntilTheStatisticsCarryThem) 
 
 TEST(ReportTest, DuesCollectedAndAttendanceComeFromTheStatistics) {
   ReportInput in = TermInput(RevenueSeries());
-  in.party = Statistics();
-  in.party->mutable_dues()->set_cell_months(24);
-  in.party->mutable_dues()->set_collected(45'360'000);
-  in.party->mutable_meetings()->set_present(191);
-  in.party->mutable_meetings()->set_excused(6);
-  in.party->mutable_meetings()->set_absent(3);
+  in.party[2019] = Statistics();
+  in.party[2019].mutable_dues()->set_cell_months(24);
+  in.party[2019].mutable_dues()->set_collected(45'360'000);
+  in.party[2019].mutable_meetings()->set_present(191);
+  in.party[2019].mutable_meetings()->set_excused(6);
+  in.party[2019].mutable_meetings()->set_absent(3);
   const GenerateReportResponse r = BuildReport(in);
   const auto& s = Section(r, "party/dues_and_meetings");
-  EXPECT_EQ(RowOf(s, "dues_collected").status(), Figure::OK);
-  EXPECT_EQ(RowOf(s, "dues_collected").text(), "45.360.000 đồng");
-  EXPECT_EQ(RowOf(s, "meeting_attendance").text(), "95,5%");
+  EXPECT_EQ(RowOf(s, "dues_collected", 2019).status(), Figure::OK);
+  EXPECT_EQ(RowOf(s, "dues_collected", 2019).text(), "45.360.000 đồng");
+  EXPECT_EQ(RowOf(s, "meeting_attendance", 2019).text(), "95,5%");
   EXPECT_EQ(s.summary(),
             "Năm 2019: đảng phí đã thu 45.360.000 đồng; tỷ lệ đảng viên dự sinh hoạt chi bộ "
             "95,5%.");
   // Closings without a đồng collected are a real zero; no attendance recorded is missing.
-  in.party->mutable_dues()->set_collected(0);
-  in.party->clear_meetings();
+  in.party[2019].mutable_dues()->set_collected(0);
+  in.party[2019].clear_meetings();
   const GenerateReportResponse zero = BuildReport(in);
   const auto& z = Section(zero, "party/dues_and_meetings");
-  EXPECT_EQ(RowOf(z, "dues_collected").text(), "0 đồng");
-  EXPECT_EQ(RowOf(z, "meeting_attendance").status(), Figure::MISSING_VALUE);
+  EXPECT_EQ(RowOf(z, "dues_collected", 2019).text(), "0 đồng");
+  EXPECT_EQ(RowOf(z, "meeting_attendance", 2019).status(), Figure::MISSING_VALUE);
 }
 
 TEST(ReportTest, NothingRatedOrPlannedIsMissingDataNotZero) {
   ReportInput in = TermInput(RevenueSeries());
-  in.party = Statistics();
-  in.party->clear_member_ratings();
-  in.party->mutable_member_ratings()->set_unrated(118);
-  in.party->clear_inspections();
+  in.party[2019] = Statistics();
+  in.party[2019].clear_member_ratings();
+  in.party[2019].mutable_member_ratings()->set_unrated(118);
+  in.party[2019].clear_inspections();
   const GenerateReportResponse r = BuildReport(in);
   for (const auto& row : Section(r, "party/ratings").rows()) {
     EXPECT_EQ(row.status(), Figure::MISSING_VALUE) << row.key();
@@ -296,8 +297,86 @@ TEST(ReportTest, WithoutStatisticsEveryPartyRowIsMissing) {
       EXPECT_EQ(row.text(), "chưa có số liệu") << row.key();
     }
   }
-  EXPECT_EQ(rows, 7 + 5 + 5 + 2);
+  EXPECT_EQ(rows, (7 + 5 + 5 + 2) * 5);  // every statistic of each year 2015–2019
   EXPECT_EQ(Section(r, "party/members").summary(), "Năm 2019: chưa có số liệu.");
+}
+
+v1::PartyStatistics MembersAt(int year, int members, int admissions) {
+  v1::PartyStatistics st;
+  st.set_year(year);
+  st.mutable_as_of()->set_year(year);
+  st.mutable_as_of()->set_month(12);
+  st.mutable_as_of()->set_day(31);
+  st.set_cells(10);
+  st.set_members_full(members);
+  st.set_members_total(members);
+  st.set_admissions(admissions);
+  return st;
+}
+
+TEST(ReportTest, TermReportStatesThePartyStatisticsOfEveryYear) {
+  ReportInput in = TermInput(RevenueSeries());
+  in.party[2015] = MembersAt(2015, 90, 3);
+  in.party[2017] = MembersAt(2017, 94, 0);  // a real zero: nobody admitted that year
+  in.party[2019] = MembersAt(2019, 97, 4);
+  const GenerateReportResponse r = BuildReport(in);
+  const auto& members = Section(r, "party/members");
+  // Statistic by statistic, and within one year by year.
+  ASSERT_EQ(members.rows_size(), 7 * 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(members.rows(i).key(), "cells");
+    EXPECT_EQ(members.rows(i).year(), 2015 + i);
+  }
+  EXPECT_EQ(RowOf(members, "members_total", 2015).text(), "90 đảng viên");
+  EXPECT_EQ(RowOf(members, "members_total", 2019).text(), "97 đảng viên");
+  EXPECT_EQ(RowOf(members, "admissions", 2017).text(), "0 đảng viên");
+  // A year without statistics is missing, never 0.
+  for (int year : {2016, 2018}) {
+    EXPECT_EQ(RowOf(members, "members_total", year).status(), Figure::MISSING_VALUE);
+    EXPECT_EQ(RowOf(members, "members_total", year).text(), "chưa có số liệu");
+    EXPECT_EQ(RowOf(members, "admissions", year).text(), "chưa có số liệu");
+  }
+  // The year is the column, so labels leave it out; the summary states the last year.
+  EXPECT_EQ(RowOf(members, "members_total", 2019).label(), "Tổng số đảng viên (cuối năm)");
+  EXPECT_EQ(RowOf(members, "admissions", 2019).label(), "Kết nạp đảng viên mới");
+  EXPECT_THAT(members.summary(), HasSubstr("Đến ngày 31/12/2019 có 10 chi bộ"));
+  EXPECT_EQ(Section(r, "party/ratings").title(), "Đánh giá, xếp loại đảng viên các năm 2015–2019");
+  EXPECT_EQ(RowOf(Section(r, "party/dues_and_meetings"), "dues_collected", 2016).text(),
+            "chưa có số liệu");
+  EXPECT_THAT(r.markdown(), HasSubstr("### 1. Tổ chức đảng và đảng viên\n\n"
+                                      "Đến ngày 31/12/2019 có 10 chi bộ"));
+  EXPECT_THAT(r.markdown(), HasSubstr("| Nội dung | 2015 | 2016 | 2017 | 2018 | 2019 |\n"
+                                      "| --- | --- | --- | --- | --- | --- |\n"
+                                      "| Chi bộ trực thuộc (cuối năm) | 10 chi bộ | chưa có số "
+                                      "liệu | 10 chi bộ | chưa có số liệu | 10 chi bộ |\n"));
+  EXPECT_THAT(r.markdown(), HasSubstr("| Kết nạp đảng viên mới | 3 đảng viên | chưa có số liệu | 0 "
+                                      "đảng viên | chưa có số liệu | 4 đảng viên |\n"));
+}
+
+TEST(ReportTest, AYearNotOverIsHeadedWithItsDate) {
+  ReportInput in = TermInput(RevenueSeries(), 2019);
+  in.party[2019] = MembersAt(2019, 97, 4);
+  in.party[2019].set_partial_year(true);
+  in.party[2019].mutable_as_of()->set_month(7);
+  in.party[2019].mutable_as_of()->set_day(5);
+  EXPECT_THAT(BuildReport(in).markdown(),
+              HasSubstr("| Nội dung | 2015 | 2016 | 2017 | 2018 | 2019 (đến 05/07) |\n"));
+}
+
+TEST(ReportTest, YearlyReportStatesItsYearInOneColumn) {
+  ReportInput in = TermInput(RevenueSeries());
+  in.kind = GenerateReportResponse::YEAR;
+  in.party[2019] = MembersAt(2019, 97, 4);
+  const GenerateReportResponse r = BuildReport(in);
+  const auto& members = Section(r, "party/members");
+  ASSERT_EQ(members.rows_size(), 7);
+  EXPECT_EQ(RowOf(members, "members_total", 2019).label(),
+            "Tổng số đảng viên (đến ngày 31/12/2019)");
+  EXPECT_EQ(RowOf(members, "admissions", 2019).label(), "Kết nạp đảng viên mới năm 2019");
+  EXPECT_EQ(Section(r, "party/ratings").title(), "Đánh giá, xếp loại đảng viên năm 2019");
+  EXPECT_THAT(r.markdown(), HasSubstr("## II. Công tác xây dựng Đảng năm 2019\n"));
+  EXPECT_THAT(r.markdown(),
+              HasSubstr("| Tổng số đảng viên (đến ngày 31/12/2019) | 97 đảng viên |"));
 }
 
 TEST(ReportTest, MarkdownHasTheSectionsAndEscapesNames) {
@@ -308,7 +387,7 @@ TEST(ReportTest, MarkdownHasTheSectionsAndEscapesNames) {
   EXPECT_THAT(r.markdown(), HasSubstr("**Đảng bộ \\*A\\* \\| B** (`organizations/hq-long-an`)"));
   EXPECT_THAT(r.markdown(), HasSubstr("### 1. Thu ngân sách nhà nước\n"));
   EXPECT_THAT(r.markdown(), HasSubstr("| Thực hiện năm 2019 | 3.802,3 tỷ đồng |\n"));
-  EXPECT_THAT(r.markdown(), HasSubstr("## II. Công tác xây dựng Đảng năm 2019\n"));
+  EXPECT_THAT(r.markdown(), HasSubstr("## II. Công tác xây dựng Đảng các năm 2015–2019\n"));
   EXPECT_EQ(r.markdown().back(), '\n');
   EXPECT_NE(r.markdown().substr(r.markdown().size() - 2), "\n\n");
 }

@@ -7,6 +7,7 @@
 //   kept right when a change moves an earlier year, when a year's record empties, after a
 //   relist, and over records written before the year-end counts were stored.
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -134,6 +135,18 @@ TEST_F(ReadModelStatisticsTest, AYearHasItsFlowsAndTheStocksOfEveryYearUpToIt) {
   absl::StatusOr<Counters> none = store_->StatisticsFor("nobody", 2020);
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_EQ(*none, Counters{});
+}
+
+TEST_F(ReadModelStatisticsTest, TheFirstYearIsTheEarliestRecordOfTheOrganization) {
+  Set("organizations/o-b/members/m4", Contribution("o-b", 1995, 1, 1));  // a neighbour's
+  Set("organizations/o/members/m2", Contribution("o", 2010, 1, 1));
+  Set("organizations/o/members/m1", Contribution("o", 2000, 1, 1));
+  absl::StatusOr<std::optional<int>> first = store_->FirstStatisticsYear("o");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 2000);
+  absl::StatusOr<std::optional<int>> none = store_->FirstStatisticsYear("nobody");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST_F(ReadModelStatisticsTest, AChangeToAnEarlierYearMovesEveryLaterYearsStocks) {
